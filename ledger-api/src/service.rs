@@ -1,0 +1,38 @@
+//! The service a node implements and the router serves.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use ledger_core::record::SignedSubmission;
+use ledger_core::tile::TilePath;
+
+use crate::error::ApiError;
+use crate::wire::{Health, Receipt};
+
+/// A boxed future, so the trait stays object safe.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a node provides to the HTTP layer.
+///
+/// Reads are synchronous: they are bounded reads of immutable data that is already on disk or in
+/// memory. Appends are asynchronous because they wait for the group commit.
+pub trait LedgerService: Send + Sync + 'static {
+    /// The newest signed checkpoint, as a C2SP signed note.
+    ///
+    /// # Errors
+    /// `503 log-unavailable` before the first checkpoint is signed.
+    fn checkpoint(&self) -> Result<Vec<u8>, ApiError>;
+
+    /// A hash tile or an entry bundle as c2sp.org/tlog-tiles defines it.
+    ///
+    /// # Errors
+    /// `404 not-found` for a tile beyond the newest checkpoint.
+    fn tile(&self, path: &TilePath) -> Result<Vec<u8>, ApiError>;
+
+    /// Appends a signed submission; resolves once it is durable, with its receipt. A retry of a
+    /// submission already in the log resolves with the original receipt.
+    fn submit(&self, submission: SignedSubmission) -> BoxFuture<'_, Result<Receipt, ApiError>>;
+
+    /// Readiness and sizes.
+    fn health(&self) -> Health;
+}

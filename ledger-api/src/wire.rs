@@ -1,0 +1,30 @@
+//! Request and response bodies of the HTTP API.
+
+use serde::{Deserialize, Serialize};
+
+/// What the node answers once a submission is durable in the log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// The record's index in the log (its leaf index in the Merkle tree).
+    pub index: u64,
+    /// The RFC 6962 leaf hash of the record, base64.
+    pub leaf_hash: String,
+    /// The record id: BLAKE3 of the record bytes, lowercase hex.
+    pub record_id: String,
+    /// The node's sequencing time, microseconds since the Unix epoch.
+    pub sequenced_at: u64,
+    /// True when this answers a retry: the submission was already in the log and nothing new was
+    /// written.
+    pub duplicate: bool,
+}
+
+/// The body of `GET /healthz`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// True when the log is open and accepting appends.
+    pub ready: bool,
+    /// The number of durable records.
+    pub log_size: u64,
+    /// The size of the newest signed checkpoint.
+    pub checkpoint_size: u64,
+}

@@ -1,0 +1,104 @@
+//! Ed25519 public keys, screened once so the rest of the code can trust them.
+//!
+//! A [`PublicKey`] is a valid, canonical encoding of a curve point that is **not** of small order
+//! ("weak"): a weak key lets anyone produce signatures that verify for many messages, so such
+//! keys are refused wherever a key enters the system (submissions, note verifiers, enrolment).
+//! Signatures are checked with `verify_strict`, which also refuses non-canonical and small-order
+//! signature components.
+
+use ed25519_dalek::{Signature, Verifier as _, VerifyingKey};
+
+/// Why a public key or a signature was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The bytes are not 32 long or do not encode a point on the curve.
+    #[error("the public key is not a valid Ed25519 key (khóa công khai không hợp lệ)")]
+    Malformed,
+    /// The key has small order and is refused (code `key-weak`).
+    #[error("the public key is a weak (small-order) Ed25519 key and is refused (khóa yếu)")]
+    Weak,
+    /// The signature does not verify under this key (code `signature-invalid`).
+    #[error("the signature does not verify (chữ ký không hợp lệ)")]
+    BadSignature,
+}
+
+/// An Ed25519 public key that is well formed and not weak.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct PublicKey(VerifyingKey);
+
+impl PublicKey {
+    /// Parses and screens a 32-byte public key.
+    ///
+    /// # Errors
+    /// [`KeyError::Malformed`] for bytes that are not a key, [`KeyError::Weak`] for a small-order
+    /// key.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
+        let array: &[u8; 32] = bytes.try_into().map_err(|_| KeyError::Malformed)?;
+        let key = VerifyingKey::from_bytes(array).map_err(|_| KeyError::Malformed)?;
+        if key.is_weak() {
+            return Err(KeyError::Weak);
+        }
+        Ok(Self(key))
+    }
+
+    /// The 32-byte encoding.
+    #[must_use]
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.0.to_bytes()
+    }
+
+    /// The underlying dalek key.
+    #[must_use]
+    pub fn verifying_key(&self) -> &VerifyingKey {
+        &self.0
+    }
+
+    /// Verifies `signature` over `message` with `verify_strict`.
+    ///
+    /// # Errors
+    /// [`KeyError::BadSignature`] when the signature is malformed or does not verify.
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), KeyError> {
+        let signature = Signature::from_slice(signature).map_err(|_| KeyError::BadSignature)?;
+        self.0
+            .verify_strict(message, &signature)
+            .map_err(|_| KeyError::BadSignature)
+    }
+
+    /// Verifies without `verify_strict`'s extra checks; used only to compare speeds.
+    #[doc(hidden)]
+    pub fn verify_lax_dangerous(&self, message: &[u8], signature: &Signature) -> bool {
+        self.0.verify(message, signature).is_ok()
+    }
+}
+
+impl From<&ed25519_dalek::SigningKey> for PublicKey {
+    fn from(key: &ed25519_dalek::SigningKey) -> Self {
+        // A key derived from a secret scalar is never of small order.
+        Self(key.verifying_key())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_small_order_keys() {
+        // The identity point (y = 1) has order 1.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        assert_eq!(PublicKey::from_bytes(&identity), Err(KeyError::Weak));
+        assert_eq!(PublicKey::from_bytes(&[0u8; 31]), Err(KeyError::Malformed));
+    }
+
+    #[test]
+    fn verifies_strictly() {
+        use ed25519_dalek::Signer as _;
+        let secret = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+        let key = PublicKey::from(&secret);
+        let signature = secret.sign(b"hello").to_bytes();
+        assert!(key.verify(b"hello", &signature).is_ok());
+        assert_eq!(key.verify(b"hellO", &signature), Err(KeyError::BadSignature));
+    }
+}

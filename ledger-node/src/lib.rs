@@ -1,0 +1,31 @@
+//! The running hocba-ledger node.
+//!
+//! - [`log`]: the canonical log (segment files with group commit) and crash recovery.
+//! - [`frame`]: the on-disk frame around each record.
+//! - [`tree_store`]: the stored Merkle hashes, one file per level.
+//! - [`history`]: every signed checkpoint.
+//! - [`idempotency`]: the sled index that makes retries safe.
+//! - [`sequencer`]: the single writer thread and its queue.
+//! - [`node`]: a running node and the `LedgerService` it serves.
+//! - [`scan`]: read-only sequential reading of a node's segments.
+//! - [`verify`], [`export`], [`static_log`], [`import`], [`audit`]: the offline and remote checks.
+//! - [`config`], [`layout`]: what lives where in a data directory.
+//!
+//! Only this crate touches disks and clocks.
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod config;
+pub mod export;
+pub mod frame;
+pub mod history;
+pub mod idempotency;
+pub mod import;
+pub mod layout;
+pub mod log;
+pub mod node;
+pub mod scan;
+pub mod sequencer;
+pub mod static_log;
+pub mod tree_store;
+pub mod verify;

@@ -1,0 +1,332 @@
+//! `hocba`: the hocba-ledger node and its tools.
+//!
+//! Exit status: 0 when everything holds, 1 when a check found a problem (verification failed, a
+//! fork was detected), 2 for usage or operational errors (missing files, unreachable node).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use ledger_core::note::NoteVerifier;
+use ledger_node::audit::{self, Outcome};
+use ledger_node::config;
+use ledger_node::layout::Layout;
+use ledger_node::node::Node;
+use ledger_node::static_log::{self, StaticError};
+use ledger_node::verify::{self, VerifyError};
+
+/// hocba-ledger: a verifiable, append-only ledger of school-record (học bạ) changes.
+#[derive(Parser)]
+#[command(name = "hocba", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new node: its Ed25519 log key and configuration. Prints the verifier key that
+    /// auditors and witnesses need. Refuses to overwrite an existing node.
+    Init {
+        /// The node's data directory (created if missing).
+        #[arg(long)]
+        data: PathBuf,
+        /// The log's origin: a unique name such as `so-gddt-hanoi.example/2026-2027`, printed on
+        /// the first line of every checkpoint.
+        #[arg(long)]
+        origin: String,
+    },
+    /// Print the node's verifier key (`name+id+key`, c2sp.org/signed-note).
+    Vkey {
+        /// The node's data directory.
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// Serve the node over HTTP: the C2SP log endpoints (`/log/checkpoint`, `/log/tile/…`) and
+    /// `POST /v1/submissions`, which answers with a receipt only once the record is durable.
+    /// Never creates a log: run `hocba init` first.
+    Serve {
+        /// The node's data directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Re-check everything offline: framing and checksums, the index sequence and hash chain,
+    /// every signature, the Merkle tree against every stored checkpoint, and the checkpoints'
+    /// signatures and mutual consistency. Exit 0 when all holds; 1 naming the first bad index.
+    Verify {
+        /// The node's data directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// Skip the signature checks (structure, chain and tree only).
+        #[arg(long)]
+        no_signatures: bool,
+    },
+    /// Write the log, up to its newest checkpoint, as a static C2SP tlog-tiles tree (checkpoint,
+    /// hash tiles, entry bundles) that any web server can serve: the backup and mirror format.
+    Export {
+        /// The node's data directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// The output directory.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Rebuild a node's data directory from an export, after verifying all of it (signatures,
+    /// tiles, entries, chain). Without `--key` the result is a read-only mirror.
+    Import {
+        /// The export directory (or an http(s):// log prefix).
+        #[arg(long)]
+        from: String,
+        /// The new data directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// The log's verifier key. Defaults to the `vkey` file in the export, which is then
+        /// trusted as found: pass the key you know to actually authenticate the backup.
+        #[arg(long)]
+        vkey: Option<String>,
+        /// The log's signing key file (`log.key`), to make the imported node writable.
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
+    /// Audit a remote log (the Ministry's check): fetch its checkpoint and tiles, verify the
+    /// signature, recompute the tree, and prove it extends the last checkpoint accepted from the
+    /// same log (kept in the state file). A rewritten or forked history is reported with both
+    /// signed checkpoints as evidence (exit 1).
+    Audit {
+        /// The log's prefix, e.g. `http://127.0.0.1:8080/log`, or an export directory.
+        url: String,
+        /// The log's verifier key.
+        #[arg(long)]
+        vkey: String,
+        /// Where the last accepted checkpoint is kept between audits.
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Also fetch every entry bundle and check each record's hash, chain and signature.
+        #[arg(long)]
+        entries: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::Init { data, origin } => {
+            let config =
+                config::init(&Layout::new(&data), &origin).map_err(|error| error.to_string())?;
+            println!("{}", config.verifier_key);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Vkey { data } => {
+            let config = config::load(&Layout::new(&data)).map_err(|error| error.to_string())?;
+            println!("{}", config.verifier_key);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { data, listen } => serve(&data, &listen),
+        Command::Verify {
+            data,
+            no_signatures,
+        } => {
+            let bar = progress_bar("verifying");
+            let result = verify::verify(
+                &Layout::new(&data),
+                verify::Options {
+                    signatures: !no_signatures,
+                },
+                |done| bar.set_position(done),
+            );
+            bar.finish_and_clear();
+            match result {
+                Ok(report) => {
+                    println!(
+                        "ok: {} records, {} checkpoints, root {}",
+                        report.records, report.checkpoints, report.root
+                    );
+                    if let Some((path, offset)) = report.torn_tail {
+                        println!(
+                            "note: {} has a torn tail at byte {offset} (an unacknowledged write \
+                             cut short by a crash); the node cuts it on its next start",
+                            path.display()
+                        );
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(VerifyError::Invalid(problem)) => {
+                    println!("INVALID at index {}: {}", problem.index, problem.what);
+                    Ok(ExitCode::from(1))
+                }
+                Err(error) => Err(error.to_string()),
+            }
+        }
+        Command::Export { data, to } => {
+            let bar = progress_bar("exporting");
+            let result = ledger_node::export::export(&Layout::new(&data), &to, |done| {
+                bar.set_position(done)
+            });
+            bar.finish_and_clear();
+            let exported = result?;
+            println!(
+                "exported {} records ({} files) to {}",
+                exported.size,
+                exported.files,
+                to.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            from,
+            data,
+            vkey,
+            key,
+        } => {
+            let source = static_log::source_for(&from)?;
+            let vkey = match vkey {
+                Some(vkey) => vkey,
+                None => {
+                    let found =
+                        String::from_utf8_lossy(&source.fetch("vkey").map_err(|error| {
+                            format!("no --vkey given and none in the export: {error}")
+                        })?)
+                        .trim()
+                        .to_owned();
+                    eprintln!("warning: trusting the verifier key found in the export: {found}");
+                    found
+                }
+            };
+            let verifier = parse_vkey(&vkey)?;
+            let bar = progress_bar("importing");
+            let result = ledger_node::import::import(
+                source.as_ref(),
+                &verifier,
+                &data,
+                key.as_deref(),
+                |done| bar.set_position(done),
+            );
+            bar.finish_and_clear();
+            match result {
+                Ok(size) => {
+                    println!(
+                        "imported and verified {size} records into {}",
+                        data.display()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error @ (StaticError::Invalid { .. } | StaticError::Checkpoint(_))) => {
+                    println!("INVALID: {error}; nothing was imported");
+                    Ok(ExitCode::from(1))
+                }
+                Err(error) => Err(error.to_string()),
+            }
+        }
+        Command::Audit {
+            url,
+            vkey,
+            state,
+            entries,
+        } => {
+            let verifier = parse_vkey(&vkey)?;
+            match audit::audit(&url, &verifier, state.as_deref(), entries) {
+                Ok(Outcome::Consistent {
+                    checkpoint,
+                    previous_size,
+                }) => {
+                    match previous_size {
+                        Some(previous) => println!(
+                            "ok: {} at size {}, root {}; consistent with the accepted size {previous}",
+                            checkpoint.origin,
+                            checkpoint.size,
+                            checkpoint.root.to_base64()
+                        ),
+                        None => println!(
+                            "ok: {} at size {}, root {} (first audit of this log)",
+                            checkpoint.origin,
+                            checkpoint.size,
+                            checkpoint.root.to_base64()
+                        ),
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Ok(Outcome::Forked {
+                    what,
+                    accepted,
+                    presented,
+                }) => {
+                    println!("FORK DETECTED: {what}");
+                    println!("\n--- checkpoint accepted earlier ---\n{accepted}");
+                    println!("--- checkpoint presented now ---\n{presented}");
+                    Ok(ExitCode::from(1))
+                }
+                Err(error @ (StaticError::Invalid { .. } | StaticError::Checkpoint(_))) => {
+                    println!("INVALID: {error}");
+                    Ok(ExitCode::from(1))
+                }
+                Err(error) => Err(error.to_string()),
+            }
+        }
+    }
+}
+
+fn parse_vkey(vkey: &str) -> Result<NoteVerifier, String> {
+    NoteVerifier::parse(vkey.trim()).map_err(|error| format!("--vkey: {error}"))
+}
+
+fn progress_bar(what: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg}: {human_pos} records ({per_sec})")
+            .expect("valid template"),
+    );
+    bar.set_message(what);
+    bar
+}
+
+fn serve(data: &Path, listen: &str) -> Result<ExitCode, String> {
+    let layout = Layout::new(data);
+    let node = Node::open(&layout).map_err(|error| error.to_string())?;
+    let runtime = tokio::runtime::Runtime::new().map_err(|error| error.to_string())?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|error| format!("cannot listen on {listen}: {error}"))?;
+        let address = listener.local_addr().map_err(|error| error.to_string())?;
+        println!("hocba node serving http://{address}");
+        println!("log origin: {}", node.config().origin);
+        println!("verifier key: {}", node.config().verifier_key);
+        let app = ledger_api::router::app(node.service());
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(|error| error.to_string())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal");
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate.recv() => {},
+    }
+}

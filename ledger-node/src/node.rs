@@ -1,0 +1,376 @@
+//! A running node: the log, the sequencer, the checkpointer, and the [`LedgerService`] the HTTP
+//! router serves.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use ledger_api::service::BoxFuture;
+use ledger_api::wire::{Health, Receipt};
+use ledger_api::{ApiError, LedgerService};
+use ledger_core::checkpoint::{Checkpoint, Origin};
+use ledger_core::note::{NoteSigner, NoteVerifier};
+use ledger_core::record::SignedSubmission;
+use ledger_core::tile::{TilePath, TILE_HEIGHT, TILE_WIDTH};
+use ledger_core::tree::Hash;
+
+use crate::config::{self, NodeConfig};
+use crate::history::History;
+use crate::idempotency::IdempotencyIndex;
+use crate::layout::Layout;
+use crate::log::{Log, LogWriter, Recovery};
+use crate::sequencer::{self, SequencerHandle};
+
+/// How often a new checkpoint is signed when the log has grown.
+pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Errors opening a node.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NodeError {
+    /// Configuration problems.
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    /// The log could not be opened or is damaged.
+    #[error(transparent)]
+    Log(#[from] crate::log::LogError),
+    /// The checkpoint history is invalid.
+    #[error("checkpoint history: {0}")]
+    History(String),
+    /// The idempotency index could not be opened.
+    #[error("idempotency index: {0}")]
+    Index(String),
+}
+
+/// The newest checkpoint: its note and what it commits to.
+#[derive(Clone, Debug)]
+pub struct Published {
+    /// The signed note.
+    pub note: Arc<Vec<u8>>,
+    /// Its tree size.
+    pub size: u64,
+    /// Its root.
+    pub root: Hash,
+}
+
+/// Checkpoints with their signed notes, oldest first.
+pub type SignedCheckpoints = Vec<(Checkpoint, Vec<u8>)>;
+
+/// Reads and checks the checkpoint history of a node for writing: a torn final frame is cut.
+/// Every note must carry the log's valid signature and the sizes must not decrease.
+///
+/// # Errors
+/// A description of the first bad checkpoint.
+pub fn open_history(
+    layout: &Layout,
+    verifier: &NoteVerifier,
+) -> Result<(History, SignedCheckpoints), NodeError> {
+    let (history, notes) = History::open(&layout.checkpoints())
+        .map_err(|error| NodeError::History(error.to_string()))?;
+    Ok((history, check_history(notes, verifier)?))
+}
+
+/// Reads and checks the checkpoint history without changing it (for tools running beside a
+/// node).
+///
+/// # Errors
+/// A description of the first bad checkpoint.
+pub fn open_history_read_only(
+    layout: &Layout,
+    verifier: &NoteVerifier,
+) -> Result<SignedCheckpoints, NodeError> {
+    let bytes = match std::fs::read(layout.checkpoints()) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(error) => return Err(NodeError::History(error.to_string())),
+    };
+    check_history(crate::history::read_all(&bytes).0, verifier)
+}
+
+fn check_history(
+    notes: Vec<Vec<u8>>,
+    verifier: &NoteVerifier,
+) -> Result<SignedCheckpoints, NodeError> {
+    let mut checkpoints: Vec<(Checkpoint, Vec<u8>)> = Vec::with_capacity(notes.len());
+    for (position, note) in notes.into_iter().enumerate() {
+        let checkpoint = Checkpoint::open(&note, verifier).map_err(|error| {
+            NodeError::History(format!("checkpoint #{position} does not verify: {error}"))
+        })?;
+        if let Some((previous, _)) = checkpoints.last() {
+            if checkpoint.size < previous.size {
+                return Err(NodeError::History(format!(
+                    "checkpoint #{position} shrinks the tree from {} to {}",
+                    previous.size, checkpoint.size
+                )));
+            }
+        }
+        checkpoints.push((checkpoint, note));
+    }
+    Ok(checkpoints)
+}
+
+/// An open node.
+pub struct Node {
+    log: Arc<Log>,
+    sequencer: Option<SequencerHandle>,
+    published: Arc<RwLock<Option<Published>>>,
+    stop: Arc<AtomicBool>,
+    config: NodeConfig,
+    recovery: Recovery,
+}
+
+impl Node {
+    /// Opens the node in `layout`: recovers the log, catches the indexes up, starts the
+    /// sequencer and the checkpointer (when the node has a signing key).
+    ///
+    /// # Errors
+    /// See [`NodeError`].
+    pub fn open(layout: &Layout) -> Result<Self, NodeError> {
+        let config = config::load(layout)?;
+        let verifier = config.verifier()?;
+        let signer = config::load_signer(layout, &config)?;
+        let (history, checkpoints) = open_history(layout, &verifier)?;
+        let newest = checkpoints.last().map(|(checkpoint, note)| Published {
+            note: Arc::new(note.clone()),
+            size: checkpoint.size,
+            root: checkpoint.root,
+        });
+        let (log, writer, recovery) = Log::open(
+            layout,
+            newest
+                .as_ref()
+                .map(|published| (published.size, published.root)),
+        )?;
+        tracing::info!(
+            size = log.head().size,
+            replayed = recovery.replayed,
+            truncated_bytes = recovery.truncated_bytes,
+            "log open"
+        );
+        let published = Arc::new(RwLock::new(newest));
+        let stop = Arc::new(AtomicBool::new(false));
+        let sequencer = match signer {
+            Some(signer) => {
+                let index =
+                    IdempotencyIndex::open(&layout.sled(), &log).map_err(NodeError::Index)?;
+                let handle = sequencer::start(writer, index);
+                start_checkpointer(
+                    Arc::clone(&log),
+                    signer,
+                    history,
+                    Arc::clone(&published),
+                    Arc::clone(&stop),
+                );
+                Some(handle)
+            }
+            None => None,
+        };
+        Ok(Self {
+            log,
+            sequencer,
+            published,
+            stop,
+            config,
+            recovery,
+        })
+    }
+
+    /// The node's configuration.
+    #[must_use]
+    pub fn config(&self) -> &NodeConfig {
+        &self.config
+    }
+
+    /// What recovery did on open.
+    #[must_use]
+    pub fn recovery(&self) -> &Recovery {
+        &self.recovery
+    }
+
+    /// The log.
+    #[must_use]
+    pub fn log(&self) -> &Arc<Log> {
+        &self.log
+    }
+
+    /// The newest published checkpoint.
+    #[must_use]
+    pub fn published(&self) -> Option<Published> {
+        self.published.read().expect("published lock").clone()
+    }
+
+    /// The service the HTTP router serves.
+    #[must_use]
+    pub fn service(&self) -> Arc<dyn LedgerService> {
+        Arc::new(NodeService {
+            log: Arc::clone(&self.log),
+            sequencer: self.sequencer.clone(),
+            published: Arc::clone(&self.published),
+        })
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+    }
+}
+
+fn start_checkpointer(
+    log: Arc<Log>,
+    signer: NoteSigner,
+    mut history: History,
+    published: Arc<RwLock<Option<Published>>>,
+    stop: Arc<AtomicBool>,
+) {
+    std::thread::Builder::new()
+        .name("checkpointer".to_owned())
+        .spawn(move || {
+            while !stop.load(Ordering::Acquire) {
+                if let Err(error) = sign_if_grown(&log, &signer, &mut history, &published) {
+                    // Without a durable history the node could later sign an inconsistent
+                    // checkpoint; stop signing and let the operator restart.
+                    tracing::error!(%error, "checkpoint signing failed; no further checkpoints");
+                    return;
+                }
+                std::thread::sleep(CHECKPOINT_INTERVAL);
+            }
+        })
+        .expect("spawn the checkpointer thread");
+}
+
+/// Signs and publishes a checkpoint for the current head if it is newer than the published one.
+fn sign_if_grown(
+    log: &Log,
+    signer: &NoteSigner,
+    history: &mut History,
+    published: &RwLock<Option<Published>>,
+) -> Result<(), String> {
+    let head = log.head();
+    let current = published.read().expect("published lock").clone();
+    if current
+        .as_ref()
+        .is_some_and(|published| published.size >= head.size)
+    {
+        return Ok(());
+    }
+    // The stored hashes and offsets under this checkpoint must survive a crash, because recovery
+    // trusts them up to the newest checkpoint.
+    LogWriter::sync_derived(log).map_err(|error| format!("sync derived files: {error}"))?;
+    let origin = Origin::new(signer.name().as_str())
+        .map_err(|error| format!("build checkpoint: {error}"))?;
+    let note = Checkpoint::new(origin, head.size, head.root)
+        .sign(signer)
+        .map_err(|error| format!("sign checkpoint: {error}"))?
+        .into_bytes();
+    history
+        .append(&note)
+        .map_err(|error| format!("append to the checkpoint history: {error}"))?;
+    // Durable in the history: now it may be shown to the world.
+    *published.write().expect("published lock") = Some(Published {
+        note: Arc::new(note),
+        size: head.size,
+        root: head.root,
+    });
+    Ok(())
+}
+
+struct NodeService {
+    log: Arc<Log>,
+    sequencer: Option<SequencerHandle>,
+    published: Arc<RwLock<Option<Published>>>,
+}
+
+impl NodeService {
+    fn checkpoint_size(&self) -> u64 {
+        self.published
+            .read()
+            .expect("published lock")
+            .as_ref()
+            .map_or(0, |published| published.size)
+    }
+}
+
+/// Reads a hash tile or an entry bundle of a tree of `size` from the log.
+///
+/// # Errors
+/// `404 not-found` beyond `size`; `500` for read failures.
+pub fn read_tile(log: &Log, path: &TilePath, size: u64) -> Result<Vec<u8>, ApiError> {
+    let missing =
+        || ApiError::not_found(format!("{} is beyond the tree of size {size}", path.path()));
+    match path {
+        TilePath::Hash(tile) => {
+            let level = tile.level() * TILE_HEIGHT;
+            let first = tile.index() * TILE_WIDTH;
+            let width = u64::from(tile.width());
+            // The hashes at this level that a tree of `size` holds.
+            let available = size >> level;
+            let full = width == TILE_WIDTH;
+            if first + width > available || (!full && first + width != available) {
+                return Err(missing());
+            }
+            log.tree()
+                .read_run(level, first, width)
+                .map_err(|error| ApiError::internal(format!("read tile: {error}")))
+        }
+        TilePath::Entries(bundle) => {
+            let first = bundle.index() * TILE_WIDTH;
+            let width = u64::from(bundle.width());
+            let full = width == TILE_WIDTH;
+            if first + width > size || (!full && first + width != size) {
+                return Err(missing());
+            }
+            let mut records = Vec::with_capacity(usize::try_from(width).unwrap_or(0));
+            for index in first..first + width {
+                records.push(log.read_record(index).map_err(|error| {
+                    ApiError::internal(format!("read record {index}: {error}"))
+                })?);
+            }
+            ledger_core::tile::encode_entry_bundle(records.iter().map(Vec::as_slice))
+                .map_err(|error| ApiError::internal(format!("encode entry bundle: {error}")))
+        }
+    }
+}
+
+impl LedgerService for NodeService {
+    fn checkpoint(&self) -> Result<Vec<u8>, ApiError> {
+        self.published
+            .read()
+            .expect("published lock")
+            .as_ref()
+            .map(|published| published.note.to_vec())
+            .ok_or_else(|| {
+                ApiError::unavailable("log-unavailable", "no checkpoint has been signed yet")
+            })
+    }
+
+    fn tile(&self, path: &TilePath) -> Result<Vec<u8>, ApiError> {
+        read_tile(&self.log, path, self.checkpoint_size())
+    }
+
+    fn submit(&self, submission: SignedSubmission) -> BoxFuture<'_, Result<Receipt, ApiError>> {
+        Box::pin(async move {
+            let Some(sequencer) = &self.sequencer else {
+                return Err(ApiError::unavailable(
+                    "log-read-only",
+                    "this node is a read-only mirror (it has no signing key) and accepts no appends",
+                ));
+            };
+            let verified = submission
+                .verify()
+                .map_err(|error| ApiError::from_record_error(&error))?;
+            sequencer.submit(verified).await
+        })
+    }
+
+    fn health(&self) -> Health {
+        Health {
+            ready: self
+                .sequencer
+                .as_ref()
+                .is_none_or(SequencerHandle::is_running),
+            log_size: self.log.head().size,
+            checkpoint_size: self.checkpoint_size(),
+        }
+    }
+}

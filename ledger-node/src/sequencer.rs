@@ -1,0 +1,258 @@
+//! The single sequencer: it orders verified submissions, writes them with group commit, and
+//! acknowledges each only after the `fdatasync` that made it durable has returned.
+//!
+//! Signature checks happen before a submission reaches the queue, on every core; the sequencer
+//! itself only checks idempotency, hashes, writes and syncs. It runs on its own thread because
+//! its work is blocking I/O.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use ledger_api::wire::Receipt;
+use ledger_api::ApiError;
+use ledger_core::record::VerifiedSubmission;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::idempotency::{key_of, IdempotencyIndex, Landed};
+use crate::log::{LogWriter, Staged};
+
+/// Most submissions waiting for the sequencer. Beyond it appends are refused with
+/// `503 sequencer-busy` and a `Retry-After`, so memory stays bounded under overload.
+pub const SEQUENCER_QUEUE_MAX: usize = 16_384;
+
+/// Most records written by one group commit. Bounds the latency of the batch's first member
+/// and the size of one write.
+pub const BATCH_RECORDS_MAX: usize = 4_096;
+
+/// A submission waiting to be sequenced.
+pub struct Pending {
+    /// The verified submission.
+    pub submission: VerifiedSubmission,
+    /// Where the receipt (or the refusal) goes once the batch is durable.
+    pub reply: oneshot::Sender<Result<Receipt, ApiError>>,
+}
+
+/// The sending side of the sequencer's queue.
+#[derive(Clone)]
+pub struct SequencerHandle {
+    queue: mpsc::Sender<Pending>,
+    failed: Arc<AtomicBool>,
+}
+
+impl SequencerHandle {
+    /// Queues a submission and waits for its receipt.
+    ///
+    /// # Errors
+    /// `503 sequencer-busy` when the queue is full, `503 log-unavailable` once the sequencer has
+    /// stopped, or the submission's own refusal (`409 idempotency-conflict`).
+    pub async fn submit(&self, submission: VerifiedSubmission) -> Result<Receipt, ApiError> {
+        if self.failed.load(Ordering::Acquire) {
+            return Err(stopped());
+        }
+        let (reply, receipt) = oneshot::channel();
+        self.queue
+            .try_send(Pending { submission, reply })
+            .map_err(|error| match error {
+                mpsc::error::TrySendError::Full(_) => ApiError::unavailable(
+                    "sequencer-busy",
+                    "the log's queue is full; retry after a second",
+                ),
+                mpsc::error::TrySendError::Closed(_) => stopped(),
+            })?;
+        receipt.await.map_err(|_| stopped())?
+    }
+
+    /// False once the sequencer has stopped on a fatal error.
+    #[must_use]
+    pub fn is_running(&self) -> bool {
+        !self.failed.load(Ordering::Acquire)
+    }
+}
+
+fn stopped() -> ApiError {
+    ApiError::unavailable(
+        "log-unavailable",
+        "the log stopped after a storage error and accepts no appends until it is restarted",
+    )
+}
+
+/// Starts the sequencer thread.
+///
+/// # Panics
+/// If the thread cannot be spawned.
+#[must_use]
+pub fn start(writer: LogWriter, index: IdempotencyIndex) -> SequencerHandle {
+    let (queue, receiver) = mpsc::channel(SEQUENCER_QUEUE_MAX);
+    let failed = Arc::new(AtomicBool::new(false));
+    let thread_failed = Arc::clone(&failed);
+    std::thread::Builder::new()
+        .name("sequencer".to_owned())
+        .spawn(move || {
+            if let Err(error) = run(writer, &index, receiver) {
+                tracing::error!(%error, "the sequencer stopped; restart the node to recover");
+            }
+            thread_failed.store(true, Ordering::Release);
+        })
+        .expect("spawn the sequencer thread");
+    SequencerHandle { queue, failed }
+}
+
+/// Microseconds since the Unix epoch, from the node's clock.
+#[must_use]
+pub fn now_us() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX)
+        })
+}
+
+enum Outcome {
+    /// A new record, at this position in `staged`.
+    New(usize),
+    /// A retry of a submission staged earlier in the same batch.
+    SameAs(usize),
+    /// Answered without writing (a retry of an older record, or a conflict).
+    Done(Result<Receipt, ApiError>),
+}
+
+fn receipt_of(staged: &Staged, duplicate: bool) -> Receipt {
+    Receipt {
+        index: staged.index,
+        leaf_hash: staged.leaf_hash.to_base64(),
+        record_id: hex(&staged.record_id),
+        sequenced_at: staged.sequenced_at,
+        duplicate,
+    }
+}
+
+/// Lowercase hex.
+#[must_use]
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut out, byte| {
+        let _ = write!(out, "{byte:02x}");
+        out
+    })
+}
+
+fn run(
+    mut writer: LogWriter,
+    index: &IdempotencyIndex,
+    mut receiver: mpsc::Receiver<Pending>,
+) -> Result<(), String> {
+    let mut batch: Vec<Pending> = Vec::with_capacity(BATCH_RECORDS_MAX);
+    let mut outcomes = Vec::with_capacity(BATCH_RECORDS_MAX);
+    let mut staged: Vec<Staged> = Vec::with_capacity(BATCH_RECORDS_MAX);
+    let mut entries = Vec::with_capacity(BATCH_RECORDS_MAX);
+    let mut in_batch: HashMap<Vec<u8>, (usize, [u8; 32])> = HashMap::new();
+    while let Some(first) = receiver.blocking_recv() {
+        batch.push(first);
+        while batch.len() < BATCH_RECORDS_MAX {
+            match receiver.try_recv() {
+                Ok(pending) => batch.push(pending),
+                Err(_) => break,
+            }
+        }
+        let now = now_us();
+        for pending in &batch {
+            let submission = &pending.submission;
+            let key = key_of(
+                &submission.author().to_bytes(),
+                submission.submission().idempotency_id(),
+            );
+            let digest = *blake3::hash(submission.body()).as_bytes();
+            let outcome = if let Some(&(position, earlier)) = in_batch.get(&key) {
+                if earlier == digest {
+                    Outcome::SameAs(position)
+                } else {
+                    Outcome::Done(Err(conflict(staged[position].index)))
+                }
+            } else if let Some(landed) = index.get(&key)? {
+                Outcome::Done(retry_receipt(&writer, landed, digest))
+            } else {
+                let record = writer.stage(submission, now);
+                in_batch.insert(key.clone(), (staged.len(), digest));
+                entries.push((
+                    key,
+                    Landed {
+                        index: record.index,
+                        body_digest: digest,
+                    },
+                ));
+                staged.push(record);
+                Outcome::New(staged.len() - 1)
+            };
+            outcomes.push(outcome);
+        }
+        // Durability point: `commit` returns after fdatasync. A failure leaves the batch's fate
+        // on disk unknown, so nothing in it is acknowledged and the sequencer stops.
+        let head = match writer.commit() {
+            Ok(head) => head,
+            Err(error) => {
+                for pending in batch.drain(..) {
+                    let _ = pending.reply.send(Err(stopped()));
+                }
+                return Err(error.to_string());
+            }
+        };
+        let index_result = if entries.is_empty() {
+            Ok(())
+        } else {
+            index.insert(&entries, head.size)
+        };
+        for (pending, outcome) in batch.drain(..).zip(outcomes.drain(..)) {
+            let answer = match outcome {
+                Outcome::New(position) => Ok(receipt_of(&staged[position], false)),
+                Outcome::SameAs(position) => Ok(receipt_of(&staged[position], true)),
+                Outcome::Done(answer) => answer,
+            };
+            // A client that went away does not matter: its record is durable either way.
+            let _ = pending.reply.send(answer);
+        }
+        staged.clear();
+        entries.clear();
+        in_batch.clear();
+        // Without its index entries a retry could be stored twice: stop, and let a restart
+        // rebuild the index from the log.
+        index_result?;
+    }
+    Ok(())
+}
+
+fn conflict(index: u64) -> ApiError {
+    ApiError::conflict(
+        "idempotency-conflict",
+        ledger_api::error::title_of("idempotency-conflict"),
+        format!(
+            "this idempotency_id was already used by this author for a different submission, \
+             stored at index {index}; use a new idempotency_id for new content"
+        ),
+        index,
+    )
+}
+
+fn retry_receipt(
+    writer: &LogWriter,
+    landed: Landed,
+    digest: [u8; 32],
+) -> Result<Receipt, ApiError> {
+    if landed.body_digest != digest {
+        return Err(conflict(landed.index));
+    }
+    let bytes = writer
+        .log()
+        .read_record(landed.index)
+        .map_err(|error| ApiError::internal(format!("read record {}: {error}", landed.index)))?;
+    let view = ledger_core::record::RecordView::decode(&bytes)
+        .map_err(|error| ApiError::internal(format!("decode record {}: {error}", landed.index)))?;
+    Ok(Receipt {
+        index: landed.index,
+        leaf_hash: ledger_core::tree::leaf_hash(&bytes).to_base64(),
+        record_id: hex(blake3::hash(&bytes).as_bytes()),
+        sequenced_at: view.sequenced_at_us(),
+        duplicate: true,
+    })
+}
