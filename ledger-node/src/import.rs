@@ -39,7 +39,31 @@ pub fn import(
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(io)?;
     }
-    let layout = Layout::new(&staging);
+    let result = import_into(
+        source,
+        verifier,
+        &staging,
+        target,
+        signing_key,
+        &mut progress,
+    );
+    if result.is_err() {
+        // Nothing of a failed import may be left where it could be mistaken for data.
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+fn import_into(
+    source: &dyn static_log::Source,
+    verifier: &NoteVerifier,
+    staging: &Path,
+    target: &Path,
+    signing_key: Option<&Path>,
+    progress: &mut impl FnMut(u64),
+) -> Result<u64, StaticError> {
+    let io = |error: std::io::Error| StaticError::Fetch(format!("write: {error}"));
+    let layout = Layout::new(staging);
     std::fs::create_dir_all(layout.segments()).map_err(io)?;
     let mut segment: Option<std::fs::File> = None;
     let mut segment_size = 0u64;
@@ -108,7 +132,7 @@ pub fn import(
         // An empty directory made by the operator: replace it.
         std::fs::remove_dir(target).map_err(io)?;
     }
-    std::fs::rename(&staging, target).map_err(io)?;
+    std::fs::rename(staging, target).map_err(io)?;
     if let Some(parent) = target
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty())

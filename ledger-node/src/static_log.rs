@@ -177,17 +177,6 @@ pub fn walk(
                 .map_err(StaticError::Fetch)?;
             let entries = tile::decode_entry_bundle(&bytes)
                 .map_err(|error| invalid(index, format!("entry bundle: {error}")))?;
-            if entries.len() != leaves.len() {
-                return Err(invalid(
-                    index,
-                    format!(
-                        "entry bundle {} holds {} entries, expected {}",
-                        bundle_id.path(),
-                        entries.len(),
-                        leaves.len()
-                    ),
-                ));
-            }
             for (offset, (entry, leaf)) in entries.iter().zip(&leaves).enumerate() {
                 let position = index + offset as u64;
                 if tree::leaf_hash(entry) != *leaf {
@@ -205,6 +194,17 @@ pub fn walk(
                     })?;
                 }
                 on_record(position, entry)?;
+            }
+            if entries.len() != leaves.len() {
+                return Err(invalid(
+                    index + entries.len().min(leaves.len()) as u64,
+                    format!(
+                        "entry bundle {} holds {} entries, expected {}",
+                        bundle_id.path(),
+                        entries.len(),
+                        leaves.len()
+                    ),
+                ));
             }
         }
         for leaf in leaves {

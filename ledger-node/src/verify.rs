@@ -146,9 +146,23 @@ pub fn verify(
         };
     check_checkpoints(&compact, &mut pending_checkpoint)?;
     let end = scan::scan(&layout.segments(), |index, bytes| {
-        let view: RecordView<'_> = chain
-            .push(bytes)
-            .map_err(|error| invalid(index, format!("{error} ({})", error.code())))?;
+        let view: RecordView<'_> = match chain.push(bytes) {
+            Ok(view) => view,
+            Err(error) => {
+                // A damaged record breaks the chain at its successor; report the record itself
+                // if its own signature fails.
+                if options.signatures {
+                    check_signatures(&batch)?;
+                    if let Err(signature) = verify_record(bytes) {
+                        return Err(invalid(
+                            index,
+                            format!("{signature} ({})", signature.code()),
+                        ));
+                    }
+                }
+                return Err(invalid(index, format!("{error} ({})", error.code())));
+            }
+        };
         debug_assert_eq!(view.index(), index);
         compact.append(tree::leaf_hash(bytes), &mut scratch);
         scratch.clear();
