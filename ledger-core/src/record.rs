@@ -337,6 +337,17 @@ fn check_claimed_at(value: u64) -> Result<u64, RecordError> {
     Ok(value)
 }
 
+/// Whether the y coordinate of a 32-byte Ed25519 point encoding (the low 255 bits, little
+/// endian) is below p = 2^255 - 19, as RFC 8032 requires. Only 19 encodings fail.
+fn is_canonical_y(encoding: &[u8]) -> bool {
+    match encoding {
+        [first, middle @ .., last] if middle.len() == 30 => {
+            !(*first >= 0xED && middle.iter().all(|b| *b == 0xFF) && last & 0x7F == 0x7F)
+        }
+        _ => false,
+    }
+}
+
 fn check_body_size(size: usize) -> Result<(), RecordError> {
     if size > BODY_SIZE_MAX {
         return Err(RecordError::RecordTooLarge {
@@ -492,6 +503,11 @@ impl Submission {
         if author_bytes.len() != 32 {
             return Err(RecordError::KeyMalformed {
                 problem: format!("it decodes to {} bytes, not 32", author_bytes.len()),
+            });
+        }
+        if !is_canonical_y(&author_bytes) {
+            return Err(RecordError::KeyMalformed {
+                problem: "it is a non-canonical encoding (y is not below 2^255 - 19)".to_owned(),
             });
         }
         let author = PublicKey::from_bytes(&author_bytes).map_err(key_error)?;

@@ -52,7 +52,8 @@ fn orders_names_by_utf16_code_units_not_bytes() {
 
 #[test]
 fn escapes_as_rfc_8785_does() {
-    let value = json!({"s": "\"\\/\u{8}\t\n\u{c}\r\u{0}\u{1}\u{1b}\u{1f} \u{7f}\u{2028}\u{2029}é😀"});
+    let value =
+        json!({"s": "\"\\/\u{8}\t\n\u{c}\r\u{0}\u{1}\u{1b}\u{1f} \u{7f}\u{2028}\u{2029}é😀"});
     let expected = "{\"s\":\"\\\"\\\\/\\b\\t\\n\\f\\r\\u0000\\u0001\\u001b\\u001f \u{7f}\u{2028}\u{2029}é😀\"}";
     assert_eq!(canonical_string(&value), expected);
     assert_eq!(parse_canonical(expected.as_bytes()).unwrap(), value);
@@ -69,15 +70,7 @@ fn accepts_the_integer_bounds() {
 #[test]
 fn accepts_scalars_and_empty_containers() {
     for text in [
-        "null",
-        "true",
-        "false",
-        "0",
-        "-5",
-        "\"\"",
-        "[]",
-        "{}",
-        "[[],{}]",
+        "null", "true", "false", "0", "-5", "\"\"", "[]", "{}", "[[],{}]",
     ] {
         assert!(parse_canonical(text.as_bytes()).is_ok(), "{text}");
     }
@@ -93,7 +86,11 @@ fn limits_depth() {
     assert_eq!(parse_canonical(&bytes).unwrap(), deepest);
     let too_deep = json!({ "a": deepest });
     assert_eq!(to_canonical(&too_deep), Err(CanonicalError::TooDeep));
-    let text = format!("{}1{}", "[".repeat(JSON_DEPTH_MAX + 1), "]".repeat(JSON_DEPTH_MAX + 1));
+    let text = format!(
+        "{}1{}",
+        "[".repeat(JSON_DEPTH_MAX + 1),
+        "]".repeat(JSON_DEPTH_MAX + 1)
+    );
     assert_eq!(
         parse_canonical(text.as_bytes()),
         Err(CanonicalError::TooDeep)
@@ -108,7 +105,10 @@ fn limits_depth() {
 
 fn refusal(text: &[u8]) -> CanonicalError {
     match parse_canonical(text) {
-        Ok(value) => panic!("{:?} was accepted as {value}", String::from_utf8_lossy(text)),
+        Ok(value) => panic!(
+            "{:?} was accepted as {value}",
+            String::from_utf8_lossy(text)
+        ),
         Err(error) => error,
     }
 }
@@ -180,7 +180,14 @@ fn refuses_numbers_outside_the_subset() {
 
 #[test]
 fn refuses_noncharacters() {
-    for c in ['\u{FDD0}', '\u{FDEF}', '\u{FFFE}', '\u{FFFF}', '\u{1FFFF}', '\u{10FFFE}'] {
+    for c in [
+        '\u{FDD0}',
+        '\u{FDEF}',
+        '\u{FFFE}',
+        '\u{FFFF}',
+        '\u{1FFFF}',
+        '\u{10FFFE}',
+    ] {
         assert_eq!(
             to_canonical(&json!(c.to_string())),
             Err(CanonicalError::Noncharacter(u32::from(c)))

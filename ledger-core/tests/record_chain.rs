@@ -4,8 +4,8 @@ use ed25519_dalek::SigningKey;
 use ledger_core::key::PublicKey;
 use ledger_core::limits::RECORD_SIZE_MAX;
 use ledger_core::record::{
-    check_chain, encode_record, record_id, record_id_hex, verify_record, ChainVerifier,
-    RecordView, SignedSubmission, Submission, VerifiedSubmission, BODY_SIZE_MAX, GENESIS_PREV,
+    check_chain, encode_record, record_id, record_id_hex, verify_record, ChainVerifier, RecordView,
+    SignedSubmission, Submission, VerifiedSubmission, BODY_SIZE_MAX, GENESIS_PREV,
     RECORD_HEADER_SIZE, RECORD_VERSION,
 };
 use serde_json::{json, Map, Value};
@@ -58,12 +58,20 @@ fn chain_error(records: &[&[u8]]) -> Option<&'static str> {
 fn encodes_the_documented_layout() {
     let submission = verified(0);
     let prev = [0xAB; 32];
-    let record = encode_record(0x0102_0304_0506_0708, 0x1112_1314_1516_1718, &prev, &submission);
+    let record = encode_record(
+        0x0102_0304_0506_0708,
+        0x1112_1314_1516_1718,
+        &prev,
+        &submission,
+    );
     assert_eq!(RECORD_HEADER_SIZE, 113);
     assert_eq!(record.len(), RECORD_HEADER_SIZE + submission.body().len());
     assert_eq!(record[0], RECORD_VERSION);
     assert_eq!(&record[1..9], &[1, 2, 3, 4, 5, 6, 7, 8]);
-    assert_eq!(&record[9..17], &[0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18]);
+    assert_eq!(
+        &record[9..17],
+        &[0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18]
+    );
     assert_eq!(&record[17..49], &prev);
     assert_eq!(&record[49..113], submission.signature());
     assert_eq!(&record[113..], submission.body());
@@ -76,7 +84,10 @@ fn encodes_the_documented_layout() {
     assert_eq!(view.body(), submission.body());
     assert_eq!(view.bytes(), &record[..]);
     assert_eq!(view.id(), *blake3::hash(&record).as_bytes());
-    assert_eq!(record_id_hex(&record), blake3::hash(&record).to_hex().as_str());
+    assert_eq!(
+        record_id_hex(&record),
+        blake3::hash(&record).to_hex().as_str()
+    );
 
     let checked = verify_record(&record).unwrap();
     assert_eq!(checked.submission(), &submission);
@@ -114,7 +125,10 @@ fn refuses_malformed_records() {
             .code(),
         "record-malformed"
     );
-    assert_eq!(RecordView::decode(&[]).unwrap_err().code(), "record-malformed");
+    assert_eq!(
+        RecordView::decode(&[]).unwrap_err().code(),
+        "record-malformed"
+    );
     for version in [0x00, 0x02, 0xFF] {
         let mut other = record.clone();
         other[0] = version;
@@ -133,7 +147,10 @@ fn refuses_malformed_records() {
     // A changed signature or body inside the record is caught by re-verification.
     let mut forged = record.clone();
     forged[60] ^= 1;
-    assert_eq!(verify_record(&forged).unwrap_err().code(), "signature-invalid");
+    assert_eq!(
+        verify_record(&forged).unwrap_err().code(),
+        "signature-invalid"
+    );
     let mut forged = record.clone();
     let at = forged.len() - 3;
     forged[at] = b'9';
@@ -205,8 +222,14 @@ fn detects_removal_insertion_reordering_and_modification() {
         check_chain(None, &wrong_genesis).unwrap_err().code(),
         "chain-broken"
     );
-    assert_eq!(check_chain(Some(r0), r2).unwrap_err().code(), "chain-broken");
-    assert_eq!(check_chain(Some(r1), r0).unwrap_err().code(), "chain-broken");
+    assert_eq!(
+        check_chain(Some(r0), r2).unwrap_err().code(),
+        "chain-broken"
+    );
+    assert_eq!(
+        check_chain(Some(r1), r0).unwrap_err().code(),
+        "chain-broken"
+    );
     assert_eq!(
         check_chain(Some(&r0[..10]), r1).unwrap_err().code(),
         "record-malformed"

@@ -11,6 +11,9 @@ use ledger_core::record::{
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
+/// A change to the fields of a body.
+type Change = Box<dyn FnOnce(&mut Map<String, Value>)>;
+
 fn key(n: u8) -> SigningKey {
     SigningKey::from_bytes(&[n; 32])
 }
@@ -89,7 +92,10 @@ fn signs_and_verifies() {
     assert_eq!(submission.payload()["subject"], json!("Toán"));
     // The signing input is the context, a line feed, then the body.
     let input = signing_input(submission.body());
-    assert_eq!(&input[..SIGNING_CONTEXT.len()], b"hocba-ledger/submission/v1");
+    assert_eq!(
+        &input[..SIGNING_CONTEXT.len()],
+        b"hocba-ledger/submission/v1"
+    );
     assert_eq!(input[SIGNING_CONTEXT.len()], 0x0A);
     assert_eq!(&input[SIGNING_CONTEXT.len() + 1..], submission.body());
 }
@@ -126,7 +132,10 @@ fn refuses_malformed_envelopes() {
         ("[]".to_owned(), "submission-malformed"),
         ("{}".to_owned(), "submission-malformed"),
         (format!("{{\"body\":{body}}}"), "submission-malformed"),
-        (format!("{{\"signature\":\"{signature}\"}}"), "submission-malformed"),
+        (
+            format!("{{\"signature\":\"{signature}\"}}"),
+            "submission-malformed",
+        ),
         (
             format!("{{\"body\":{body},\"signature\":\"{signature}\",\"x\":1}}"),
             "submission-malformed",
@@ -136,7 +145,9 @@ fn refuses_malformed_envelopes() {
             "submission-malformed",
         ),
         (
-            format!("{{\"body\":{body},\"signature\":\"{signature}\",\"signature\":\"{signature}\"}}"),
+            format!(
+                "{{\"body\":{body},\"signature\":\"{signature}\",\"signature\":\"{signature}\"}}"
+            ),
             "submission-malformed",
         ),
         (
@@ -147,12 +158,30 @@ fn refuses_malformed_envelopes() {
             format!("{{\"body\":{body},\"signature\":\"{signature}\"}}{{}}"),
             "submission-malformed",
         ),
-        (format!("{{\"body\":{body},\"signature\":7}}"), "submission-malformed"),
-        (format!("{{\"body\":{body} \"signature\":\"{signature}\"}}"), "submission-malformed"),
-        (format!("{{\"body\":{body},\"signature\":\"{signature}\",}}"), "submission-malformed"),
-        (format!("{{\"body\":{{\"a\":}},\"signature\":\"{signature}\"}}"), "submission-malformed"),
-        (format!("{{\"body\":{body},\"signature\":\"AAAA\"}}"), "signature-invalid"),
-        (format!("{{\"body\":{body},\"signature\":\"not base64!\"}}"), "signature-invalid"),
+        (
+            format!("{{\"body\":{body},\"signature\":7}}"),
+            "submission-malformed",
+        ),
+        (
+            format!("{{\"body\":{body} \"signature\":\"{signature}\"}}"),
+            "submission-malformed",
+        ),
+        (
+            format!("{{\"body\":{body},\"signature\":\"{signature}\",}}"),
+            "submission-malformed",
+        ),
+        (
+            format!("{{\"body\":{{\"a\":}},\"signature\":\"{signature}\"}}"),
+            "submission-malformed",
+        ),
+        (
+            format!("{{\"body\":{body},\"signature\":\"AAAA\"}}"),
+            "signature-invalid",
+        ),
+        (
+            format!("{{\"body\":{body},\"signature\":\"not base64!\"}}"),
+            "signature-invalid",
+        ),
         (
             format!("{{\"body\":{body},\"signature\":\"{}\"}}", &signature[..86]),
             "signature-invalid",
@@ -190,7 +219,10 @@ fn whitespace_inside_the_body_is_not_canonical() {
     );
     let parsed = SignedSubmission::from_wire_json(wire.as_bytes()).unwrap();
     assert_eq!(parsed.body, spaced.as_bytes());
-    assert_eq!(parsed.verify().unwrap_err().code(), "submission-not-canonical");
+    assert_eq!(
+        parsed.verify().unwrap_err().code(),
+        "submission-not-canonical"
+    );
 }
 
 #[test]
@@ -204,7 +236,18 @@ fn refuses_every_broken_field_rule() {
         bytes[0] = 2;
         bytes
     };
-    type Change = Box<dyn FnOnce(&mut Map<String, Value>)>;
+    // y = p + 3: a valid point of large order, but encoded with y >= p (RFC 8032 refuses it).
+    let mut non_canonical = [0xFFu8; 32];
+    non_canonical[0] = 0xF0;
+    non_canonical[31] = 0x7F;
+    // The identity with the sign bit set (x = 0 "negative"): small order, refused as weak.
+    let mut weak_x0_negative = [0u8; 32];
+    weak_x0_negative[0] = 1;
+    weak_x0_negative[31] = 0x80;
+    // y = p + 1, the identity encoded with y >= p: refused as malformed before the weak check.
+    let mut identity_non_canonical = [0xFFu8; 32];
+    identity_non_canonical[0] = 0xEE;
+    identity_non_canonical[31] = 0x7F;
     let set = |name: &'static str, value: Value| -> Change {
         Box::new(move |fields| {
             fields.insert(name.to_owned(), value);
@@ -229,31 +272,79 @@ fn refuses_every_broken_field_rule() {
         (set("extra", json!(1)), "submission-malformed"),
         (set("author", json!(1)), "submission-malformed"),
         (set("author", json!("not base64")), "key-malformed"),
-        (set("author", json!(BASE64.encode([1u8; 31]))), "key-malformed"),
-        (set("author", json!(BASE64.encode(not_a_point))), "key-malformed"),
+        (
+            set("author", json!(BASE64.encode([1u8; 31]))),
+            "key-malformed",
+        ),
+        (
+            set("author", json!(BASE64.encode(not_a_point))),
+            "key-malformed",
+        ),
         (set("author", json!(BASE64.encode(weak))), "key-weak"),
+        (
+            set("author", json!(BASE64.encode(non_canonical))),
+            "key-malformed",
+        ),
+        (
+            set("author", json!(BASE64.encode(weak_x0_negative))),
+            "key-weak",
+        ),
+        (
+            set("author", json!(BASE64.encode(identity_non_canonical))),
+            "key-malformed",
+        ),
         (set("claimed_at", json!(-1)), "submission-malformed"),
-        (set("claimed_at", json!("2024-09-01")), "submission-malformed"),
+        (
+            set("claimed_at", json!("2024-09-01")),
+            "submission-malformed",
+        ),
         (set("event_type", json!(7)), "submission-malformed"),
         (set("event_type", json!("")), "event-type-invalid"),
-        (set("event_type", json!("Grade.recorded")), "event-type-invalid"),
+        (
+            set("event_type", json!("Grade.recorded")),
+            "event-type-invalid",
+        ),
         (set("event_type", json!("1grade")), "event-type-invalid"),
         (set("event_type", json!("_grade")), "event-type-invalid"),
-        (set("event_type", json!("grade-recorded")), "event-type-invalid"),
+        (
+            set("event_type", json!("grade-recorded")),
+            "event-type-invalid",
+        ),
         (set("event_type", json!("điểm")), "event-type-invalid"),
-        (set("event_type", json!("a".repeat(65))), "event-type-invalid"),
+        (
+            set("event_type", json!("a".repeat(65))),
+            "event-type-invalid",
+        ),
         (set("idempotency_id", json!(["x"])), "submission-malformed"),
         (set("idempotency_id", json!("")), "idempotency-id-invalid"),
-        (set("idempotency_id", json!("has space")), "idempotency-id-invalid"),
-        (set("idempotency_id", json!("a/b")), "idempotency-id-invalid"),
+        (
+            set("idempotency_id", json!("has space")),
+            "idempotency-id-invalid",
+        ),
+        (
+            set("idempotency_id", json!("a/b")),
+            "idempotency-id-invalid",
+        ),
         (set("idempotency_id", json!("mã")), "idempotency-id-invalid"),
-        (set("idempotency_id", json!("a".repeat(129))), "idempotency-id-invalid"),
+        (
+            set("idempotency_id", json!("a".repeat(129))),
+            "idempotency-id-invalid",
+        ),
         (set("payload", json!([])), "submission-malformed"),
         (set("payload", json!("text")), "submission-malformed"),
         (set("payload", Value::Null), "submission-malformed"),
-        (set("schema_version", json!(0)), "schema-version-unsupported"),
-        (set("schema_version", json!(-1)), "schema-version-unsupported"),
-        (set("schema_version", json!(4_294_967_296u64)), "schema-version-unsupported"),
+        (
+            set("schema_version", json!(0)),
+            "schema-version-unsupported",
+        ),
+        (
+            set("schema_version", json!(-1)),
+            "schema-version-unsupported",
+        ),
+        (
+            set("schema_version", json!(4_294_967_296u64)),
+            "schema-version-unsupported",
+        ),
         (set("schema_version", json!("1")), "submission-malformed"),
     ];
     for (change, expected) in cases {
@@ -332,12 +423,27 @@ fn builder_refuses_what_verification_refuses() {
     };
     assert_eq!(build("a", "b", json!({}), 1, 0), Ok(()));
     assert_eq!(build("A", "b", json!({}), 1, 0), Err("event-type-invalid"));
-    assert_eq!(build("a", "", json!({}), 1, 0), Err("idempotency-id-invalid"));
-    assert_eq!(build("a", "b", json!({}), 0, 0), Err("schema-version-unsupported"));
-    assert_eq!(build("a", "b", json!({"x": 8.5}), 1, 0), Err("submission-not-canonical"));
-    assert_eq!(build("a", "b", json!({}), 1, 1 << 53), Err("submission-malformed"));
+    assert_eq!(
+        build("a", "", json!({}), 1, 0),
+        Err("idempotency-id-invalid")
+    );
+    assert_eq!(
+        build("a", "b", json!({}), 0, 0),
+        Err("schema-version-unsupported")
+    );
+    assert_eq!(
+        build("a", "b", json!({"x": 8.5}), 1, 0),
+        Err("submission-not-canonical")
+    );
+    assert_eq!(
+        build("a", "b", json!({}), 1, 1 << 53),
+        Err("submission-malformed")
+    );
     let big = "x".repeat(BODY_SIZE_MAX);
-    assert_eq!(build("a", "b", json!({ "x": big }), 1, 0), Err("record-too-large"));
+    assert_eq!(
+        build("a", "b", json!({ "x": big }), 1, 0),
+        Err("record-too-large")
+    );
 }
 
 #[test]
@@ -381,7 +487,7 @@ fn body_size_limit_is_exact() {
 #[test]
 fn error_messages_name_the_field() {
     let signer = key(11);
-    let check = |change: Box<dyn FnOnce(&mut Map<String, Value>)>, field: &str| {
+    let check = |change: Change, field: &str| {
         let error = SignedSubmission::sign_body(body_with(&signer, change), &signer)
             .verify()
             .unwrap_err();
@@ -461,17 +567,27 @@ fn every_code_is_distinct_and_stable() {
         RecordError::NotCanonical(ledger_core::canonical::CanonicalError::NotAnInteger),
         RecordError::SubmissionVersionUnsupported { found: "2".into() },
         RecordError::SchemaVersionUnsupported { found: "0".into() },
-        RecordError::EventTypeInvalid { problem: "x".into() },
-        RecordError::IdempotencyIdInvalid { problem: "x".into() },
-        RecordError::KeyMalformed { problem: "x".into() },
+        RecordError::EventTypeInvalid {
+            problem: "x".into(),
+        },
+        RecordError::IdempotencyIdInvalid {
+            problem: "x".into(),
+        },
+        RecordError::KeyMalformed {
+            problem: "x".into(),
+        },
         RecordError::KeyWeak,
-        RecordError::SignatureInvalid { problem: "x".into() },
+        RecordError::SignatureInvalid {
+            problem: "x".into(),
+        },
         RecordError::RecordTooLarge {
             what: "record",
             size: 2,
             max: 1,
         },
-        RecordError::RecordMalformed { problem: "x".into() },
+        RecordError::RecordMalformed {
+            problem: "x".into(),
+        },
         RecordError::ChainBroken {
             index: 1,
             problem: "x".into(),

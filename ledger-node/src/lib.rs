@@ -9,6 +9,7 @@
 //! - [`node`]: a running node and the `LedgerService` it serves.
 //! - [`scan`]: read-only sequential reading of a node's segments.
 //! - [`verify`], [`export`], [`static_log`], [`import`], [`audit`]: the offline and remote checks.
+//! - [`demo`]: the demo data of `hocba demo`.
 //! - [`config`], [`layout`]: what lives where in a data directory.
 //!
 //! Only this crate touches disks and clocks.
@@ -16,6 +17,7 @@
 
 pub mod audit;
 pub mod config;
+pub mod demo;
 pub mod export;
 pub mod frame;
 pub mod history;

@@ -37,6 +37,20 @@ enum Command {
         #[arg(long)]
         origin: String,
     },
+    /// Run a demo node on the embedded defaults: on an empty data directory, create a node and
+    /// append demo grade submissions through the real append path; on an existing one, just
+    /// serve it. Prints the URL and the verifier key.
+    Demo {
+        /// The data directory.
+        #[arg(long, default_value = "./hocba-demo")]
+        data: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// How many demo submissions to append on first start.
+        #[arg(long, default_value_t = 20_000)]
+        records: u64,
+    },
     /// Print the node's verifier key (`name+id+key`, c2sp.org/signed-note).
     Vkey {
         /// The node's data directory.
@@ -142,7 +156,29 @@ fn run(command: Command) -> Result<ExitCode, String> {
             println!("{}", config.verifier_key);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { data, listen } => serve(&data, &listen),
+        Command::Serve { data, listen } => serve(&data, &listen, None),
+        Command::Demo {
+            data,
+            listen,
+            records,
+        } => {
+            let layout = Layout::new(&data);
+            let load = if layout.config().exists() {
+                None
+            } else {
+                let config = config::init(&layout, ledger_node::demo::DEMO_ORIGIN)
+                    .map_err(|error| error.to_string())?;
+                ledger_node::demo::write_keys(&data.join("demo-keys"))
+                    .map_err(|error| error.to_string())?;
+                eprintln!(
+                    "created a demo node in {} ({})",
+                    data.display(),
+                    config.origin
+                );
+                Some(records)
+            };
+            serve(&data, &listen, load)
+        }
         Command::Verify {
             data,
             no_signatures,
@@ -300,11 +336,14 @@ fn progress_bar(what: &'static str) -> ProgressBar {
     bar
 }
 
-fn serve(data: &Path, listen: &str) -> Result<ExitCode, String> {
+fn serve(data: &Path, listen: &str, demo_records: Option<u64>) -> Result<ExitCode, String> {
     let layout = Layout::new(data);
     let node = Node::open(&layout).map_err(|error| error.to_string())?;
     let runtime = tokio::runtime::Runtime::new().map_err(|error| error.to_string())?;
     runtime.block_on(async {
+        if let Some(count) = demo_records {
+            load_demo(&node, count).await?;
+        }
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|error| format!("cannot listen on {listen}: {error}"))?;
@@ -319,6 +358,42 @@ fn serve(data: &Path, listen: &str) -> Result<ExitCode, String> {
             .map_err(|error| error.to_string())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Appends `count` demo submissions through the node's own append path, 64 at a time.
+async fn load_demo(node: &Node, count: u64) -> Result<(), String> {
+    let service = node.service();
+    let teacher = std::sync::Arc::new(ledger_node::demo::teacher_key());
+    let bar = ProgressBar::new(count);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "loading demo data {bar:40} {human_pos}/{human_len} ({per_sec})",
+        )
+        .expect("valid template"),
+    );
+    let mut tasks = tokio::task::JoinSet::new();
+    for worker in 0..64u64 {
+        let service = std::sync::Arc::clone(&service);
+        let teacher = std::sync::Arc::clone(&teacher);
+        let bar = bar.clone();
+        tasks.spawn(async move {
+            for n in (worker..count).step_by(64) {
+                let submission = ledger_node::demo::submission(n, &teacher);
+                service
+                    .submit(submission)
+                    .await
+                    .map_err(|error| format!("demo record {n}: {error}"))?;
+                bar.inc(1);
+            }
+            Ok::<(), String>(())
+        });
+    }
+    while let Some(result) = tasks.join_next().await {
+        result.map_err(|error| error.to_string())??;
+    }
+    bar.finish_and_clear();
+    eprintln!("appended {count} demo submissions");
+    Ok(())
 }
 
 async fn shutdown_signal() {
