@@ -39,6 +39,11 @@ impl PublicKey {
         if key.is_weak() {
             return Err(KeyError::Weak);
         }
+        // RFC 8032 refuses encodings whose y coordinate is not reduced mod p; dalek reduces
+        // them silently, so the key would have two encodings. Re-encoding catches that.
+        if key.to_edwards().compress().to_bytes() != *array {
+            return Err(KeyError::Malformed);
+        }
         Ok(Self(key))
     }
 
@@ -90,6 +95,11 @@ mod tests {
         identity[0] = 1;
         assert_eq!(PublicKey::from_bytes(&identity), Err(KeyError::Weak));
         assert_eq!(PublicKey::from_bytes(&[0u8; 31]), Err(KeyError::Malformed));
+        // y = p + 3 (not reduced): a second encoding of a valid point.
+        let mut unreduced = [0xffu8; 32];
+        unreduced[0] = 0xf0;
+        unreduced[31] = 0x7f;
+        assert_eq!(PublicKey::from_bytes(&unreduced), Err(KeyError::Malformed));
     }
 
     #[test]
@@ -99,6 +109,9 @@ mod tests {
         let key = PublicKey::from(&secret);
         let signature = secret.sign(b"hello").to_bytes();
         assert!(key.verify(b"hello", &signature).is_ok());
-        assert_eq!(key.verify(b"hellO", &signature), Err(KeyError::BadSignature));
+        assert_eq!(
+            key.verify(b"hellO", &signature),
+            Err(KeyError::BadSignature)
+        );
     }
 }
