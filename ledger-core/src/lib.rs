@@ -15,6 +15,7 @@
 //! - [`canonical`]: the canonical JSON encoding (an RFC 8785 subset) of signed submissions.
 //! - [`record`]: the signed submission, its signing input, and the sequenced record the log
 //!   stores (see `docs/FORMAT.md`).
+//! - [`rules`]: assessment rule sets (Thông tư 22/2021 and their configuration).
 //! - [`key`]: Ed25519 public keys screened for weakness.
 //! - [`limits`]: every size limit, with its reason.
 //!
@@ -30,5 +31,6 @@ pub mod limits;
 pub mod note;
 pub mod proof;
 pub mod record;
+pub mod rules;
 pub mod tile;
 pub mod tree;

@@ -9,12 +9,14 @@
 //! - [`node`]: a running node and the `LedgerService` it serves.
 //! - [`scan`]: read-only sequential reading of a node's segments.
 //! - [`verify`], [`export`], [`static_log`], [`import`], [`audit`]: the offline and remote checks.
+//! - [`assess`]: the TT 22 calculator behind `hocba assess`.
 //! - [`demo`]: the demo data of `hocba demo`.
 //! - [`config`], [`layout`]: what lives where in a data directory.
 //!
 //! Only this crate touches disks and clocks.
 #![forbid(unsafe_code)]
 
+pub mod assess;
 pub mod audit;
 pub mod config;
 pub mod demo;

@@ -51,6 +51,14 @@ enum Command {
         #[arg(long, default_value_t = 20_000)]
         records: u64,
     },
+    /// Compute one learner's year results under the assessment rules (TT 22): subject averages
+    /// and levels, learning and conduct, promotion outcome, re-assessment subjects, award, and
+    /// the results after summer. Reads the JSON input from FILE (or `-` for standard input) and
+    /// prints one JSON object; invalid input is refused with a message naming the subject.
+    Assess {
+        /// The input file, or `-` for standard input.
+        file: String,
+    },
     /// Print the node's verifier key (`name+id+key`, c2sp.org/signed-note).
     Vkey {
         /// The node's data directory.
@@ -150,6 +158,26 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 config::init(&Layout::new(&data), &origin).map_err(|error| error.to_string())?;
             println!("{}", config.verifier_key);
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Assess { file } => {
+            let input = if file == "-" {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+                    .map_err(|error| format!("standard input: {error}"))?;
+                bytes
+            } else {
+                std::fs::read(&file).map_err(|error| format!("{file}: {error}"))?
+            };
+            match ledger_node::assess::run(&input) {
+                Ok(output) => {
+                    println!("{output}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(message) => {
+                    eprintln!("{message}");
+                    Ok(ExitCode::from(1))
+                }
+            }
         }
         Command::Vkey { data } => {
             let config = config::load(&Layout::new(&data)).map_err(|error| error.to_string())?;

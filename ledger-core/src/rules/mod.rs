@@ -1,0 +1,1 @@
+//! Assessment rule sets (in progress).
