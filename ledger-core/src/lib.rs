@@ -15,6 +15,7 @@
 //! - [`canonical`]: the canonical JSON encoding (an RFC 8785 subset) of signed submissions.
 //! - [`record`]: the signed submission, its signing input, and the sequenced record the log
 //!   stores (see `docs/FORMAT.md`).
+//! - [`domain`]: authority and school-record events, judged at their log position.
 //! - [`rules`]: assessment rule sets (Thông tư 22/2021 and their configuration).
 //! - [`key`]: Ed25519 public keys screened for weakness.
 //! - [`limits`]: every size limit, with its reason.
@@ -26,6 +27,7 @@
 pub mod canonical;
 pub mod checkpoint;
 pub mod cosignature;
+pub mod domain;
 pub mod key;
 pub mod limits;
 pub mod note;

@@ -1,0 +1,1 @@
+//! The học bạ domain on the log (in progress).
