@@ -5,6 +5,7 @@
 //! - [`tree_store`]: the stored Merkle hashes, one file per level.
 //! - [`history`]: every signed checkpoint.
 //! - [`idempotency`]: the sled index that makes retries safe.
+//! - [`judge`]: the append policy the sequencer applies at each log position.
 //! - [`sequencer`]: the single writer thread and its queue.
 //! - [`node`]: a running node and the `LedgerService` it serves.
 //! - [`scan`]: read-only sequential reading of a node's segments.
@@ -25,6 +26,7 @@ pub mod frame;
 pub mod history;
 pub mod idempotency;
 pub mod import;
+pub mod judge;
 pub mod layout;
 pub mod log;
 pub mod node;

@@ -355,13 +355,19 @@ impl LogWriter {
         self.head
     }
 
+    /// The sequencing time the next staged record gets at clock reading `now_us`: strictly
+    /// after the previous record's, even if the clock stalls or steps back.
+    #[must_use]
+    pub fn next_sequenced_at(&self, now_us: u64) -> u64 {
+        now_us.max(self.head.last_sequenced_at + 1)
+    }
+
     /// Sequences one verified submission: assigns the next index, a sequencing time strictly
     /// after the previous one, and the chain hash; nothing is durable until [`LogWriter::commit`].
     ///
     pub fn stage(&mut self, submission: &record::VerifiedSubmission, now_us: u64) -> Staged {
         let index = self.head.size;
-        // Strictly increasing even if the clock stalls or steps back.
-        let sequenced_at = now_us.max(self.head.last_sequenced_at + 1);
+        let sequenced_at = self.next_sequenced_at(now_us);
         let bytes =
             record::encode_record(index, sequenced_at, &self.head.last_record_id, submission);
         self.stage_bytes(index, sequenced_at, &bytes)

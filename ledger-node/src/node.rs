@@ -153,7 +153,7 @@ impl Node {
             Some(signer) => {
                 let index =
                     IdempotencyIndex::open(&layout.sled(), &log).map_err(NodeError::Index)?;
-                let handle = sequencer::start(writer, index);
+                let handle = sequencer::start(writer, index, Box::new(crate::judge::Open));
                 start_checkpointer(
                     Arc::clone(&log),
                     signer,

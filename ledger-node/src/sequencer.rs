@@ -16,6 +16,7 @@ use ledger_core::record::VerifiedSubmission;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::idempotency::{key_of, IdempotencyIndex, Landed};
+use crate::judge::{Judge, Position};
 use crate::log::{LogWriter, Staged};
 
 /// Most submissions waiting for the sequencer. Beyond it appends are refused with
@@ -83,14 +84,14 @@ fn stopped() -> ApiError {
 /// # Panics
 /// If the thread cannot be spawned.
 #[must_use]
-pub fn start(writer: LogWriter, index: IdempotencyIndex) -> SequencerHandle {
+pub fn start(writer: LogWriter, index: IdempotencyIndex, judge: Box<dyn Judge>) -> SequencerHandle {
     let (queue, receiver) = mpsc::channel(SEQUENCER_QUEUE_MAX);
     let failed = Arc::new(AtomicBool::new(false));
     let thread_failed = Arc::clone(&failed);
     std::thread::Builder::new()
         .name("sequencer".to_owned())
         .spawn(move || {
-            if let Err(error) = run(writer, &index, receiver) {
+            if let Err(error) = run(writer, &index, judge, receiver) {
                 tracing::error!(%error, "the sequencer stopped; restart the node to recover");
             }
             thread_failed.store(true, Ordering::Release);
@@ -141,6 +142,7 @@ pub fn hex(bytes: &[u8]) -> String {
 fn run(
     mut writer: LogWriter,
     index: &IdempotencyIndex,
+    mut judge: Box<dyn Judge>,
     mut receiver: mpsc::Receiver<Pending>,
 ) -> Result<(), String> {
     let mut batch: Vec<Pending> = Vec::with_capacity(BATCH_RECORDS_MAX);
@@ -172,6 +174,14 @@ fn run(
                 }
             } else if let Some(landed) = index.get(&key)? {
                 Outcome::Done(retry_receipt(&writer, landed, digest))
+            } else if let Err(refusal) = judge.admit(
+                submission,
+                Position {
+                    index: writer.staged_head().size,
+                    sequenced_at_us: writer.next_sequenced_at(now),
+                },
+            ) {
+                Outcome::Done(Err(refusal))
             } else {
                 let record = writer.stage(submission, now);
                 in_batch.insert(key.clone(), (staged.len(), digest));
