@@ -68,6 +68,30 @@ impl Client {
         self.get("log/checkpoint").await
     }
 
+    /// The record at `index` with its inclusion proof.
+    ///
+    /// # Errors
+    /// As [`Client::submit`].
+    pub async fn record(&self, index: u64) -> Result<crate::wire::RecordWithProof, ClientError> {
+        let bytes = self.get(&format!("v1/records/{index}")).await?;
+        serde_json::from_slice(&bytes).map_err(|error| ClientError::Unexpected(error.to_string()))
+    }
+
+    /// A consistency proof between two tree sizes.
+    ///
+    /// # Errors
+    /// As [`Client::submit`].
+    pub async fn consistency(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> Result<crate::wire::ConsistencyProof, ClientError> {
+        let bytes = self
+            .get(&format!("v1/proofs/consistency?from={from}&to={to}"))
+            .await?;
+        serde_json::from_slice(&bytes).map_err(|error| ClientError::Unexpected(error.to_string()))
+    }
+
     /// Fetches `path` under the log prefix, e.g. `tile/0/000`.
     ///
     /// # Errors

@@ -237,6 +237,7 @@ pub fn title_of(code: &str) -> &'static str {
         "record-too-large" => "Bản ghi quá lớn / Record too large",
         "request-too-large" => "Yêu cầu quá lớn / Request body too large",
         "record-malformed" => "Bản ghi sai cấu trúc / Malformed record",
+        "proof-range-invalid" => "Khoảng kích thước cây không hợp lệ / Invalid tree size range",
         _ => "Yêu cầu bị từ chối / Request refused",
     }
 }

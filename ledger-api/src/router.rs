@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -29,6 +29,8 @@ pub fn app(service: Service) -> Router {
         .route("/log/checkpoint", get(checkpoint))
         .route("/log/tile/{*path}", get(tile))
         .route("/v1/submissions", post(submit))
+        .route("/v1/records/{index}", get(record))
+        .route("/v1/proofs/consistency", get(consistency))
         .route("/healthz", get(health))
         .layer(DefaultBodyLimit::max(REQUEST_BODY_SIZE_MAX))
         .with_state(service)
@@ -94,6 +96,37 @@ async fn submit(
         StatusCode::CREATED
     };
     Ok((status, Json(receipt)).into_response())
+}
+
+async fn record(
+    State(service): State<Service>,
+    Path(index): Path<String>,
+) -> Result<Response, ApiError> {
+    let index = index
+        .parse::<u64>()
+        .map_err(|_| ApiError::not_found(format!("no record index {index:?}")))?;
+    Ok(Json(service.record(index)?).into_response())
+}
+
+/// The query of `GET /v1/proofs/consistency`.
+#[derive(serde::Deserialize)]
+struct Range {
+    from: u64,
+    to: u64,
+}
+
+async fn consistency(
+    State(service): State<Service>,
+    query: Result<Query<Range>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(range) = query.map_err(|rejection| {
+        ApiError::refused(
+            "proof-range-invalid",
+            crate::error::title_of("proof-range-invalid"),
+            format!("give the tree sizes as ?from=M&to=N with M ≤ N ({rejection})"),
+        )
+    })?;
+    Ok(Json(service.consistency(range.from, range.to)?).into_response())
 }
 
 async fn health(State(service): State<Service>) -> Response {

@@ -7,7 +7,7 @@ use ledger_core::record::SignedSubmission;
 use ledger_core::tile::TilePath;
 
 use crate::error::ApiError;
-use crate::wire::{Health, Receipt};
+use crate::wire::{ConsistencyProof, Health, Receipt, RecordWithProof};
 
 /// A boxed future, so the trait stays object safe.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -32,6 +32,18 @@ pub trait LedgerService: Send + Sync + 'static {
     /// Appends a signed submission; resolves once it is durable, with its receipt. A retry of a
     /// submission already in the log resolves with the original receipt.
     fn submit(&self, submission: SignedSubmission) -> BoxFuture<'_, Result<Receipt, ApiError>>;
+
+    /// The record at `index` with a `tlog-proof` of its inclusion in the newest checkpoint.
+    ///
+    /// # Errors
+    /// `404 not-found` for an index beyond the log.
+    fn record(&self, index: u64) -> Result<RecordWithProof, ApiError>;
+
+    /// A consistency proof from tree size `from` to `to`.
+    ///
+    /// # Errors
+    /// `400 proof-range-invalid` unless `from ≤ to ≤` the newest checkpoint's size.
+    fn consistency(&self, from: u64, to: u64) -> Result<ConsistencyProof, ApiError>;
 
     /// Readiness and sizes.
     fn health(&self) -> Health;

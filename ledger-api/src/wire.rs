@@ -28,3 +28,30 @@ pub struct Health {
     /// The size of the newest signed checkpoint.
     pub checkpoint_size: u64,
 }
+
+/// A record with its proof of inclusion, the answer of `GET /v1/records/{index}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordWithProof {
+    /// The record's index.
+    pub index: u64,
+    /// The record bytes (docs/FORMAT.md), base64.
+    pub record: String,
+    /// The record id: BLAKE3 of the record bytes, lowercase hex.
+    pub record_id: String,
+    /// The RFC 6962 leaf hash, base64.
+    pub leaf_hash: String,
+    /// A C2SP `tlog-proof` of inclusion in the newest checkpoint; `null` until a checkpoint covers
+    /// the record (at most about a second after it was acknowledged).
+    pub proof: Option<String>,
+}
+
+/// A consistency proof between two tree sizes, the answer of `GET /v1/proofs/consistency`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsistencyProof {
+    /// The older tree size.
+    pub from: u64,
+    /// The newer tree size (at most the newest checkpoint's).
+    pub to: u64,
+    /// The RFC 9162 consistency proof, base64 hashes.
+    pub proof: Vec<String>,
+}

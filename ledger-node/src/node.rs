@@ -5,11 +5,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use base64::Engine as _;
 use ledger_api::service::BoxFuture;
-use ledger_api::wire::{Health, Receipt};
+use ledger_api::wire::{ConsistencyProof, Health, Receipt, RecordWithProof};
 use ledger_api::{ApiError, LedgerService};
 use ledger_core::checkpoint::{Checkpoint, Origin};
 use ledger_core::note::{NoteSigner, NoteVerifier};
+use ledger_core::proof::TlogProof;
 use ledger_core::record::SignedSubmission;
 use ledger_core::tile::{TilePath, TILE_HEIGHT, TILE_WIDTH};
 use ledger_core::tree::Hash;
@@ -360,6 +362,62 @@ impl LedgerService for NodeService {
                 .verify()
                 .map_err(|error| ApiError::from_record_error(&error))?;
             sequencer.submit(verified).await
+        })
+    }
+
+    fn record(&self, index: u64) -> Result<RecordWithProof, ApiError> {
+        let bytes = self.log.read_record(index).map_err(|error| {
+            if error.kind() == std::io::ErrorKind::NotFound {
+                ApiError::not_found(format!("the log has no record {index}"))
+            } else {
+                ApiError::internal(format!("read record {index}: {error}"))
+            }
+        })?;
+        let leaf_hash = ledger_core::tree::leaf_hash(&bytes);
+        let published = self.published.read().expect("published lock").clone();
+        let proof = match published {
+            Some(published) if index < published.size => {
+                let hashes =
+                    ledger_core::tree::inclusion_proof(index, published.size, self.log.tree())
+                        .map_err(|error| ApiError::internal(format!("inclusion proof: {error}")))?;
+                Some(
+                    TlogProof {
+                        index,
+                        extra: None,
+                        hashes,
+                        checkpoint: String::from_utf8_lossy(&published.note).into_owned(),
+                    }
+                    .to_text(),
+                )
+            }
+            _ => None,
+        };
+        Ok(RecordWithProof {
+            index,
+            record: base64::engine::general_purpose::STANDARD.encode(&bytes),
+            record_id: crate::sequencer::hex(blake3::hash(&bytes).as_bytes()),
+            leaf_hash: leaf_hash.to_base64(),
+            proof,
+        })
+    }
+
+    fn consistency(&self, from: u64, to: u64) -> Result<ConsistencyProof, ApiError> {
+        let size = self.checkpoint_size();
+        if from > to || to > size {
+            return Err(ApiError::refused(
+                "proof-range-invalid",
+                ledger_api::error::title_of("proof-range-invalid"),
+                format!(
+                    "need from ≤ to ≤ {size} (the newest checkpoint); got from={from}, to={to}"
+                ),
+            ));
+        }
+        let proof = ledger_core::tree::consistency_proof(from, to, self.log.tree())
+            .map_err(|error| ApiError::internal(format!("consistency proof: {error}")))?;
+        Ok(ConsistencyProof {
+            from,
+            to,
+            proof: proof.iter().map(Hash::to_base64).collect(),
         })
     }
 

@@ -83,6 +83,37 @@ async fn appends_are_sequenced_retries_are_idempotent_and_tiles_match() {
             tree::leaf_hash(&node.node.log().read_record(receipt.index).unwrap())
         );
     }
+    // Every record comes with a tlog-proof that verifies offline against the log's key.
+    for index in [0u64, 1, 255, 256, 299] {
+        let answer = node.client.record(index).await.expect("record");
+        let proof = ledger_core::proof::TlogProof::parse(answer.proof.unwrap().as_bytes())
+            .expect("tlog-proof");
+        let leaf = Hash::from_base64(&answer.leaf_hash).unwrap();
+        let (proven, _) = proof.verify(&leaf, &verifier, &[]).expect("proof verifies");
+        assert_eq!((proof.index, proven.size), (index, 300));
+    }
+    // Consistency proofs between any two sizes up to the checkpoint.
+    let mut prefix = MemoryTree::new();
+    for receipt in receipts.iter().take(100) {
+        prefix.append(Hash::from_base64(&receipt.leaf_hash).unwrap());
+    }
+    let answer = node
+        .client
+        .consistency(100, 300)
+        .await
+        .expect("consistency");
+    let hashes: Vec<Hash> = answer
+        .proof
+        .iter()
+        .map(|hash| Hash::from_base64(hash).unwrap())
+        .collect();
+    tree::verify_consistency(100, 300, &hashes, &prefix.root(), &checkpoint.root)
+        .expect("consistent");
+    let refused = node.client.consistency(10, 301).await.expect_err("beyond");
+    assert!(matches!(refused, ClientError::Api(ref error) if error.code == "proof-range-invalid"));
+    let refused = node.client.record(5000).await.expect_err("no such record");
+    assert!(matches!(refused, ClientError::Api(ref error) if error.status == 404));
+
     // A tile the checkpoint does not cover yet is 404.
     let missing = node
         .client
