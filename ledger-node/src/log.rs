@@ -220,9 +220,18 @@ impl Log {
             ..Head::empty()
         };
         if trusted > 0 {
-            let last = log
-                .read_record_unchecked(trusted - 1)
-                .map_err(io(&segments_directory))?;
+            // Start-up checks the boundary, not every record: the record that ends the trusted
+            // range must be readable and intact. Damage further back is found by `hocba verify`
+            // and by the checksum every read checks.
+            let last =
+                log.read_record_unchecked(trusted - 1)
+                    .map_err(|error| LogError::Damaged {
+                        index: trusted - 1,
+                        reason: format!(
+                            "the record cannot be read although a signed checkpoint covers it \
+                         ({error}); acknowledged records are missing or damaged"
+                        ),
+                    })?;
             let header = header_of(&last, trusted - 1)?;
             head.last_record_id = *blake3::hash(&last).as_bytes();
             head.last_sequenced_at = header.sequenced_at;

@@ -21,7 +21,7 @@ use crate::history::History;
 use crate::idempotency::IdempotencyIndex;
 use crate::layout::Layout;
 use crate::log::{Log, LogWriter, Recovery};
-use crate::sequencer::{self, SequencerHandle};
+use crate::sequencer::{self, Sequencer, SequencerHandle};
 
 /// How often a new checkpoint is signed when the log has grown.
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
@@ -114,9 +114,10 @@ fn check_history(
 /// An open node.
 pub struct Node {
     log: Arc<Log>,
-    sequencer: Option<SequencerHandle>,
+    sequencer: Option<Sequencer>,
     published: Arc<RwLock<Option<Published>>>,
     stop: Arc<AtomicBool>,
+    checkpointer: Option<std::thread::JoinHandle<()>>,
     config: NodeConfig,
     recovery: Recovery,
 }
@@ -151,27 +152,28 @@ impl Node {
         );
         let published = Arc::new(RwLock::new(newest));
         let stop = Arc::new(AtomicBool::new(false));
-        let sequencer = match signer {
+        let (sequencer, checkpointer) = match signer {
             Some(signer) => {
                 let index =
                     IdempotencyIndex::open(&layout.sled(), &log).map_err(NodeError::Index)?;
-                let handle = sequencer::start(writer, index, Box::new(crate::judge::Open));
-                start_checkpointer(
+                let sequencer = sequencer::start(writer, index, Box::new(crate::judge::Open));
+                let checkpointer = start_checkpointer(
                     Arc::clone(&log),
                     signer,
                     history,
                     Arc::clone(&published),
                     Arc::clone(&stop),
                 );
-                Some(handle)
+                (Some(sequencer), Some(checkpointer))
             }
-            None => None,
+            None => (None, None),
         };
         Ok(Self {
             log,
             sequencer,
             published,
             stop,
+            checkpointer,
             config,
             recovery,
         })
@@ -206,15 +208,33 @@ impl Node {
     pub fn service(&self) -> Arc<dyn LedgerService> {
         Arc::new(NodeService {
             log: Arc::clone(&self.log),
-            sequencer: self.sequencer.clone(),
+            sequencer: self
+                .sequencer
+                .as_ref()
+                .map(|sequencer| sequencer.handle().clone()),
             published: Arc::clone(&self.published),
         })
     }
 }
 
+impl Node {
+    /// Stops appending and signing and waits for both threads: afterwards the node's files are
+    /// closed (another process may open the directory) and its services answer
+    /// `503 log-unavailable` to appends.
+    pub fn close(&mut self) {
+        if let Some(sequencer) = &mut self.sequencer {
+            sequencer.stop();
+        }
+        self.stop.store(true, Ordering::Release);
+        if let Some(checkpointer) = self.checkpointer.take() {
+            let _ = checkpointer.join();
+        }
+    }
+}
+
 impl Drop for Node {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Release);
+        self.close();
     }
 }
 
@@ -224,7 +244,7 @@ fn start_checkpointer(
     mut history: History,
     published: Arc<RwLock<Option<Published>>>,
     stop: Arc<AtomicBool>,
-) {
+) -> std::thread::JoinHandle<()> {
     std::thread::Builder::new()
         .name("checkpointer".to_owned())
         .spawn(move || {
@@ -235,10 +255,14 @@ fn start_checkpointer(
                     tracing::error!(%error, "checkpoint signing failed; no further checkpoints");
                     return;
                 }
-                std::thread::sleep(CHECKPOINT_INTERVAL);
+                // Sleep in short steps so that closing the node is prompt.
+                let started = std::time::Instant::now();
+                while started.elapsed() < CHECKPOINT_INTERVAL && !stop.load(Ordering::Acquire) {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
             }
         })
-        .expect("spawn the checkpointer thread");
+        .expect("spawn the checkpointer thread")
 }
 
 /// Signs and publishes a checkpoint for the current head if it is newer than the published one.

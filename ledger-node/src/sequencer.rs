@@ -35,10 +35,19 @@ pub struct Pending {
     pub reply: oneshot::Sender<Result<Receipt, ApiError>>,
 }
 
+/// What the sequencer's queue carries.
+// `Stop` is sent once per node; boxing every append to shrink it would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
+enum Message {
+    Append(Pending),
+    /// Finish the batch in hand, then stop: the node is closing.
+    Stop,
+}
+
 /// The sending side of the sequencer's queue.
 #[derive(Clone)]
 pub struct SequencerHandle {
-    queue: mpsc::Sender<Pending>,
+    queue: mpsc::Sender<Message>,
     failed: Arc<AtomicBool>,
 }
 
@@ -54,7 +63,7 @@ impl SequencerHandle {
         }
         let (reply, receipt) = oneshot::channel();
         self.queue
-            .try_send(Pending { submission, reply })
+            .try_send(Message::Append(Pending { submission, reply }))
             .map_err(|error| match error {
                 mpsc::error::TrySendError::Full(_) => ApiError::unavailable(
                     "sequencer-busy",
@@ -79,16 +88,51 @@ fn stopped() -> ApiError {
     )
 }
 
+/// The running sequencer thread, owned by the node.
+pub struct Sequencer {
+    handle: SequencerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Sequencer {
+    /// A handle for submitting.
+    #[must_use]
+    pub fn handle(&self) -> &SequencerHandle {
+        &self.handle
+    }
+
+    /// Lets the sequencer finish what it holds, then stops it and waits: afterwards its files
+    /// and the idempotency index are closed, and submissions get `503 log-unavailable`.
+    pub fn stop(&mut self) {
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        // The queue may be full; the sequencer drains it, so the stop message gets in.
+        while let Err(mpsc::error::TrySendError::Full(_)) =
+            self.handle.queue.try_send(Message::Stop)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let _ = thread.join();
+    }
+}
+
+impl Drop for Sequencer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// Starts the sequencer thread.
 ///
 /// # Panics
 /// If the thread cannot be spawned.
 #[must_use]
-pub fn start(writer: LogWriter, index: IdempotencyIndex, judge: Box<dyn Judge>) -> SequencerHandle {
+pub fn start(writer: LogWriter, index: IdempotencyIndex, judge: Box<dyn Judge>) -> Sequencer {
     let (queue, receiver) = mpsc::channel(SEQUENCER_QUEUE_MAX);
     let failed = Arc::new(AtomicBool::new(false));
     let thread_failed = Arc::clone(&failed);
-    std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name("sequencer".to_owned())
         .spawn(move || {
             if let Err(error) = run(writer, &index, judge, receiver) {
@@ -97,7 +141,10 @@ pub fn start(writer: LogWriter, index: IdempotencyIndex, judge: Box<dyn Judge>) 
             thread_failed.store(true, Ordering::Release);
         })
         .expect("spawn the sequencer thread");
-    SequencerHandle { queue, failed }
+    Sequencer {
+        handle: SequencerHandle { queue, failed },
+        thread: Some(thread),
+    }
 }
 
 /// Microseconds since the Unix epoch, from the node's clock.
@@ -143,18 +190,26 @@ fn run(
     mut writer: LogWriter,
     index: &IdempotencyIndex,
     mut judge: Box<dyn Judge>,
-    mut receiver: mpsc::Receiver<Pending>,
+    mut receiver: mpsc::Receiver<Message>,
 ) -> Result<(), String> {
     let mut batch: Vec<Pending> = Vec::with_capacity(BATCH_RECORDS_MAX);
     let mut outcomes = Vec::with_capacity(BATCH_RECORDS_MAX);
     let mut staged: Vec<Staged> = Vec::with_capacity(BATCH_RECORDS_MAX);
     let mut entries = Vec::with_capacity(BATCH_RECORDS_MAX);
     let mut in_batch: HashMap<Vec<u8>, (usize, [u8; 32])> = HashMap::new();
-    while let Some(first) = receiver.blocking_recv() {
-        batch.push(first);
+    let mut stopping = false;
+    while !stopping {
+        match receiver.blocking_recv() {
+            Some(Message::Append(first)) => batch.push(first),
+            Some(Message::Stop) | None => break,
+        }
         while batch.len() < BATCH_RECORDS_MAX {
             match receiver.try_recv() {
-                Ok(pending) => batch.push(pending),
+                Ok(Message::Append(pending)) => batch.push(pending),
+                Ok(Message::Stop) => {
+                    stopping = true;
+                    break;
+                }
                 Err(_) => break,
             }
         }

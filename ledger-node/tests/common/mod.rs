@@ -140,9 +140,9 @@ impl TestNode {
 
 impl TestNode {
     /// Stops serving and closes the node; returns its data directory.
-    pub fn stop(self) -> tempfile::TempDir {
+    pub fn stop(mut self) -> tempfile::TempDir {
         self.server.abort();
-        drop(self.node);
+        self.node.close();
         self.directory
     }
 }
