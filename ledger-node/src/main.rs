@@ -174,8 +174,9 @@ fn run(command: Command) -> Result<ExitCode, String> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(message) => {
+                    // Input that breaks the rules is a usage error: exit status 2.
                     eprintln!("{message}");
-                    Ok(ExitCode::from(1))
+                    Ok(ExitCode::from(2))
                 }
             }
         }

@@ -1,1 +1,495 @@
-//! The học bạ domain on the log (in progress).
+//! The học bạ domain on the log: authority, units, school-year setup, enrolments, assessments,
+//! locks, corrections and signatures, each judged at the log position where it lands.
+//!
+//! The node drives a [`Ledger`] in log order:
+//!
+//! 1. [`Ledger::authorise`] judges a [`VerifiedSubmission`] against the state at a
+//!    [`Position`], without changing anything, and returns an [`AuthorisedEvent`] or a
+//!    [`DomainError`] with a stable code;
+//! 2. once the record is durable, [`Ledger::apply`] applies that event.
+//!
+//! Only `authorise` makes an [`AuthorisedEvent`] (proof-carrying: its fields are private), and
+//! `apply` accepts only an event authorised against this exact state, so the state never holds
+//! an event the rules would refuse. Everything is deterministic: time for validity periods is
+//! the position's sequencing time, never a clock, and replaying the same events gives an equal
+//! `Ledger` (the `PartialEq` and `Debug` dump compare whole states).
+//!
+//! `docs/EVENTS.md` is the reference for every event: its payload, who may sign it and its
+//! refusal codes. What is not here: the TT 22 computations (averages, levels, promotion), which
+//! live in `crate::rules`; copies and extracts; identity data (only salted commitments are in
+//! the log).
+//!
+//! ```
+//! use ed25519_dalek::SigningKey;
+//! use ledger_core::domain::{DomainConfig, Ledger, Position};
+//! use ledger_core::key::PublicKey;
+//! use ledger_core::record::{SignedSubmission, Submission};
+//!
+//! let ministry = SigningKey::from_bytes(&[1; 32]);
+//! let mut ledger = Ledger::new(DomainConfig {
+//!     ministry_keys: vec![PublicKey::from(&ministry)],
+//! });
+//! let payload = serde_json::json!({"unit": "79", "kind": "province", "name": "TP. Hồ Chí Minh"});
+//! let submission = Submission::new(
+//!     PublicKey::from(&ministry),
+//!     1_788_000_000_000,
+//!     "unit.registered",
+//!     "bo:unit:79",
+//!     payload.as_object().unwrap().clone(),
+//!     1,
+//! )
+//! .unwrap();
+//! let verified = SignedSubmission::sign(&submission, &ministry).verify().unwrap();
+//! let position = Position { index: 0, sequenced_at_us: 1_788_000_000_000_000 };
+//! let event = ledger.authorise(&verified, position).unwrap();
+//! ledger.apply(event);
+//! assert_eq!(ledger.unit_name(&"79".parse().unwrap()), Some("TP. Hồ Chí Minh"));
+//! ```
+
+mod apply;
+mod authority;
+mod error;
+mod event;
+mod judge;
+mod payload;
+mod state;
+pub mod value;
+
+use std::collections::BTreeMap;
+
+pub use error::DomainError;
+use event::Event;
+pub use event::{
+    ClassKey, Duty, SubjectSpec, ABSENCE_SESSIONS_MAX, APPROVAL_ENTRIES_MAX, EVENT_TYPES,
+    PERIODS_PER_YEAR_MAX, SUBJECTS_MAX,
+};
+use state::{
+    AssessmentSlot, Assignment, Class, Corrected, CorrectionRequest, Grant, Learner, LearnerYear,
+    Reopening, Target, Unit,
+};
+use value::{
+    AssessmentKind, AssessmentValue, ClassName, ConductLevel, Digest, GrantId, LearnerCode, Role,
+    SchoolYear, Semester, SubjectCode, Term, UnitCode,
+};
+
+use crate::key::PublicKey;
+use crate::record::VerifiedSubmission;
+
+/// Where an event lands: its log index and the node's sequencing time (µs since the Unix
+/// epoch).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Position {
+    /// The record's index in the log.
+    pub index: u64,
+    /// The record's `sequenced_at`, microseconds since the Unix epoch.
+    pub sequenced_at_us: u64,
+}
+
+/// The domain's configuration: what is not decided by events.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct DomainConfig {
+    /// The Ministry's root keys (Bộ GDĐT). They hold the `bo_gddt` role everywhere and always;
+    /// every other authority is granted by events.
+    pub ministry_keys: Vec<PublicKey>,
+}
+
+/// An event judged acceptable against a ledger state at a position.
+///
+/// Only [`Ledger::authorise`] makes one; [`Ledger::apply`] consumes it.
+#[derive(Debug)]
+#[must_use = "an authorised event does nothing until it is applied"]
+pub struct AuthorisedEvent {
+    event: Event,
+    author: PublicKey,
+    position: Position,
+    /// How many events the ledger had applied when this one was authorised.
+    applied_before: u64,
+}
+
+impl AuthorisedEvent {
+    /// The event type (`assessment.recorded`).
+    #[must_use]
+    pub fn event_type(&self) -> &'static str {
+        self.event.event_type()
+    }
+
+    /// The author's key.
+    #[must_use]
+    pub fn author(&self) -> &PublicKey {
+        &self.author
+    }
+
+    /// Where the event lands.
+    #[must_use]
+    pub fn position(&self) -> Position {
+        self.position
+    }
+}
+
+/// Where a learner's record for a school year stands in the signing chain.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub enum SigningStatus {
+    /// Not signed off by the homeroom teacher (or changed since).
+    Unsigned,
+    /// Signed off by the homeroom teacher (giáo viên chủ nhiệm đã ký).
+    SignedOff,
+    /// Approved by the principal (hiệu trưởng đã duyệt), with the digest approved.
+    Approved(Digest),
+}
+
+/// The domain state: authority, units, school-year setup, enrolments, assessments, locks,
+/// corrections and signatures.
+#[derive(Clone, Default, PartialEq, Eq, Debug)]
+pub struct Ledger {
+    config: DomainConfig,
+    applied: u64,
+    last: Option<Position>,
+    grants: BTreeMap<GrantId, Grant>,
+    grants_by_key: BTreeMap<[u8; 32], Vec<GrantId>>,
+    units: BTreeMap<UnitCode, Unit>,
+    classes: BTreeMap<ClassKey, Class>,
+    assignments: BTreeMap<(ClassKey, Duty), Assignment>,
+    learners: BTreeMap<LearnerCode, Learner>,
+    records: BTreeMap<(LearnerCode, SchoolYear), LearnerYear>,
+    confirmations: BTreeMap<(ClassKey, SubjectCode, Semester), u64>,
+    seals: BTreeMap<(UnitCode, SchoolYear, Term), u64>,
+    reopenings: Vec<Reopening>,
+    /// Every event that set a correctable value, by index.
+    targets: BTreeMap<u64, Target>,
+    /// Every correction request, by index.
+    corrections: BTreeMap<u64, CorrectionRequest>,
+}
+
+impl Ledger {
+    /// An empty ledger whose root of trust is `config`.
+    #[must_use]
+    pub fn new(config: DomainConfig) -> Self {
+        Self {
+            config,
+            ..Self::default()
+        }
+    }
+
+    /// Judges a verified submission against the state at `position`, without changing
+    /// anything.
+    ///
+    /// # Errors
+    /// A [`DomainError`] naming the first rule the event breaks: its type or schema version
+    /// (`event-type-unknown`, `schema-version-unsupported`), its payload (`payload-malformed`,
+    /// `payload-invalid`, …), the author's authority at `position` (`authority-*`), or the
+    /// state (`subject-confirmed`, `term-sealed`, …). `position-out-of-order` when `position`
+    /// is not after the last applied event.
+    pub fn authorise(
+        &self,
+        submission: &VerifiedSubmission,
+        position: Position,
+    ) -> Result<AuthorisedEvent, DomainError> {
+        if let Some(last) = self.last {
+            if position.index <= last.index || position.sequenced_at_us < last.sequenced_at_us {
+                return Err(DomainError::PositionOutOfOrder {
+                    index: position.index,
+                    sequenced_at_us: position.sequenced_at_us,
+                    last_index: last.index,
+                    last_sequenced_at_us: last.sequenced_at_us,
+                });
+            }
+        }
+        let mut event = Event::parse(submission.submission())?;
+        let author = *submission.author();
+        self.judge(&mut event, &author, position)?;
+        Ok(AuthorisedEvent {
+            event,
+            author,
+            position,
+            applied_before: self.applied,
+        })
+    }
+
+    /// Applies an event previously authorised against this exact state (the sequencer calls
+    /// `authorise` then `apply`, in log order).
+    ///
+    /// # Panics
+    /// When `event` was authorised against another state (another ledger, or this one before
+    /// other events were applied): a programming error in the caller.
+    pub fn apply(&mut self, event: AuthorisedEvent) {
+        assert_eq!(
+            event.applied_before, self.applied,
+            "an event must be applied to the state it was authorised against"
+        );
+        let AuthorisedEvent {
+            event,
+            author,
+            position,
+            ..
+        } = event;
+        self.apply_event(event, author, position);
+        self.applied += 1;
+        self.last = Some(position);
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &DomainConfig {
+        &self.config
+    }
+
+    /// How many events have been applied.
+    #[must_use]
+    pub fn applied_count(&self) -> u64 {
+        self.applied
+    }
+
+    /// The position of the last applied event.
+    #[must_use]
+    pub fn last_position(&self) -> Option<Position> {
+        self.last
+    }
+
+    /// Whether `key` holds `role` for `unit` (and `school_year`, if given) at `position`: the
+    /// check the node uses for read access.
+    #[must_use]
+    pub fn holds_role(
+        &self,
+        key: &PublicKey,
+        role: Role,
+        unit: &UnitCode,
+        school_year: Option<SchoolYear>,
+        position: Position,
+    ) -> bool {
+        self.check_authority(key, &[role], unit, school_year, position, "reading")
+            .is_ok()
+    }
+
+    /// A unit's current name.
+    #[must_use]
+    pub fn unit_name(&self, unit: &UnitCode) -> Option<&str> {
+        self.units
+            .get(unit)
+            .and_then(|found| found.names.last())
+            .map(|(name, _)| name.as_str())
+    }
+
+    /// The unit a merged unit was merged into.
+    #[must_use]
+    pub fn successor(&self, unit: &UnitCode) -> Option<&UnitCode> {
+        self.units
+            .get(unit)
+            .and_then(|found| found.merged.as_ref())
+            .map(|(successor, _)| successor)
+    }
+
+    /// The school holding the learner's record now: the school of their active enrolment in
+    /// the latest school year they are enrolled in, if that enrolment is active.
+    #[must_use]
+    pub fn custodian(&self, learner: &LearnerCode) -> Option<&UnitCode> {
+        let (_, record) = self
+            .records
+            .range((learner.clone(), SchoolYear::MIN)..)
+            .take_while(|((code, _), _)| code == learner)
+            .last()?;
+        let enrolment = record.current()?;
+        matches!(enrolment.status, state::EnrolmentStatus::Active).then_some(&enrolment.school)
+    }
+
+    /// The learner's current class in a school year (school, class), if actively enrolled.
+    #[must_use]
+    pub fn enrolment(
+        &self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+    ) -> Option<(&UnitCode, &ClassName)> {
+        let enrolment = self
+            .records
+            .get(&(learner.clone(), school_year))?
+            .current()?;
+        matches!(enrolment.status, state::EnrolmentStatus::Active)
+            .then_some((&enrolment.school, &enrolment.class))
+    }
+
+    /// The assessment value in force, with the index of the event that set it.
+    #[must_use]
+    pub fn assessment(
+        &self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+        subject: &SubjectCode,
+        semester: Semester,
+        kind: AssessmentKind,
+        slot: u8,
+    ) -> Option<(AssessmentValue, u64)> {
+        let slot = AssessmentSlot {
+            subject: subject.clone(),
+            semester,
+            kind,
+            slot: if kind == AssessmentKind::Regular {
+                slot
+            } else {
+                0
+            },
+        };
+        let version = self
+            .records
+            .get(&(learner.clone(), school_year))?
+            .assessments
+            .get(&slot)?
+            .last()?;
+        Some((version.value, version.at))
+    }
+
+    /// How many versions an assessment has had (1 when never changed), 0 when it has none.
+    #[must_use]
+    pub fn assessment_version_count(
+        &self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+        subject: &SubjectCode,
+        semester: Semester,
+        kind: AssessmentKind,
+        slot: u8,
+    ) -> usize {
+        let slot = AssessmentSlot {
+            subject: subject.clone(),
+            semester,
+            kind,
+            slot: if kind == AssessmentKind::Regular {
+                slot
+            } else {
+                0
+            },
+        };
+        self.records
+            .get(&(learner.clone(), school_year))
+            .and_then(|record| record.assessments.get(&slot))
+            .map_or(0, Vec::len)
+    }
+
+    /// The conduct level in force for a semester.
+    #[must_use]
+    pub fn conduct(
+        &self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+        semester: Semester,
+    ) -> Option<ConductLevel> {
+        self.records
+            .get(&(learner.clone(), school_year))?
+            .conduct
+            .get(&semester)?
+            .last()
+            .map(|version| version.value)
+    }
+
+    /// Sessions absent in a semester: (excused, unexcused).
+    #[must_use]
+    pub fn absences(
+        &self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+        semester: Semester,
+    ) -> Option<(u16, u16)> {
+        self.records
+            .get(&(learner.clone(), school_year))?
+            .absences
+            .get(&semester)
+            .map(|(excused, unexcused, _)| (*excused, *unexcused))
+    }
+
+    /// How many approved corrections changed a subject's results for the learner in the year
+    /// (the count the paper học bạ prints per subject).
+    #[must_use]
+    pub fn correction_count(
+        &self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+        subject: &SubjectCode,
+    ) -> u32 {
+        self.correction_count_of(learner, school_year, &Corrected::Subject(subject.clone()))
+    }
+
+    /// How many approved corrections changed the learner's conduct in the year.
+    #[must_use]
+    pub fn conduct_correction_count(&self, learner: &LearnerCode, school_year: SchoolYear) -> u32 {
+        self.correction_count_of(learner, school_year, &Corrected::Conduct)
+    }
+
+    fn correction_count_of(
+        &self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+        corrected: &Corrected,
+    ) -> u32 {
+        self.records
+            .get(&(learner.clone(), school_year))
+            .and_then(|record| record.corrections.get(corrected))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The digest of the learner's record for the year as it stands, which `approval.signed`
+    /// must carry (see `docs/EVENTS.md`, "Record digest").
+    #[must_use]
+    pub fn record_digest(&self, learner: &LearnerCode, school_year: SchoolYear) -> Option<Digest> {
+        self.records
+            .get(&(learner.clone(), school_year))
+            .map(|record| record.digest(learner, school_year))
+    }
+
+    /// Where the learner's record for the year stands in the signing chain.
+    #[must_use]
+    pub fn signing_status(&self, learner: &LearnerCode, school_year: SchoolYear) -> SigningStatus {
+        match self.records.get(&(learner.clone(), school_year)) {
+            Some(LearnerYear {
+                approved: Some((_, digest)),
+                ..
+            }) => SigningStatus::Approved(*digest),
+            Some(LearnerYear {
+                signed_off: Some(_),
+                ..
+            }) => SigningStatus::SignedOff,
+            _ => SigningStatus::Unsigned,
+        }
+    }
+
+    /// Whether a term is sealed (a semester is also sealed when its whole year is).
+    #[must_use]
+    pub fn is_sealed(&self, school: &UnitCode, school_year: SchoolYear, term: Term) -> bool {
+        self.seal_of(school, school_year, term).is_some()
+    }
+
+    /// Whether a subject's results for a semester are confirmed.
+    #[must_use]
+    pub fn is_confirmed(
+        &self,
+        class: &ClassKey,
+        subject: &SubjectCode,
+        semester: Semester,
+    ) -> bool {
+        self.confirmations
+            .contains_key(&(class.clone(), subject.clone(), semester))
+    }
+
+    /// How many times terms have been reopened, across all schools.
+    #[must_use]
+    pub fn reopening_count(&self) -> usize {
+        self.reopenings.len()
+    }
+
+    /// The index of the seal locking `term`: its own, or the whole year's.
+    fn seal_of(
+        &self,
+        school: &UnitCode,
+        school_year: SchoolYear,
+        term: Term,
+    ) -> Option<(Term, u64)> {
+        let own = self
+            .seals
+            .get(&(school.clone(), school_year, term))
+            .map(|at| (term, *at));
+        own.or_else(|| {
+            self.seals
+                .get(&(school.clone(), school_year, Term::Year))
+                .map(|at| (Term::Year, *at))
+        })
+    }
+}

@@ -1,0 +1,379 @@
+//! Applying an authorised event to the state. Nothing here can fail: every rule was checked by
+//! `judge` against this same state.
+
+use super::event::{CorrectedValue, Event};
+use super::state::{
+    AssessmentSlot, Assignment, Class, Corrected, CorrectionRequest, Enrolment, EnrolmentStatus,
+    Grant, Learner, LearnerYear, Reopening, Signature, Target, Unit, Version,
+};
+use super::value::SchoolYear;
+use super::{Ledger, Position};
+use crate::key::PublicKey;
+
+impl Ledger {
+    fn record_mut(
+        &mut self,
+        learner: &super::value::LearnerCode,
+        school_year: SchoolYear,
+    ) -> &mut LearnerYear {
+        self.records
+            .entry((learner.clone(), school_year))
+            .or_default()
+    }
+
+    #[allow(clippy::too_many_lines)]
+    pub(crate) fn apply_event(&mut self, event: Event, author: PublicKey, at: Position) {
+        let index = at.index;
+        match event {
+            Event::AuthorityGranted {
+                grant_id,
+                grantee,
+                role,
+                unit,
+                school_year,
+                valid_from,
+                valid_until,
+            } => {
+                self.grants_by_key
+                    .entry(grantee.to_bytes())
+                    .or_default()
+                    .push(grant_id.clone());
+                self.grants.insert(
+                    grant_id,
+                    Grant {
+                        grantee,
+                        role,
+                        unit,
+                        school_year,
+                        valid_from,
+                        valid_until,
+                        granted_by: author,
+                        granted_at: index,
+                        revoked: None,
+                    },
+                );
+            }
+            Event::AuthorityRevoked { grant_id, reason } => {
+                if let Some(grant) = self.grants.get_mut(&grant_id) {
+                    grant.revoked = Some((index, reason));
+                }
+            }
+            Event::UnitRegistered {
+                unit,
+                kind,
+                name,
+                parent,
+            } => {
+                self.units.insert(
+                    unit,
+                    Unit {
+                        kind,
+                        names: vec![(name, index)],
+                        parent,
+                        merged: None,
+                    },
+                );
+            }
+            Event::UnitRenamed { unit, name } => {
+                if let Some(found) = self.units.get_mut(&unit) {
+                    found.names.push((name, index));
+                }
+            }
+            Event::UnitMerged { unit, successor } => {
+                if let Some(found) = self.units.get_mut(&unit) {
+                    found.merged = Some((successor, index));
+                }
+            }
+            Event::ClassOpened {
+                class,
+                grade,
+                subjects,
+            } => {
+                self.classes.insert(
+                    class,
+                    Class {
+                        grade,
+                        subjects,
+                        opened_at: index,
+                    },
+                );
+            }
+            Event::TeacherAssigned {
+                class,
+                duty,
+                teacher,
+            } => {
+                self.assignments.insert(
+                    (class, duty),
+                    Assignment {
+                        teacher,
+                        assigned_at: index,
+                    },
+                );
+            }
+            Event::LearnerRegistered {
+                learner,
+                identity_commitment,
+                school,
+            } => {
+                self.learners.insert(
+                    learner,
+                    Learner {
+                        identity_commitment,
+                        registered_by: school,
+                        registered_at: index,
+                    },
+                );
+            }
+            Event::LearnerEnrolled { learner, class } => {
+                self.record_mut(&learner, class.school_year)
+                    .enrolments
+                    .push(Enrolment {
+                        school: class.school,
+                        class: class.class,
+                        enrolled_at: index,
+                        from_school: None,
+                        status: EnrolmentStatus::Active,
+                    });
+            }
+            Event::LearnerTransferredOut {
+                learner,
+                school_year,
+                to_school,
+                ..
+            } => {
+                if let Some(enrolment) =
+                    self.record_mut(&learner, school_year).enrolments.last_mut()
+                {
+                    enrolment.status = EnrolmentStatus::TransferredOut {
+                        to_school,
+                        at: index,
+                    };
+                }
+            }
+            Event::LearnerTransferredIn {
+                learner,
+                class,
+                from_school,
+            } => {
+                let record = self.record_mut(&learner, class.school_year);
+                if let Some(enrolment) = record.enrolments.last_mut() {
+                    if let EnrolmentStatus::TransferredOut { to_school, at } = &enrolment.status {
+                        enrolment.status = EnrolmentStatus::Transferred {
+                            to_school: to_school.clone(),
+                            at: *at,
+                            received_at: index,
+                        };
+                    }
+                }
+                record.enrolments.push(Enrolment {
+                    school: class.school,
+                    class: class.class,
+                    enrolled_at: index,
+                    from_school: Some(from_school),
+                    status: EnrolmentStatus::Active,
+                });
+                record.changed();
+            }
+            Event::AssessmentRecorded {
+                learner,
+                class,
+                subject,
+                semester,
+                kind,
+                slot,
+                resolved,
+                ..
+            } => {
+                let Some(value) = resolved else {
+                    return;
+                };
+                let slot = AssessmentSlot {
+                    subject,
+                    semester,
+                    kind,
+                    slot,
+                };
+                self.targets.insert(
+                    index,
+                    Target::Assessment {
+                        learner: learner.clone(),
+                        school_year: class.school_year,
+                        slot: slot.clone(),
+                    },
+                );
+                let record = self.record_mut(&learner, class.school_year);
+                record.assessments.entry(slot).or_default().push(Version {
+                    value,
+                    at: index,
+                    school: class.school,
+                    class: class.class,
+                    correction: None,
+                });
+                record.changed();
+            }
+            Event::ConductRecorded {
+                learner,
+                class,
+                semester,
+                value,
+            } => {
+                self.targets.insert(
+                    index,
+                    Target::Conduct {
+                        learner: learner.clone(),
+                        school_year: class.school_year,
+                        semester,
+                    },
+                );
+                let record = self.record_mut(&learner, class.school_year);
+                record.conduct.entry(semester).or_default().push(Version {
+                    value,
+                    at: index,
+                    school: class.school,
+                    class: class.class,
+                    correction: None,
+                });
+                record.changed();
+            }
+            Event::AbsenceRecorded {
+                learner,
+                class,
+                semester,
+                excused,
+                unexcused,
+            } => {
+                let record = self.record_mut(&learner, class.school_year);
+                record
+                    .absences
+                    .insert(semester, (excused, unexcused, index));
+                record.changed();
+            }
+            Event::SubjectConfirmed {
+                class,
+                subject,
+                semester,
+            } => {
+                self.confirmations.insert((class, subject, semester), index);
+            }
+            Event::TermSealed {
+                school,
+                school_year,
+                term,
+            } => {
+                self.seals.insert((school, school_year, term), index);
+            }
+            Event::TermReopened {
+                school,
+                school_year,
+                term,
+                reason,
+            } => {
+                let sealed_at = self
+                    .seals
+                    .remove(&(school.clone(), school_year, term))
+                    .unwrap_or(index);
+                // Reopening returns the term to data entry: the subject confirmations it covers
+                // are lifted too, and teachers confirm again.
+                self.confirmations.retain(|(class, _, semester), _| {
+                    !(class.school == school
+                        && class.school_year == school_year
+                        && term.covers(*semester))
+                });
+                self.reopenings.push(Reopening {
+                    school,
+                    school_year,
+                    term,
+                    sealed_at,
+                    reopened_at: index,
+                    reason,
+                });
+            }
+            Event::CorrectionRequested {
+                target,
+                reason,
+                resolved,
+                ..
+            } => {
+                let (Some(value), Some(found)) = (resolved, self.targets.get(&target)) else {
+                    return;
+                };
+                self.corrections.insert(
+                    index,
+                    CorrectionRequest {
+                        target_index: target,
+                        target: found.clone(),
+                        value,
+                        reason,
+                        requested_by: author,
+                        approved_at: None,
+                    },
+                );
+            }
+            Event::CorrectionApproved { request } => {
+                let Some(found) = self.corrections.get_mut(&request) else {
+                    return;
+                };
+                found.approved_at = Some(index);
+                let target = found.target.clone();
+                let value = found.value;
+                self.targets.insert(index, target.clone());
+                let (learner, school_year) = target.learner_year();
+                let record = self.record_mut(&learner, school_year);
+                match (target, value) {
+                    (Target::Assessment { slot, .. }, CorrectedValue::Assessment(value)) => {
+                        let corrected = Corrected::Subject(slot.subject.clone());
+                        if let Some(versions) = record.assessments.get_mut(&slot) {
+                            if let Some(last) = versions.last().cloned() {
+                                versions.push(Version {
+                                    value,
+                                    at: index,
+                                    correction: Some(request),
+                                    ..last
+                                });
+                            }
+                        }
+                        *record.corrections.entry(corrected).or_default() += 1;
+                    }
+                    (Target::Conduct { semester, .. }, CorrectedValue::Conduct(value)) => {
+                        if let Some(versions) = record.conduct.get_mut(&semester) {
+                            if let Some(last) = versions.last().cloned() {
+                                versions.push(Version {
+                                    value,
+                                    at: index,
+                                    correction: Some(request),
+                                    ..last
+                                });
+                            }
+                        }
+                        *record.corrections.entry(Corrected::Conduct).or_default() += 1;
+                    }
+                    // `judge` resolves the value from the target's own kind.
+                    _ => {}
+                }
+                record.changed();
+            }
+            Event::LearnerSignedOff { learner, class } => {
+                self.record_mut(&learner, class.school_year).signed_off = Some(Signature {
+                    by: author,
+                    at: index,
+                });
+            }
+            Event::ApprovalSigned {
+                school_year,
+                entries,
+                ..
+            } => {
+                for (learner, digest) in entries {
+                    self.record_mut(&learner, school_year).approved = Some((
+                        Signature {
+                            by: author,
+                            at: index,
+                        },
+                        digest,
+                    ));
+                }
+            }
+        }
+    }
+}

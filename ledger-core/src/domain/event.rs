@@ -1,0 +1,638 @@
+//! The domain events, parsed from a submission's `event_type`, `schema_version` and `payload`.
+//!
+//! Parsing checks everything that does not depend on the state: field presence and JSON types,
+//! formats (codes, dates, school years), ranges. What depends on the state (who may sign, what
+//! exists, what is locked) is judged in [`super::Ledger::authorise`]. `docs/EVENTS.md` is the
+//! reference for every payload.
+
+use super::error::DomainError;
+use super::payload::Fields;
+use super::value::{
+    check_text, AssessmentKind, AssessmentValue, ClassName, ConductLevel, Date, Digest, GrantId,
+    LearnerCode, Role, SchoolYear, Semester, SubjectCode, SubjectMode, Term, UnitCode, UnitKind,
+};
+use crate::key::PublicKey;
+use crate::record::Submission;
+
+/// Most subjects in one class.
+pub const SUBJECTS_MAX: usize = 40;
+
+/// Most periods per year for one subject (a generous bound; real subjects have up to ~140).
+pub const PERIODS_PER_YEAR_MAX: u64 = 1_000;
+
+/// Most learners in one `approval.signed` batch. A batch entry is about 120 bytes, so a full
+/// batch stays well under the 65,422-byte body limit.
+pub const APPROVAL_ENTRIES_MAX: usize = 400;
+
+/// Most absent sessions per semester in one count (two sessions a day for a whole semester).
+pub const ABSENCE_SESSIONS_MAX: u64 = 400;
+
+/// A class: school, school year and class name.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct ClassKey {
+    /// The school (or GDTX centre).
+    pub school: UnitCode,
+    /// The school year.
+    pub school_year: SchoolYear,
+    /// The class name.
+    pub class: ClassName,
+}
+
+impl std::fmt::Display for ClassKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} {}", self.school, self.school_year, self.class)
+    }
+}
+
+/// One subject of a class, as opened.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct SubjectSpec {
+    /// The subject code.
+    pub code: SubjectCode,
+    /// Scored or commented.
+    pub mode: SubjectMode,
+    /// Periods per year (số tiết/năm), which fixes the number of regular assessments.
+    pub periods_per_year: u16,
+}
+
+impl SubjectSpec {
+    /// Regular assessments (ĐĐGtx) required per semester, TT 22 Điều 7 khoản 1: commented
+    /// subjects 2; scored subjects 2 up to 35 periods a year, 3 up to 70, 4 above.
+    /// (Duplicated from the rule set until `ledger_core::rules` exposes it.)
+    #[must_use]
+    pub fn regular_count(&self) -> u8 {
+        match self.mode {
+            SubjectMode::Commented => 2,
+            SubjectMode::Scored if self.periods_per_year <= 35 => 2,
+            SubjectMode::Scored if self.periods_per_year <= 70 => 3,
+            SubjectMode::Scored => 4,
+        }
+    }
+}
+
+/// What a teacher is assigned to in a class.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum Duty {
+    /// Teaching and assessing one subject (giáo viên bộ môn).
+    Subject(SubjectCode),
+    /// Homeroom (giáo viên chủ nhiệm).
+    Homeroom,
+}
+
+impl std::fmt::Display for Duty {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Duty::Subject(subject) => write!(f, "subject teacher of {subject}"),
+            Duty::Homeroom => f.write_str("homeroom teacher (chủ nhiệm)"),
+        }
+    }
+}
+
+/// The value a correction sets, resolved against the corrected event's subject.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum CorrectedValue {
+    Assessment(AssessmentValue),
+    Conduct(ConductLevel),
+}
+
+/// A parsed event. Fields named `resolved` are filled in by `authorise` from the state.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) enum Event {
+    AuthorityGranted {
+        grant_id: GrantId,
+        grantee: PublicKey,
+        role: Role,
+        unit: UnitCode,
+        school_year: Option<SchoolYear>,
+        valid_from: Date,
+        valid_until: Option<Date>,
+    },
+    AuthorityRevoked {
+        grant_id: GrantId,
+        reason: String,
+    },
+    UnitRegistered {
+        unit: UnitCode,
+        kind: UnitKind,
+        name: String,
+        parent: Option<UnitCode>,
+    },
+    UnitRenamed {
+        unit: UnitCode,
+        name: String,
+    },
+    UnitMerged {
+        unit: UnitCode,
+        successor: UnitCode,
+    },
+    ClassOpened {
+        class: ClassKey,
+        grade: u8,
+        subjects: Vec<SubjectSpec>,
+    },
+    TeacherAssigned {
+        class: ClassKey,
+        duty: Duty,
+        teacher: PublicKey,
+    },
+    LearnerRegistered {
+        learner: LearnerCode,
+        identity_commitment: Digest,
+        school: UnitCode,
+    },
+    LearnerEnrolled {
+        learner: LearnerCode,
+        class: ClassKey,
+    },
+    LearnerTransferredOut {
+        learner: LearnerCode,
+        school: UnitCode,
+        school_year: SchoolYear,
+        to_school: UnitCode,
+    },
+    LearnerTransferredIn {
+        learner: LearnerCode,
+        class: ClassKey,
+        from_school: UnitCode,
+    },
+    AssessmentRecorded {
+        learner: LearnerCode,
+        class: ClassKey,
+        subject: SubjectCode,
+        semester: Semester,
+        kind: AssessmentKind,
+        slot: u8,
+        value: String,
+        resolved: Option<AssessmentValue>,
+    },
+    ConductRecorded {
+        learner: LearnerCode,
+        class: ClassKey,
+        semester: Semester,
+        value: ConductLevel,
+    },
+    AbsenceRecorded {
+        learner: LearnerCode,
+        class: ClassKey,
+        semester: Semester,
+        excused: u16,
+        unexcused: u16,
+    },
+    SubjectConfirmed {
+        class: ClassKey,
+        subject: SubjectCode,
+        semester: Semester,
+    },
+    TermSealed {
+        school: UnitCode,
+        school_year: SchoolYear,
+        term: Term,
+    },
+    TermReopened {
+        school: UnitCode,
+        school_year: SchoolYear,
+        term: Term,
+        reason: String,
+    },
+    CorrectionRequested {
+        target: u64,
+        value: String,
+        reason: String,
+        resolved: Option<CorrectedValue>,
+    },
+    CorrectionApproved {
+        request: u64,
+    },
+    LearnerSignedOff {
+        learner: LearnerCode,
+        class: ClassKey,
+    },
+    ApprovalSigned {
+        school: UnitCode,
+        school_year: SchoolYear,
+        entries: Vec<(LearnerCode, Digest)>,
+    },
+}
+
+/// Every event type, with the schema versions this code reads.
+pub const EVENT_TYPES: [(&str, &[u32]); 21] = [
+    ("authority.granted", &[1]),
+    ("authority.revoked", &[1]),
+    ("unit.registered", &[1]),
+    ("unit.renamed", &[1]),
+    ("unit.merged", &[1]),
+    ("class.opened", &[1]),
+    ("teacher.assigned", &[1]),
+    ("learner.registered", &[1]),
+    ("learner.enrolled", &[1]),
+    ("learner.transferred_out", &[1]),
+    ("learner.transferred_in", &[1]),
+    ("assessment.recorded", &[1]),
+    ("conduct.recorded", &[1]),
+    ("absence.recorded", &[1]),
+    ("subject.confirmed", &[1]),
+    ("term.sealed", &[1]),
+    ("term.reopened", &[1]),
+    ("correction.requested", &[1]),
+    ("correction.approved", &[1]),
+    ("learner.signed_off", &[1]),
+    ("approval.signed", &[1]),
+];
+
+fn class_key(fields: &mut Fields<'_>) -> Result<ClassKey, DomainError> {
+    Ok(ClassKey {
+        school: fields.parse("school", UnitCode::parse)?,
+        school_year: fields.parse("school_year", SchoolYear::parse)?,
+        class: fields.parse("class", ClassName::parse)?,
+    })
+}
+
+fn semester(fields: &mut Fields<'_>) -> Result<Semester, DomainError> {
+    let number = fields.u64("semester")?;
+    Semester::from_number(number).map_err(|problem| fields.invalid("semester", problem))
+}
+
+fn reason(fields: &mut Fields<'_>) -> Result<String, DomainError> {
+    let text = fields.opt_str("reason")?.unwrap_or("");
+    if text.trim().is_empty() {
+        return Err(DomainError::ReasonMissing);
+    }
+    check_text(text).map_err(|problem| fields.invalid("reason", problem))?;
+    Ok(text.to_owned())
+}
+
+fn text(fields: &mut Fields<'_>, field: &'static str) -> Result<String, DomainError> {
+    fields.parse(field, |text| check_text(text).map(|()| text.to_owned()))
+}
+
+fn small(
+    fields: &Fields<'_>,
+    field: &'static str,
+    value: u64,
+    max: u64,
+) -> Result<u16, DomainError> {
+    if value > max {
+        return Err(fields.invalid(field, format!("{value} is above the limit of {max}")));
+    }
+    u16::try_from(value).map_err(|_| fields.invalid(field, "too large"))
+}
+
+impl Event {
+    /// Parses a submission into an event.
+    pub(crate) fn parse(submission: &Submission) -> Result<Self, DomainError> {
+        let event_type = submission.event_type();
+        let Some((_, versions)) = EVENT_TYPES.iter().find(|(name, _)| *name == event_type) else {
+            return Err(DomainError::EventTypeUnknown {
+                event_type: event_type.to_owned(),
+            });
+        };
+        if !versions.contains(&submission.schema_version()) {
+            return Err(DomainError::SchemaVersionUnsupported {
+                event_type: event_type.to_owned(),
+                version: submission.schema_version(),
+                supported: versions
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        let mut fields = Fields::new(submission.payload());
+        let event = Self::parse_v1(event_type, &mut fields)?;
+        fields.finish()?;
+        Ok(event)
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn parse_v1(event_type: &str, f: &mut Fields<'_>) -> Result<Self, DomainError> {
+        Ok(match event_type {
+            "authority.granted" => {
+                let grant_id = f.parse("grant_id", GrantId::parse)?;
+                let grantee = f.key("grantee")?;
+                let role = f.parse("role", Role::parse)?;
+                let mut scope = f.object("scope")?;
+                let unit = scope.parse("unit", UnitCode::parse)?;
+                let school_year = scope.opt_parse("school_year", SchoolYear::parse)?;
+                scope.finish()?;
+                let valid_from = f.parse("valid_from", Date::parse)?;
+                let valid_until = f.opt_parse("valid_until", Date::parse)?;
+                if let Some(until) = valid_until {
+                    if until < valid_from {
+                        return Err(f.invalid(
+                            "valid_until",
+                            format!("{until} is before valid_from {valid_from}"),
+                        ));
+                    }
+                }
+                Event::AuthorityGranted {
+                    grant_id,
+                    grantee,
+                    role,
+                    unit,
+                    school_year,
+                    valid_from,
+                    valid_until,
+                }
+            }
+            "authority.revoked" => Event::AuthorityRevoked {
+                grant_id: f.parse("grant_id", GrantId::parse)?,
+                reason: reason(f)?,
+            },
+            "unit.registered" => Event::UnitRegistered {
+                unit: f.parse("unit", UnitCode::parse)?,
+                kind: f.parse("kind", UnitKind::parse)?,
+                name: text(f, "name")?,
+                parent: f.opt_parse("parent", UnitCode::parse)?,
+            },
+            "unit.renamed" => Event::UnitRenamed {
+                unit: f.parse("unit", UnitCode::parse)?,
+                name: text(f, "name")?,
+            },
+            "unit.merged" => Event::UnitMerged {
+                unit: f.parse("unit", UnitCode::parse)?,
+                successor: f.parse("successor", UnitCode::parse)?,
+            },
+            "class.opened" => {
+                let class = class_key(f)?;
+                let grade = f.u64("grade")?;
+                if !(6..=12).contains(&grade) {
+                    return Err(f.invalid("grade", format!("{grade} is not a grade from 6 to 12")));
+                }
+                let items = f.array("subjects")?;
+                if items.is_empty() || items.len() > SUBJECTS_MAX {
+                    return Err(f.invalid(
+                        "subjects",
+                        format!(
+                            "a class has 1 to {SUBJECTS_MAX} subjects, not {}",
+                            items.len()
+                        ),
+                    ));
+                }
+                let mut subjects: Vec<SubjectSpec> = Vec::with_capacity(items.len());
+                for (index, item) in items.iter().enumerate() {
+                    let mut s = f.object_at("subjects", Some(index), item)?;
+                    let code = s.parse("code", SubjectCode::parse)?;
+                    let mode = s.parse("mode", SubjectMode::parse)?;
+                    let periods = s.u64("periods_per_year")?;
+                    if periods == 0 {
+                        return Err(s.invalid("periods_per_year", "it must be at least 1"));
+                    }
+                    let periods_per_year =
+                        small(&s, "periods_per_year", periods, PERIODS_PER_YEAR_MAX)?;
+                    s.finish()?;
+                    if subjects.iter().any(|other| other.code == code) {
+                        return Err(
+                            f.invalid("subjects", format!("subject {code} is listed twice"))
+                        );
+                    }
+                    subjects.push(SubjectSpec {
+                        code,
+                        mode,
+                        periods_per_year,
+                    });
+                }
+                Event::ClassOpened {
+                    class,
+                    grade: u8::try_from(grade).map_err(|_| f.invalid("grade", "too large"))?,
+                    subjects,
+                }
+            }
+            "teacher.assigned" => {
+                let class = class_key(f)?;
+                let duty_name = f.str("duty")?;
+                let subject = f.opt_parse("subject", SubjectCode::parse)?;
+                let duty = match (duty_name, subject) {
+                    ("subject", Some(subject)) => Duty::Subject(subject),
+                    ("subject", None) => {
+                        return Err(f.malformed("subject", "the field is missing (duty is subject)"))
+                    }
+                    ("homeroom", None) => Duty::Homeroom,
+                    ("homeroom", Some(_)) => {
+                        return Err(f.malformed("subject", "a homeroom duty has no subject"))
+                    }
+                    _ => {
+                        return Err(f.invalid(
+                            "duty",
+                            format!("{duty_name:?} is not a duty; use subject or homeroom"),
+                        ))
+                    }
+                };
+                Event::TeacherAssigned {
+                    class,
+                    duty,
+                    teacher: f.key("teacher")?,
+                }
+            }
+            "learner.registered" => Event::LearnerRegistered {
+                learner: f.parse("learner", LearnerCode::parse)?,
+                identity_commitment: f.parse("identity_commitment", Digest::parse_hex)?,
+                school: f.parse("school", UnitCode::parse)?,
+            },
+            "learner.enrolled" => Event::LearnerEnrolled {
+                learner: f.parse("learner", LearnerCode::parse)?,
+                class: class_key(f)?,
+            },
+            "learner.transferred_out" => {
+                let event = Event::LearnerTransferredOut {
+                    learner: f.parse("learner", LearnerCode::parse)?,
+                    school: f.parse("school", UnitCode::parse)?,
+                    school_year: f.parse("school_year", SchoolYear::parse)?,
+                    to_school: f.parse("to_school", UnitCode::parse)?,
+                };
+                // The reason is optional here; when given it must be proper text.
+                if f.opt_str("reason")?.is_some() {
+                    reason(f)?;
+                }
+                if let Event::LearnerTransferredOut {
+                    school, to_school, ..
+                } = &event
+                {
+                    if school == to_school {
+                        return Err(f.invalid("to_school", "a school cannot transfer to itself"));
+                    }
+                }
+                event
+            }
+            "learner.transferred_in" => Event::LearnerTransferredIn {
+                learner: f.parse("learner", LearnerCode::parse)?,
+                class: class_key(f)?,
+                from_school: f.parse("from_school", UnitCode::parse)?,
+            },
+            "assessment.recorded" => {
+                let learner = f.parse("learner", LearnerCode::parse)?;
+                let class = class_key(f)?;
+                let subject = f.parse("subject", SubjectCode::parse)?;
+                let semester = semester(f)?;
+                let kind = f.parse("kind", AssessmentKind::parse)?;
+                let slot = f.opt_u64("slot")?;
+                let value = f.str("value")?.to_owned();
+                let slot = match (kind, slot) {
+                    (AssessmentKind::Regular, Some(slot)) => u8::try_from(slot).unwrap_or(u8::MAX),
+                    (AssessmentKind::Regular, None) => {
+                        return Err(DomainError::AssessmentSlotInvalid {
+                            subject: subject.to_string(),
+                            problem: "a regular assessment needs a slot (cột điểm) from 1"
+                                .to_owned(),
+                        })
+                    }
+                    (_, None) => 0,
+                    (_, Some(_)) => {
+                        return Err(DomainError::AssessmentSlotInvalid {
+                            subject: subject.to_string(),
+                            problem: format!(
+                                "a {} assessment has no slot; slots number regular assessments",
+                                kind.as_str()
+                            ),
+                        })
+                    }
+                };
+                Event::AssessmentRecorded {
+                    learner,
+                    class,
+                    subject,
+                    semester,
+                    kind,
+                    slot,
+                    value,
+                    resolved: None,
+                }
+            }
+            "conduct.recorded" => {
+                let learner = f.parse("learner", LearnerCode::parse)?;
+                let class = class_key(f)?;
+                let semester = semester(f)?;
+                let value = f.str("value")?;
+                let value = ConductLevel::parse(value).map_err(|problem| {
+                    DomainError::AssessmentValueInvalid {
+                        subject: "conduct (rèn luyện)".to_owned(),
+                        problem,
+                    }
+                })?;
+                Event::ConductRecorded {
+                    learner,
+                    class,
+                    semester,
+                    value,
+                }
+            }
+            "absence.recorded" => {
+                let learner = f.parse("learner", LearnerCode::parse)?;
+                let class = class_key(f)?;
+                let semester = semester(f)?;
+                let excused = f.u64("excused")?;
+                let excused = small(f, "excused", excused, ABSENCE_SESSIONS_MAX)?;
+                let unexcused = f.u64("unexcused")?;
+                let unexcused = small(f, "unexcused", unexcused, ABSENCE_SESSIONS_MAX)?;
+                Event::AbsenceRecorded {
+                    learner,
+                    class,
+                    semester,
+                    excused,
+                    unexcused,
+                }
+            }
+            "subject.confirmed" => Event::SubjectConfirmed {
+                class: class_key(f)?,
+                subject: f.parse("subject", SubjectCode::parse)?,
+                semester: semester(f)?,
+            },
+            "term.sealed" => Event::TermSealed {
+                school: f.parse("school", UnitCode::parse)?,
+                school_year: f.parse("school_year", SchoolYear::parse)?,
+                term: f.parse("term", Term::parse)?,
+            },
+            "term.reopened" => Event::TermReopened {
+                school: f.parse("school", UnitCode::parse)?,
+                school_year: f.parse("school_year", SchoolYear::parse)?,
+                term: f.parse("term", Term::parse)?,
+                reason: reason(f)?,
+            },
+            "correction.requested" => {
+                let target = f
+                    .opt_u64("target")?
+                    .ok_or(DomainError::CorrectionTargetMissing)?;
+                let reason = reason(f)?;
+                let value = f.str("value")?.to_owned();
+                Event::CorrectionRequested {
+                    target,
+                    value,
+                    reason,
+                    resolved: None,
+                }
+            }
+            "correction.approved" => Event::CorrectionApproved {
+                request: f.u64("request")?,
+            },
+            "learner.signed_off" => Event::LearnerSignedOff {
+                learner: f.parse("learner", LearnerCode::parse)?,
+                class: class_key(f)?,
+            },
+            "approval.signed" => {
+                let school = f.parse("school", UnitCode::parse)?;
+                let school_year = f.parse("school_year", SchoolYear::parse)?;
+                let items = f.array("entries")?;
+                if items.is_empty() || items.len() > APPROVAL_ENTRIES_MAX {
+                    return Err(f.invalid(
+                        "entries",
+                        format!(
+                            "a batch approves 1 to {APPROVAL_ENTRIES_MAX} learners, not {}",
+                            items.len()
+                        ),
+                    ));
+                }
+                let mut entries: Vec<(LearnerCode, Digest)> = Vec::with_capacity(items.len());
+                for (index, item) in items.iter().enumerate() {
+                    let mut e = f.object_at("entries", Some(index), item)?;
+                    let learner = e.parse("learner", LearnerCode::parse)?;
+                    let digest = e.parse("record_digest", Digest::parse_hex)?;
+                    e.finish()?;
+                    if entries.iter().any(|(other, _)| *other == learner) {
+                        return Err(
+                            f.invalid("entries", format!("learner {learner} is listed twice"))
+                        );
+                    }
+                    entries.push((learner, digest));
+                }
+                Event::ApprovalSigned {
+                    school,
+                    school_year,
+                    entries,
+                }
+            }
+            // EVENT_TYPES and this match list the same names; a name in one but not the other
+            // is refused as unknown rather than panicking.
+            _ => {
+                return Err(DomainError::EventTypeUnknown {
+                    event_type: event_type.to_owned(),
+                })
+            }
+        })
+    }
+
+    /// The wire name of this event's type.
+    pub(crate) fn event_type(&self) -> &'static str {
+        match self {
+            Event::AuthorityGranted { .. } => "authority.granted",
+            Event::AuthorityRevoked { .. } => "authority.revoked",
+            Event::UnitRegistered { .. } => "unit.registered",
+            Event::UnitRenamed { .. } => "unit.renamed",
+            Event::UnitMerged { .. } => "unit.merged",
+            Event::ClassOpened { .. } => "class.opened",
+            Event::TeacherAssigned { .. } => "teacher.assigned",
+            Event::LearnerRegistered { .. } => "learner.registered",
+            Event::LearnerEnrolled { .. } => "learner.enrolled",
+            Event::LearnerTransferredOut { .. } => "learner.transferred_out",
+            Event::LearnerTransferredIn { .. } => "learner.transferred_in",
+            Event::AssessmentRecorded { .. } => "assessment.recorded",
+            Event::ConductRecorded { .. } => "conduct.recorded",
+            Event::AbsenceRecorded { .. } => "absence.recorded",
+            Event::SubjectConfirmed { .. } => "subject.confirmed",
+            Event::TermSealed { .. } => "term.sealed",
+            Event::TermReopened { .. } => "term.reopened",
+            Event::CorrectionRequested { .. } => "correction.requested",
+            Event::CorrectionApproved { .. } => "correction.approved",
+            Event::LearnerSignedOff { .. } => "learner.signed_off",
+            Event::ApprovalSigned { .. } => "approval.signed",
+        }
+    }
+}

@@ -1,0 +1,847 @@
+//! Judging an event against the state: what must exist, who may sign, what is locked.
+//!
+//! Each check reads the state and refuses with the first rule broken, in the order listed for
+//! the event in `docs/EVENTS.md`: things named by the payload, then the author's authority, then
+//! the state of the record (enrolment, locks, completeness).
+
+use super::authority::{
+    grantors, scope_kinds, unit_admins, PRINCIPALS, REOPENERS, SCHOOL_LEADERS, SCHOOL_OFFICE,
+};
+use super::error::DomainError;
+use super::event::{ClassKey, CorrectedValue, Duty, Event};
+use super::state::{AssessmentSlot, Class, EnrolmentStatus, LearnerYear, Target, Unit};
+use super::value::{
+    AssessmentKind, AssessmentValue, ConductLevel, LearnerCode, Role, SchoolYear, Semester,
+    SubjectCode, SubjectMode, Term, UnitCode, UnitKind,
+};
+use super::{Ledger, Position};
+use crate::key::PublicKey;
+
+impl Ledger {
+    pub(crate) fn unit(&self, unit: &UnitCode) -> Result<&Unit, DomainError> {
+        self.units
+            .get(unit)
+            .ok_or_else(|| DomainError::UnitUnknown {
+                unit: unit.to_string(),
+            })
+    }
+
+    fn active_unit(&self, unit: &UnitCode) -> Result<&Unit, DomainError> {
+        let found = self.unit(unit)?;
+        match &found.merged {
+            Some((successor, _)) => Err(DomainError::UnitMerged {
+                unit: unit.to_string(),
+                successor: successor.to_string(),
+            }),
+            None => Ok(found),
+        }
+    }
+
+    fn active_school(&self, unit: &UnitCode) -> Result<&Unit, DomainError> {
+        let found = self.active_unit(unit)?;
+        if !found.kind.is_school() {
+            return Err(DomainError::UnitKindInvalid {
+                unit: unit.to_string(),
+                kind: found.kind.to_string(),
+                rule: "this needs a school or a GDTX centre".to_owned(),
+            });
+        }
+        Ok(found)
+    }
+
+    fn class(&self, key: &ClassKey) -> Result<&Class, DomainError> {
+        self.classes
+            .get(key)
+            .ok_or_else(|| DomainError::ClassUnknown {
+                school: key.school.to_string(),
+                school_year: key.school_year.to_string(),
+                class: key.class.to_string(),
+            })
+    }
+
+    fn learner_exists(&self, learner: &LearnerCode) -> Result<(), DomainError> {
+        if self.learners.contains_key(learner) {
+            Ok(())
+        } else {
+            Err(DomainError::LearnerUnknown {
+                learner: learner.to_string(),
+            })
+        }
+    }
+
+    fn record(&self, learner: &LearnerCode, school_year: SchoolYear) -> Option<&LearnerYear> {
+        self.records.get(&(learner.clone(), school_year))
+    }
+
+    /// The learner must be registered and actively enrolled in `class` now.
+    fn check_enrolled(&self, learner: &LearnerCode, class: &ClassKey) -> Result<(), DomainError> {
+        self.learner_exists(learner)?;
+        let current = self
+            .record(learner, class.school_year)
+            .and_then(LearnerYear::current);
+        let detail = match current {
+            None => format!("not enrolled anywhere in {}", class.school_year),
+            Some(enrolment) => match &enrolment.status {
+                EnrolmentStatus::Active
+                    if enrolment.school == class.school && enrolment.class == class.class =>
+                {
+                    return Ok(())
+                }
+                EnrolmentStatus::Active => format!(
+                    "enrolled in class {} at {}, not class {} at {}",
+                    enrolment.class, enrolment.school, class.class, class.school
+                ),
+                EnrolmentStatus::TransferredOut { to_school, .. }
+                | EnrolmentStatus::Transferred { to_school, .. } => format!(
+                    "transferred out of {} to {to_school} (đã chuyển trường)",
+                    enrolment.school
+                ),
+            },
+        };
+        Err(DomainError::LearnerNotEnrolled {
+            learner: learner.to_string(),
+            detail,
+        })
+    }
+
+    /// The author must hold `role` for the class's school and year, and be the teacher assigned
+    /// to `duty` in the class.
+    fn check_teacher(
+        &self,
+        author: &PublicKey,
+        class: &ClassKey,
+        duty: &Duty,
+        at: Position,
+        action: &str,
+    ) -> Result<(), DomainError> {
+        let role = match duty {
+            Duty::Subject(_) => Role::GvBoMon,
+            Duty::Homeroom => Role::GvChuNhiem,
+        };
+        self.check_authority(
+            author,
+            &[role],
+            &class.school,
+            Some(class.school_year),
+            at,
+            action,
+        )?;
+        match self.assignments.get(&(class.clone(), duty.clone())) {
+            Some(assignment) if assignment.teacher == *author => Ok(()),
+            _ => Err(DomainError::TeacherNotAssigned {
+                school: class.school.to_string(),
+                school_year: class.school_year.to_string(),
+                class: class.class.to_string(),
+                duty: duty.to_string(),
+            }),
+        }
+    }
+
+    /// Either a school leader of the school, or the teacher assigned to `duty`.
+    fn check_teacher_or_leader(
+        &self,
+        author: &PublicKey,
+        class: &ClassKey,
+        duty: &Duty,
+        at: Position,
+        action: &str,
+    ) -> Result<(), DomainError> {
+        let leader = self.check_authority(
+            author,
+            SCHOOL_LEADERS,
+            &class.school,
+            Some(class.school_year),
+            at,
+            action,
+        );
+        if leader.is_ok() {
+            return Ok(());
+        }
+        match self.check_teacher(author, class, duty, at, action) {
+            Ok(()) => Ok(()),
+            // A key that is no teacher at all is better told why it fails as a leader.
+            Err(DomainError::AuthorityMissing { .. }) => leader,
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Refuses changes to a sealed term or, with `subject`, a confirmed subject.
+    fn check_unlocked(
+        &self,
+        class: &ClassKey,
+        subject: Option<&SubjectCode>,
+        semester: Semester,
+    ) -> Result<(), DomainError> {
+        if let Some((term, sealed_at)) =
+            self.seal_of(&class.school, class.school_year, Term::Semester(semester))
+        {
+            return Err(DomainError::TermSealed {
+                school: class.school.to_string(),
+                school_year: class.school_year.to_string(),
+                term: term.to_string(),
+                sealed_at,
+            });
+        }
+        if let Some(subject) = subject {
+            if let Some(confirmed_at) =
+                self.confirmations
+                    .get(&(class.clone(), subject.clone(), semester))
+            {
+                return Err(DomainError::SubjectConfirmed {
+                    class: class.class.to_string(),
+                    subject: subject.to_string(),
+                    semester: semester.to_string(),
+                    confirmed_at: *confirmed_at,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The index of the event whose value is in force for `target`, the class it was set in,
+    /// and a mode to read a new value with.
+    fn target_now(&self, target: &Target) -> Option<(u64, ClassKey, Option<SubjectMode>)> {
+        let (learner, school_year) = target.learner_year();
+        let record = self.record(&learner, school_year)?;
+        let (at, school, class, mode) = match target {
+            Target::Assessment { slot, .. } => {
+                let version = record.assessments.get(slot)?.last()?;
+                let mode = match version.value {
+                    AssessmentValue::Scored(_) => SubjectMode::Scored,
+                    AssessmentValue::Passed | AssessmentValue::NotPassed => SubjectMode::Commented,
+                };
+                (version.at, &version.school, &version.class, Some(mode))
+            }
+            Target::Conduct { semester, .. } => {
+                let version = record.conduct.get(semester)?.last()?;
+                (version.at, &version.school, &version.class, None)
+            }
+        };
+        Some((
+            at,
+            ClassKey {
+                school: school.clone(),
+                school_year,
+                class: class.clone(),
+            },
+            mode,
+        ))
+    }
+
+    fn check_target_current(
+        &self,
+        target_index: u64,
+        target: &Target,
+    ) -> Result<ClassKey, DomainError> {
+        let Some((current, class, _)) = self.target_now(target) else {
+            return Err(DomainError::CorrectionTargetUnknown {
+                target: target_index,
+            });
+        };
+        if current != target_index {
+            return Err(DomainError::CorrectionTargetSuperseded {
+                target: target_index,
+                current,
+            });
+        }
+        Ok(class)
+    }
+
+    /// The first thing missing from a learner's record for sign-off, if any.
+    fn first_missing(&self, record: Option<&LearnerYear>, class: &Class) -> Option<String> {
+        for semester in Semester::BOTH {
+            for spec in &class.subjects {
+                let mut needed = vec![(AssessmentKind::Midterm, 0), (AssessmentKind::Final, 0)];
+                needed
+                    .extend((1..=spec.regular_count()).map(|slot| (AssessmentKind::Regular, slot)));
+                for (kind, slot) in needed {
+                    let key = AssessmentSlot {
+                        subject: spec.code.clone(),
+                        semester,
+                        kind,
+                        slot,
+                    };
+                    if record.and_then(|r| r.assessments.get(&key)).is_none() {
+                        let which = if kind == AssessmentKind::Regular {
+                            format!("regular assessment {slot} (ĐĐGtx)")
+                        } else if kind == AssessmentKind::Midterm {
+                            "the mid-term assessment (ĐĐGgk)".to_owned()
+                        } else {
+                            "the end-of-term assessment (ĐĐGck)".to_owned()
+                        };
+                        return Some(format!("{which} of {} in {semester}", spec.code));
+                    }
+                }
+            }
+            if record.and_then(|r| r.conduct.get(&semester)).is_none() {
+                return Some(format!("the conduct result (rèn luyện) of {semester}"));
+            }
+        }
+        None
+    }
+
+    /// Judges `event` by `author` at `at`, filling in what it resolves from the state.
+    #[allow(clippy::too_many_lines)]
+    pub(crate) fn judge(
+        &self,
+        event: &mut Event,
+        author: &PublicKey,
+        at: Position,
+    ) -> Result<(), DomainError> {
+        let action = event.event_type();
+        match event {
+            Event::AuthorityGranted {
+                grant_id,
+                role,
+                unit,
+                school_year,
+                ..
+            } => {
+                if self.grants.contains_key(grant_id) {
+                    return Err(DomainError::GrantIdTaken {
+                        grant_id: grant_id.to_string(),
+                    });
+                }
+                let found = self.active_unit(unit)?;
+                if !scope_kinds(*role).contains(&found.kind) {
+                    let rule = if *role == Role::BoGddt {
+                        "the Ministry's keys are configuration and are never granted".to_owned()
+                    } else {
+                        format!(
+                            "{role} is granted for a {}",
+                            scope_kinds(*role)
+                                .iter()
+                                .map(|kind| kind.as_str())
+                                .collect::<Vec<_>>()
+                                .join(" or ")
+                        )
+                    };
+                    return Err(DomainError::GrantScopeInvalid {
+                        role: role.to_string(),
+                        unit: unit.to_string(),
+                        kind: found.kind.to_string(),
+                        rule,
+                    });
+                }
+                self.check_authority(author, grantors(*role), unit, *school_year, at, action)
+            }
+            Event::AuthorityRevoked { grant_id, .. } => {
+                let grant = self
+                    .grants
+                    .get(grant_id)
+                    .ok_or_else(|| DomainError::GrantUnknown {
+                        grant_id: grant_id.to_string(),
+                    })?;
+                if let Some((revoked_at, _)) = &grant.revoked {
+                    return Err(DomainError::GrantAlreadyRevoked {
+                        grant_id: grant_id.to_string(),
+                        revoked_at: *revoked_at,
+                    });
+                }
+                self.check_authority(
+                    author,
+                    grantors(grant.role),
+                    &grant.unit,
+                    grant.school_year,
+                    at,
+                    action,
+                )
+            }
+            Event::UnitRegistered {
+                unit, kind, parent, ..
+            } => {
+                if self.units.contains_key(unit) {
+                    return Err(DomainError::UnitExists {
+                        unit: unit.to_string(),
+                    });
+                }
+                let allowed_parents: &[UnitKind] = match kind {
+                    UnitKind::Province => &[],
+                    UnitKind::Commune => &[UnitKind::Province],
+                    UnitKind::School | UnitKind::GdtxCentre => {
+                        &[UnitKind::Province, UnitKind::Commune]
+                    }
+                };
+                match parent {
+                    None if allowed_parents.is_empty() => {
+                        self.check_authority(author, unit_admins(*kind), unit, None, at, action)
+                    }
+                    None => Err(DomainError::PayloadInvalid {
+                        field: "parent".to_owned(),
+                        problem: format!("a {kind} needs a parent unit"),
+                    }),
+                    Some(_) if allowed_parents.is_empty() => Err(DomainError::PayloadInvalid {
+                        field: "parent".to_owned(),
+                        problem: "a province has no parent unit".to_owned(),
+                    }),
+                    Some(parent) => {
+                        let found = self.active_unit(parent)?;
+                        if !allowed_parents.contains(&found.kind) {
+                            return Err(DomainError::UnitKindInvalid {
+                                unit: parent.to_string(),
+                                kind: found.kind.to_string(),
+                                rule: format!("it cannot be the parent of a {kind}"),
+                            });
+                        }
+                        self.check_authority(author, unit_admins(*kind), parent, None, at, action)
+                    }
+                }
+            }
+            Event::UnitRenamed { unit, .. } => {
+                let found = self.active_unit(unit)?;
+                let scope = found.parent.as_ref().unwrap_or(unit);
+                self.check_authority(author, unit_admins(found.kind), scope, None, at, action)
+            }
+            Event::UnitMerged { unit, successor } => {
+                if unit == successor {
+                    return Err(DomainError::UnitMergeInvalid {
+                        rule: format!("{unit} cannot be merged into itself"),
+                    });
+                }
+                let merged = self.active_unit(unit)?;
+                let into = self.active_unit(successor)?;
+                if merged.kind != into.kind {
+                    return Err(DomainError::UnitMergeInvalid {
+                        rule: format!(
+                            "{unit} is a {} and {successor} a {}; only units of the same kind merge",
+                            merged.kind, into.kind
+                        ),
+                    });
+                }
+                for (code, found) in [(&*unit, merged), (&*successor, into)] {
+                    let scope = found.parent.as_ref().unwrap_or(code);
+                    self.check_authority(author, unit_admins(found.kind), scope, None, at, action)?;
+                }
+                Ok(())
+            }
+            Event::ClassOpened { class, .. } => {
+                self.active_school(&class.school)?;
+                self.check_authority(
+                    author,
+                    SCHOOL_LEADERS,
+                    &class.school,
+                    Some(class.school_year),
+                    at,
+                    action,
+                )?;
+                if self.classes.contains_key(class) {
+                    return Err(DomainError::ClassExists {
+                        school: class.school.to_string(),
+                        school_year: class.school_year.to_string(),
+                        class: class.class.to_string(),
+                    });
+                }
+                Ok(())
+            }
+            Event::TeacherAssigned {
+                class,
+                duty,
+                teacher,
+            } => {
+                let found = self.class(class)?;
+                if let Duty::Subject(subject) = duty {
+                    if found.subject(subject).is_none() {
+                        return Err(DomainError::SubjectUnknown {
+                            class: class.to_string(),
+                            subject: subject.to_string(),
+                        });
+                    }
+                }
+                self.check_authority(
+                    author,
+                    SCHOOL_LEADERS,
+                    &class.school,
+                    Some(class.school_year),
+                    at,
+                    action,
+                )?;
+                let role = match duty {
+                    Duty::Subject(_) => Role::GvBoMon,
+                    Duty::Homeroom => Role::GvChuNhiem,
+                };
+                self.check_authority(
+                    teacher,
+                    &[role],
+                    &class.school,
+                    Some(class.school_year),
+                    at,
+                    "being assigned",
+                )
+                .map_err(|error| DomainError::AssigneeAuthorityMissing(Box::new(error)))
+            }
+            Event::LearnerRegistered {
+                learner, school, ..
+            } => {
+                self.active_school(school)?;
+                self.check_authority(author, SCHOOL_OFFICE, school, None, at, action)?;
+                if self.learners.contains_key(learner) {
+                    return Err(DomainError::LearnerExists {
+                        learner: learner.to_string(),
+                    });
+                }
+                Ok(())
+            }
+            Event::LearnerEnrolled { learner, class } => {
+                self.active_school(&class.school)?;
+                self.class(class)?;
+                self.check_authority(
+                    author,
+                    SCHOOL_OFFICE,
+                    &class.school,
+                    Some(class.school_year),
+                    at,
+                    action,
+                )?;
+                self.learner_exists(learner)?;
+                if let Some(enrolment) = self
+                    .record(learner, class.school_year)
+                    .and_then(LearnerYear::current)
+                {
+                    return Err(DomainError::LearnerAlreadyEnrolled {
+                        learner: learner.to_string(),
+                        detail: format!(
+                            "class {} at {}; a move within the year is a transfer \
+                             (learner.transferred_out, then learner.transferred_in)",
+                            enrolment.class, enrolment.school
+                        ),
+                    });
+                }
+                Ok(())
+            }
+            Event::LearnerTransferredOut {
+                learner,
+                school,
+                school_year,
+                to_school,
+            } => {
+                self.active_school(to_school)?;
+                self.check_authority(
+                    author,
+                    SCHOOL_LEADERS,
+                    school,
+                    Some(*school_year),
+                    at,
+                    action,
+                )?;
+                self.learner_exists(learner)?;
+                match self
+                    .record(learner, *school_year)
+                    .and_then(LearnerYear::current)
+                {
+                    Some(enrolment)
+                        if enrolment.school == *school
+                            && enrolment.status == EnrolmentStatus::Active =>
+                    {
+                        Ok(())
+                    }
+                    _ => Err(DomainError::LearnerNotEnrolled {
+                        learner: learner.to_string(),
+                        detail: format!("not actively enrolled at {school} in {school_year}"),
+                    }),
+                }
+            }
+            Event::LearnerTransferredIn {
+                learner,
+                class,
+                from_school,
+            } => {
+                self.active_school(&class.school)?;
+                self.class(class)?;
+                self.check_authority(
+                    author,
+                    SCHOOL_OFFICE,
+                    &class.school,
+                    Some(class.school_year),
+                    at,
+                    action,
+                )?;
+                self.learner_exists(learner)?;
+                let current = self
+                    .record(learner, class.school_year)
+                    .and_then(LearnerYear::current);
+                let detail = match current {
+                    None => format!(
+                        "the learner is not enrolled anywhere in {}",
+                        class.school_year
+                    ),
+                    Some(enrolment) => match &enrolment.status {
+                        EnrolmentStatus::TransferredOut { to_school, .. }
+                            if *to_school == class.school && enrolment.school == *from_school =>
+                        {
+                            return Ok(())
+                        }
+                        EnrolmentStatus::TransferredOut { to_school, .. } => {
+                            format!("{} released the learner to {to_school}", enrolment.school)
+                        }
+                        _ => format!(
+                            "the learner is enrolled at {} and was not released by {from_school}",
+                            enrolment.school
+                        ),
+                    },
+                };
+                Err(DomainError::TransferOutMissing {
+                    learner: learner.to_string(),
+                    school: class.school.to_string(),
+                    school_year: class.school_year.to_string(),
+                    detail,
+                })
+            }
+            Event::AssessmentRecorded {
+                learner,
+                class,
+                subject,
+                semester,
+                kind,
+                slot,
+                value,
+                resolved,
+            } => {
+                let found = self.class(class)?;
+                let spec = found
+                    .subject(subject)
+                    .ok_or_else(|| DomainError::SubjectUnknown {
+                        class: class.to_string(),
+                        subject: subject.to_string(),
+                    })?;
+                let parsed = AssessmentValue::parse(value, spec.mode).map_err(|problem| {
+                    DomainError::AssessmentValueInvalid {
+                        subject: subject.to_string(),
+                        problem,
+                    }
+                })?;
+                if *kind == AssessmentKind::Regular && !(1..=spec.regular_count()).contains(slot) {
+                    return Err(DomainError::AssessmentSlotInvalid {
+                        subject: subject.to_string(),
+                        problem: format!(
+                            "regular assessments of {subject} are numbered 1 to {} ({} periods a \
+                             year), not {slot}",
+                            spec.regular_count(),
+                            spec.periods_per_year
+                        ),
+                    });
+                }
+                self.check_teacher(author, class, &Duty::Subject(subject.clone()), at, action)?;
+                self.check_enrolled(learner, class)?;
+                self.check_unlocked(class, Some(subject), *semester)?;
+                *resolved = Some(parsed);
+                Ok(())
+            }
+            Event::ConductRecorded {
+                learner,
+                class,
+                semester,
+                ..
+            }
+            | Event::AbsenceRecorded {
+                learner,
+                class,
+                semester,
+                ..
+            } => {
+                self.class(class)?;
+                self.check_teacher(author, class, &Duty::Homeroom, at, action)?;
+                self.check_enrolled(learner, class)?;
+                self.check_unlocked(class, None, *semester)
+            }
+            Event::SubjectConfirmed {
+                class,
+                subject,
+                semester,
+            } => {
+                let found = self.class(class)?;
+                if found.subject(subject).is_none() {
+                    return Err(DomainError::SubjectUnknown {
+                        class: class.to_string(),
+                        subject: subject.to_string(),
+                    });
+                }
+                self.check_teacher(author, class, &Duty::Subject(subject.clone()), at, action)?;
+                if let Some(confirmed_at) =
+                    self.confirmations
+                        .get(&(class.clone(), subject.clone(), *semester))
+                {
+                    return Err(DomainError::SubjectAlreadyConfirmed {
+                        class: class.class.to_string(),
+                        subject: subject.to_string(),
+                        semester: semester.to_string(),
+                        confirmed_at: *confirmed_at,
+                    });
+                }
+                self.check_unlocked(class, None, *semester)
+            }
+            Event::TermSealed {
+                school,
+                school_year,
+                term,
+            } => {
+                self.active_school(school)?;
+                self.check_authority(author, PRINCIPALS, school, Some(*school_year), at, action)?;
+                let sealed = match term {
+                    Term::Year => self
+                        .seals
+                        .get(&(school.clone(), *school_year, Term::Year))
+                        .map(|at| (Term::Year, *at)),
+                    Term::Semester(_) => self.seal_of(school, *school_year, *term),
+                };
+                if let Some((term, sealed_at)) = sealed {
+                    return Err(DomainError::TermAlreadySealed {
+                        school: school.to_string(),
+                        school_year: school_year.to_string(),
+                        term: term.to_string(),
+                        sealed_at,
+                    });
+                }
+                Ok(())
+            }
+            Event::TermReopened {
+                school,
+                school_year,
+                term,
+                ..
+            } => {
+                self.unit(school)?;
+                self.check_authority(author, REOPENERS, school, Some(*school_year), at, action)?;
+                if !self
+                    .seals
+                    .contains_key(&(school.clone(), *school_year, *term))
+                {
+                    return Err(DomainError::TermNotSealed {
+                        school: school.to_string(),
+                        school_year: school_year.to_string(),
+                        term: term.to_string(),
+                    });
+                }
+                Ok(())
+            }
+            Event::CorrectionRequested {
+                target,
+                value,
+                resolved,
+                ..
+            } => {
+                let target_index = *target;
+                let found = self.targets.get(&target_index).ok_or(
+                    DomainError::CorrectionTargetUnknown {
+                        target: target_index,
+                    },
+                )?;
+                let class = self.check_target_current(target_index, found)?;
+                let (parsed, duty) = match found {
+                    Target::Assessment { slot, .. } => {
+                        let mode = self
+                            .target_now(found)
+                            .and_then(|(_, _, mode)| mode)
+                            .unwrap_or(SubjectMode::Scored);
+                        let parsed = AssessmentValue::parse(value, mode).map_err(|problem| {
+                            DomainError::AssessmentValueInvalid {
+                                subject: slot.subject.to_string(),
+                                problem,
+                            }
+                        })?;
+                        (
+                            CorrectedValue::Assessment(parsed),
+                            Duty::Subject(slot.subject.clone()),
+                        )
+                    }
+                    Target::Conduct { .. } => {
+                        let parsed = ConductLevel::parse(value).map_err(|problem| {
+                            DomainError::AssessmentValueInvalid {
+                                subject: "conduct (rèn luyện)".to_owned(),
+                                problem,
+                            }
+                        })?;
+                        (CorrectedValue::Conduct(parsed), Duty::Homeroom)
+                    }
+                };
+                self.check_teacher_or_leader(author, &class, &duty, at, action)?;
+                *resolved = Some(parsed);
+                Ok(())
+            }
+            Event::CorrectionApproved { request } => {
+                let found = self
+                    .corrections
+                    .get(request)
+                    .ok_or(DomainError::CorrectionRequestUnknown { request: *request })?;
+                if let Some(approved_at) = found.approved_at {
+                    return Err(DomainError::CorrectionNotPending {
+                        request: *request,
+                        approved_at,
+                    });
+                }
+                let class = self.check_target_current(found.target_index, &found.target)?;
+                self.check_authority(
+                    author,
+                    PRINCIPALS,
+                    &class.school,
+                    Some(class.school_year),
+                    at,
+                    action,
+                )
+            }
+            Event::LearnerSignedOff { learner, class } => {
+                let found = self.class(class)?;
+                self.check_teacher(author, class, &Duty::Homeroom, at, action)?;
+                self.check_enrolled(learner, class)?;
+                let record = self.record(learner, class.school_year);
+                if let Some(signed) = record.and_then(|r| r.signed_off.as_ref()) {
+                    return Err(DomainError::LearnerAlreadySignedOff {
+                        learner: learner.to_string(),
+                        school_year: class.school_year.to_string(),
+                        signed_off_at: signed.at,
+                    });
+                }
+                if let Some(missing) = self.first_missing(record, found) {
+                    return Err(DomainError::RecordIncomplete {
+                        learner: learner.to_string(),
+                        school_year: class.school_year.to_string(),
+                        missing,
+                    });
+                }
+                Ok(())
+            }
+            Event::ApprovalSigned {
+                school,
+                school_year,
+                entries,
+            } => {
+                self.unit(school)?;
+                self.check_authority(author, PRINCIPALS, school, Some(*school_year), at, action)?;
+                for (learner, digest) in entries.iter() {
+                    self.learner_exists(learner)?;
+                    let record = self.record(learner, *school_year);
+                    let current = record.and_then(LearnerYear::current);
+                    if !current.is_some_and(|enrolment| {
+                        enrolment.school == *school && enrolment.status == EnrolmentStatus::Active
+                    }) {
+                        return Err(DomainError::LearnerNotEnrolled {
+                            learner: learner.to_string(),
+                            detail: format!("not actively enrolled at {school} in {school_year}"),
+                        });
+                    }
+                    let Some(record) = record.filter(|r| r.signed_off.is_some()) else {
+                        return Err(DomainError::LearnerNotSignedOff {
+                            learner: learner.to_string(),
+                            school_year: school_year.to_string(),
+                        });
+                    };
+                    if let Some((approval, _)) = &record.approved {
+                        return Err(DomainError::LearnerAlreadyApproved {
+                            learner: learner.to_string(),
+                            school_year: school_year.to_string(),
+                            approved_at: approval.at,
+                        });
+                    }
+                    let expected = record.digest(learner, *school_year);
+                    if expected != *digest {
+                        return Err(DomainError::ApprovalDigestMismatch {
+                            learner: learner.to_string(),
+                            school_year: school_year.to_string(),
+                            expected: expected.to_string(),
+                        });
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}

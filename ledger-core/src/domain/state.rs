@@ -1,0 +1,250 @@
+//! The pieces of the domain state. Everything is kept in ordered maps so that two ledgers built
+//! from the same events are equal field by field (and print the same debug dump).
+
+use std::collections::BTreeMap;
+
+use super::event::{CorrectedValue, SubjectSpec};
+use super::value::{
+    AssessmentKind, AssessmentValue, ClassName, ConductLevel, Date, Digest, LearnerCode, Role,
+    SchoolYear, Semester, SubjectCode, Term, UnitCode, UnitKind,
+};
+use crate::key::PublicKey;
+
+/// A grant of a role to a key (`authority.granted`), and its revocation if any.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct Grant {
+    pub(crate) grantee: PublicKey,
+    pub(crate) role: Role,
+    pub(crate) unit: UnitCode,
+    pub(crate) school_year: Option<SchoolYear>,
+    pub(crate) valid_from: Date,
+    pub(crate) valid_until: Option<Date>,
+    pub(crate) granted_by: PublicKey,
+    pub(crate) granted_at: u64,
+    /// The index of the revocation and its reason.
+    pub(crate) revoked: Option<(u64, String)>,
+}
+
+/// An administrative unit or school, with its names over time.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct Unit {
+    pub(crate) kind: UnitKind,
+    /// Every name, with the index from which it applies; never empty.
+    pub(crate) names: Vec<(String, u64)>,
+    pub(crate) parent: Option<UnitCode>,
+    /// The successor and the index of the merge.
+    pub(crate) merged: Option<(UnitCode, u64)>,
+}
+
+/// A class opened for a school year.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct Class {
+    pub(crate) grade: u8,
+    pub(crate) subjects: Vec<SubjectSpec>,
+    pub(crate) opened_at: u64,
+}
+
+impl Class {
+    pub(crate) fn subject(&self, code: &SubjectCode) -> Option<&SubjectSpec> {
+        self.subjects.iter().find(|spec| spec.code == *code)
+    }
+}
+
+/// A teacher's assignment to a duty in a class.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct Assignment {
+    pub(crate) teacher: PublicKey,
+    pub(crate) assigned_at: u64,
+}
+
+/// A registered learner: the code and a salted commitment to identity data kept elsewhere.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct Learner {
+    pub(crate) identity_commitment: Digest,
+    pub(crate) registered_by: UnitCode,
+    pub(crate) registered_at: u64,
+}
+
+/// Where an enrolment stands.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) enum EnrolmentStatus {
+    /// The learner studies here; the school is the custodian.
+    Active,
+    /// The school released the learner to `to_school`, which has not received them yet.
+    TransferredOut { to_school: UnitCode, at: u64 },
+    /// The receiving school took the learner in.
+    Transferred {
+        to_school: UnitCode,
+        at: u64,
+        received_at: u64,
+    },
+}
+
+/// One stay of a learner in a class during a school year.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct Enrolment {
+    pub(crate) school: UnitCode,
+    pub(crate) class: ClassName,
+    pub(crate) enrolled_at: u64,
+    pub(crate) from_school: Option<UnitCode>,
+    pub(crate) status: EnrolmentStatus,
+}
+
+/// Which assessment: subject, semester, kind and slot (0 for mid-term and final).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub(crate) struct AssessmentSlot {
+    pub(crate) subject: SubjectCode,
+    pub(crate) semester: Semester,
+    pub(crate) kind: AssessmentKind,
+    pub(crate) slot: u8,
+}
+
+/// One version of a value: what it was, which event set it, where, and by which correction.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct Version<T> {
+    pub(crate) value: T,
+    /// The index of the event that set it (an `*.recorded` or a `correction.approved`).
+    pub(crate) at: u64,
+    pub(crate) school: UnitCode,
+    pub(crate) class: ClassName,
+    /// The index of the correction request, for a value set by an approved correction.
+    pub(crate) correction: Option<u64>,
+}
+
+/// What a correction counts against (the paper học bạ counts corrections per subject).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub(crate) enum Corrected {
+    Subject(SubjectCode),
+    Conduct,
+}
+
+/// The homeroom teacher's sign-off or the principal's approval.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct Signature {
+    pub(crate) by: PublicKey,
+    pub(crate) at: u64,
+}
+
+/// A learner's record for one school year.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub(crate) struct LearnerYear {
+    pub(crate) enrolments: Vec<Enrolment>,
+    /// Every version of every assessment, oldest first; the last is in force.
+    pub(crate) assessments: BTreeMap<AssessmentSlot, Vec<Version<AssessmentValue>>>,
+    pub(crate) conduct: BTreeMap<Semester, Vec<Version<ConductLevel>>>,
+    /// Excused and unexcused sessions absent, and the index that set them.
+    pub(crate) absences: BTreeMap<Semester, (u16, u16, u64)>,
+    pub(crate) corrections: BTreeMap<Corrected, u32>,
+    pub(crate) signed_off: Option<Signature>,
+    pub(crate) approved: Option<(Signature, Digest)>,
+}
+
+impl LearnerYear {
+    /// The latest enrolment.
+    pub(crate) fn current(&self) -> Option<&Enrolment> {
+        self.enrolments.last()
+    }
+
+    /// A change to the record: any sign-off and approval no longer match it.
+    pub(crate) fn changed(&mut self) {
+        self.signed_off = None;
+        self.approved = None;
+    }
+
+    /// The canonical digest of the record's content; see `docs/EVENTS.md`, "Record digest".
+    pub(crate) fn digest(&self, learner: &LearnerCode, school_year: SchoolYear) -> Digest {
+        let mut lines: Vec<String> = Vec::new();
+        for enrolment in &self.enrolments {
+            lines.push(format!(
+                "enrolment {} {}",
+                enrolment.school, enrolment.class
+            ));
+        }
+        for (slot, versions) in &self.assessments {
+            if let Some(version) = versions.last() {
+                lines.push(format!(
+                    "assessment {} {} {} {} {}",
+                    slot.subject,
+                    slot.semester.number(),
+                    slot.kind.as_str(),
+                    slot.slot,
+                    version.value
+                ));
+            }
+        }
+        for (semester, versions) in &self.conduct {
+            if let Some(version) = versions.last() {
+                lines.push(format!("conduct {} {}", semester.number(), version.value));
+            }
+        }
+        for (semester, (excused, unexcused, _)) in &self.absences {
+            lines.push(format!(
+                "absence {} {excused} {unexcused}",
+                semester.number()
+            ));
+        }
+        lines.sort();
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(b"hocba-ledger/learner-year/v1\n");
+        hasher.update(format!("learner {learner}\nschool_year {school_year}\n").as_bytes());
+        for line in &lines {
+            hasher.update(line.as_bytes());
+            hasher.update(b"\n");
+        }
+        Digest::from_bytes(*hasher.finalize().as_bytes())
+    }
+}
+
+/// The value a correctable event set: an assessment or a conduct level.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) enum Target {
+    Assessment {
+        learner: LearnerCode,
+        school_year: SchoolYear,
+        slot: AssessmentSlot,
+    },
+    Conduct {
+        learner: LearnerCode,
+        school_year: SchoolYear,
+        semester: Semester,
+    },
+}
+
+impl Target {
+    pub(crate) fn learner_year(&self) -> (LearnerCode, SchoolYear) {
+        match self {
+            Target::Assessment {
+                learner,
+                school_year,
+                ..
+            }
+            | Target::Conduct {
+                learner,
+                school_year,
+                ..
+            } => (learner.clone(), *school_year),
+        }
+    }
+}
+
+/// A correction request and, once approved, the index of the approval.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct CorrectionRequest {
+    pub(crate) target_index: u64,
+    pub(crate) target: Target,
+    pub(crate) value: CorrectedValue,
+    pub(crate) reason: String,
+    pub(crate) requested_by: PublicKey,
+    pub(crate) approved_at: Option<u64>,
+}
+
+/// A reopened term: which, when, why.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct Reopening {
+    pub(crate) school: UnitCode,
+    pub(crate) school_year: SchoolYear,
+    pub(crate) term: Term,
+    pub(crate) sealed_at: u64,
+    pub(crate) reopened_at: u64,
+    pub(crate) reason: String,
+}

@@ -1,0 +1,443 @@
+//! Shared given/when/then helpers for the domain tests: real keys, real signatures, a ledger
+//! driven in log order. Included by the `domain_*` test files with `#[path]`.
+#![allow(dead_code)]
+
+use base64::Engine as _;
+use ed25519_dalek::SigningKey;
+use ledger_core::domain::{DomainConfig, DomainError, Ledger, Position};
+use ledger_core::key::PublicKey;
+use ledger_core::record::{SignedSubmission, Submission, VerifiedSubmission};
+use serde_json::{json, Value};
+use sha2::{Digest as _, Sha256};
+
+/// 2026-09-01T08:00:00+07:00, in µs.
+pub const START_US: u64 = 1_788_224_400_000_000;
+pub const DAY_US: u64 = 86_400_000_000;
+
+pub const PROVINCE: &str = "79";
+pub const SCHOOL: &str = "79000701";
+pub const OTHER_SCHOOL: &str = "79000702";
+pub const YEAR: &str = "2026-2027";
+pub const CLASS: &str = "10A1";
+pub const LEARNER: &str = "7900070100001";
+
+/// A person with a deterministic test key.
+pub struct Actor {
+    pub label: &'static str,
+    secret: SigningKey,
+    pub key: PublicKey,
+}
+
+impl Actor {
+    pub fn new(label: &'static str) -> Self {
+        let seed: [u8; 32] = Sha256::digest(format!("hocba domain test\n{label}")).into();
+        let secret = SigningKey::from_bytes(&seed);
+        Self {
+            label,
+            key: PublicKey::from(&secret),
+            secret,
+        }
+    }
+
+    pub fn b64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.key.to_bytes())
+    }
+
+    /// Signs an event and verifies it, as the node's append path does.
+    pub fn sign(
+        &self,
+        event_type: &str,
+        schema_version: u32,
+        payload: &Value,
+        n: u64,
+    ) -> VerifiedSubmission {
+        let Value::Object(map) = payload else {
+            panic!("payloads are objects");
+        };
+        let submission = Submission::new(
+            self.key,
+            1_788_000_000_000 + n,
+            event_type,
+            format!("{}:{n}", self.label),
+            map.clone(),
+            schema_version,
+        )
+        .expect("a valid submission");
+        SignedSubmission::sign(&submission, &self.secret)
+            .verify()
+            .expect("a verified submission")
+    }
+}
+
+/// The cast of a small school.
+pub struct Cast {
+    pub ministry: Actor,
+    pub so: Actor,
+    pub principal: Actor,
+    pub deputy: Actor,
+    pub other_principal: Actor,
+    pub clerk: Actor,
+    pub toan: Actor,
+    pub gdtc: Actor,
+    pub van: Actor,
+    pub homeroom: Actor,
+    pub stranger: Actor,
+}
+
+impl Default for Cast {
+    fn default() -> Self {
+        Self {
+            ministry: Actor::new("bo-gddt"),
+            so: Actor::new("so-gddt-79"),
+            principal: Actor::new("hieu-truong"),
+            deputy: Actor::new("pho-hieu-truong"),
+            other_principal: Actor::new("hieu-truong-702"),
+            clerk: Actor::new("van-thu"),
+            toan: Actor::new("gv-toan"),
+            gdtc: Actor::new("gv-gdtc"),
+            van: Actor::new("gv-van"),
+            homeroom: Actor::new("gv-chu-nhiem"),
+            stranger: Actor::new("stranger"),
+        }
+    }
+}
+
+impl Cast {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// A ledger driven in log order, with every accepted event kept for replay.
+pub struct World {
+    pub ledger: Ledger,
+    pub next_index: u64,
+    pub now_us: u64,
+    pub accepted: Vec<(VerifiedSubmission, Position)>,
+    config: DomainConfig,
+    counter: u64,
+}
+
+impl World {
+    pub fn new(ministry: &Actor) -> Self {
+        let config = DomainConfig {
+            ministry_keys: vec![ministry.key],
+        };
+        Self {
+            ledger: Ledger::new(config.clone()),
+            next_index: 0,
+            now_us: START_US,
+            accepted: Vec::new(),
+            config,
+            counter: 0,
+        }
+    }
+
+    pub fn position(&self) -> Position {
+        Position {
+            index: self.next_index,
+            sequenced_at_us: self.now_us,
+        }
+    }
+
+    pub fn advance_days(&mut self, days: u64) {
+        self.now_us += days * DAY_US;
+    }
+
+    /// Submits an event with schema version 1; applies it when authorised.
+    pub fn submit(
+        &mut self,
+        who: &Actor,
+        event_type: &str,
+        payload: Value,
+    ) -> Result<u64, DomainError> {
+        self.submit_version(who, event_type, 1, payload)
+    }
+
+    pub fn submit_version(
+        &mut self,
+        who: &Actor,
+        event_type: &str,
+        schema_version: u32,
+        payload: Value,
+    ) -> Result<u64, DomainError> {
+        self.counter += 1;
+        let submission = who.sign(event_type, schema_version, &payload, self.counter);
+        let position = self.position();
+        let before = self.ledger.clone();
+        match self.ledger.authorise(&submission, position) {
+            Ok(event) => {
+                assert_eq!(event.event_type(), event_type);
+                assert_eq!(event.position(), position);
+                self.ledger.apply(event);
+                self.accepted.push((submission, position));
+                self.next_index += 1;
+                self.now_us += 1_000_000;
+                Ok(position.index)
+            }
+            Err(error) => {
+                // A refusal changes nothing: same state, same debug dump.
+                assert_eq!(self.ledger, before);
+                assert_eq!(format!("{:?}", self.ledger), format!("{before:?}"));
+                Err(error)
+            }
+        }
+    }
+
+    /// Expects the event to be accepted; returns its index.
+    #[track_caller]
+    pub fn ok(&mut self, who: &Actor, event_type: &str, payload: Value) -> u64 {
+        match self.submit(who, event_type, payload) {
+            Ok(index) => index,
+            Err(error) => panic!(
+                "{event_type} by {} refused: [{}] {error}",
+                who.label,
+                error.code()
+            ),
+        }
+    }
+
+    /// Expects the event to be refused with `code`, leaving the state unchanged.
+    #[track_caller]
+    pub fn refused(
+        &mut self,
+        who: &Actor,
+        event_type: &str,
+        payload: Value,
+        code: &str,
+    ) -> DomainError {
+        self.refused_version(who, event_type, 1, payload, code)
+    }
+
+    #[track_caller]
+    pub fn refused_version(
+        &mut self,
+        who: &Actor,
+        event_type: &str,
+        schema_version: u32,
+        payload: Value,
+        code: &str,
+    ) -> DomainError {
+        let before = self.ledger.clone();
+        match self.submit_version(who, event_type, schema_version, payload) {
+            Ok(index) => panic!(
+                "{event_type} by {} accepted at {index}, expected {code}",
+                who.label
+            ),
+            Err(error) => {
+                assert_eq!(error.code(), code, "refused for another reason: {error}");
+                assert!(!error.to_string().is_empty());
+                assert_eq!(self.ledger, before);
+                error
+            }
+        }
+    }
+
+    /// Rebuilds a fresh ledger from the accepted events, re-authorising each.
+    pub fn rebuild(&self) -> Ledger {
+        let mut ledger = Ledger::new(self.config.clone());
+        for (submission, position) in &self.accepted {
+            let event = ledger
+                .authorise(submission, *position)
+                .expect("an accepted event is accepted again on replay");
+            ledger.apply(event);
+        }
+        ledger
+    }
+}
+
+// ---- payload builders ------------------------------------------------------------------------
+
+pub fn grant(
+    id: &str,
+    grantee: &Actor,
+    role: &str,
+    unit: &str,
+    from: &str,
+    until: Option<&str>,
+) -> Value {
+    let mut payload = json!({
+        "grant_id": id,
+        "grantee": grantee.b64(),
+        "role": role,
+        "scope": {"unit": unit},
+        "valid_from": from,
+    });
+    if let Some(until) = until {
+        payload["valid_until"] = json!(until);
+    }
+    payload
+}
+
+pub fn class_ref(extra: Value) -> Value {
+    let mut payload = json!({"school": SCHOOL, "school_year": YEAR, "class": CLASS});
+    if let (Value::Object(target), Value::Object(more)) = (&mut payload, extra) {
+        target.extend(more);
+    }
+    payload
+}
+
+pub fn grade(subject: &str, semester: u64, kind: &str, slot: Option<u64>, value: &str) -> Value {
+    let mut payload = class_ref(json!({
+        "learner": LEARNER, "subject": subject, "semester": semester, "kind": kind, "value": value,
+    }));
+    if let Some(slot) = slot {
+        payload["slot"] = json!(slot);
+    }
+    payload
+}
+
+pub fn conduct(semester: u64, value: &str) -> Value {
+    class_ref(json!({"learner": LEARNER, "semester": semester, "value": value}))
+}
+
+pub const COMMITMENT: &str = "5f1d7a2c9e3b4d6f8a0c1e2d3b4a5f6e7d8c9b0a1f2e3d4c5b6a7f8e9d0c1b2a";
+
+/// Given: the Ministry, the Sở of province 79, school 79000701 with its principal, deputy,
+/// clerk and teachers, class 10A1 (toán scored with 105 periods: 4 regular slots; gdtc
+/// commented: 2), the teachers assigned, and learner 7900070100001 enrolled.
+pub fn school_year(cast: &Cast) -> World {
+    let mut world = World::new(&cast.ministry);
+    let c = cast;
+    world.ok(
+        &c.ministry,
+        "unit.registered",
+        json!({"unit": PROVINCE, "kind": "province", "name": "Thành phố Hồ Chí Minh"}),
+    );
+    world.ok(
+        &c.ministry,
+        "authority.granted",
+        grant("so-79", &c.so, "so_gddt", PROVINCE, "2026-01-01", None),
+    );
+    world.ok(
+        &c.so,
+        "unit.registered",
+        json!({"unit": SCHOOL, "kind": "school", "name": "THPT Chu Văn An", "parent": PROVINCE}),
+    );
+    world.ok(&c.so, "unit.registered", json!({"unit": OTHER_SCHOOL, "kind": "school", "name": "THPT Lê Quý Đôn", "parent": PROVINCE}));
+    world.ok(
+        &c.so,
+        "authority.granted",
+        grant(
+            "ht-701",
+            &c.principal,
+            "hieu_truong",
+            SCHOOL,
+            "2026-08-01",
+            None,
+        ),
+    );
+    world.ok(
+        &c.so,
+        "authority.granted",
+        grant(
+            "pht-701",
+            &c.deputy,
+            "pho_hieu_truong",
+            SCHOOL,
+            "2026-08-01",
+            None,
+        ),
+    );
+    world.ok(
+        &c.so,
+        "authority.granted",
+        grant(
+            "ht-702",
+            &c.other_principal,
+            "hieu_truong",
+            OTHER_SCHOOL,
+            "2026-08-01",
+            None,
+        ),
+    );
+    for (id, who, role) in [
+        ("vt-701", &c.clerk, "van_thu"),
+        ("gv-toan", &c.toan, "gv_bo_mon"),
+        ("gv-gdtc", &c.gdtc, "gv_bo_mon"),
+        ("gv-van", &c.van, "gv_bo_mon"),
+        ("gvcn", &c.homeroom, "gv_chu_nhiem"),
+    ] {
+        world.ok(
+            &c.principal,
+            "authority.granted",
+            grant(id, who, role, SCHOOL, "2026-08-01", Some("2027-07-31")),
+        );
+    }
+    world.ok(
+        &c.principal,
+        "class.opened",
+        class_ref(json!({
+            "grade": 10,
+            "subjects": [
+                {"code": "toan", "mode": "scored", "periods_per_year": 105},
+                {"code": "gdtc", "mode": "commented", "periods_per_year": 70},
+            ],
+        })),
+    );
+    world.ok(
+        &c.principal,
+        "teacher.assigned",
+        class_ref(json!({"duty": "subject", "subject": "toan", "teacher": c.toan.b64()})),
+    );
+    world.ok(
+        &c.deputy,
+        "teacher.assigned",
+        class_ref(json!({"duty": "subject", "subject": "gdtc", "teacher": c.gdtc.b64()})),
+    );
+    world.ok(
+        &c.principal,
+        "teacher.assigned",
+        class_ref(json!({"duty": "homeroom", "teacher": c.homeroom.b64()})),
+    );
+    world.ok(
+        &c.clerk,
+        "learner.registered",
+        json!({"learner": LEARNER, "identity_commitment": COMMITMENT, "school": SCHOOL}),
+    );
+    world.ok(
+        &c.clerk,
+        "learner.enrolled",
+        class_ref(json!({"learner": LEARNER})),
+    );
+    world
+}
+
+/// Records every assessment of both subjects for `semester`, and the conduct.
+pub fn record_semester(world: &mut World, cast: &Cast, semester: u64) {
+    for slot in 1..=4 {
+        world.ok(
+            &cast.toan,
+            "assessment.recorded",
+            grade("toan", semester, "regular", Some(slot), "8"),
+        );
+    }
+    world.ok(
+        &cast.toan,
+        "assessment.recorded",
+        grade("toan", semester, "midterm", None, "7.5"),
+    );
+    world.ok(
+        &cast.toan,
+        "assessment.recorded",
+        grade("toan", semester, "final", None, "9.0"),
+    );
+    for slot in 1..=2 {
+        world.ok(
+            &cast.gdtc,
+            "assessment.recorded",
+            grade("gdtc", semester, "regular", Some(slot), "Đ"),
+        );
+    }
+    world.ok(
+        &cast.gdtc,
+        "assessment.recorded",
+        grade("gdtc", semester, "midterm", None, "Đ"),
+    );
+    world.ok(
+        &cast.gdtc,
+        "assessment.recorded",
+        grade("gdtc", semester, "final", None, "Đ"),
+    );
+    world.ok(&cast.homeroom, "conduct.recorded", conduct(semester, "T"));
+}
