@@ -15,6 +15,20 @@ use crate::layout::{sync_directory, Layout};
 /// The current `node.json` format.
 const CONFIG_FORMAT: u32 = 1;
 
+/// What the node admits besides a valid signature.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Policy {
+    /// Every correctly signed submission (a log whose events are judged elsewhere).
+    #[default]
+    Open,
+    /// The học bạ domain rules, rooted in the Ministry's keys (base64 Ed25519 public keys).
+    Hocba {
+        /// The Ministry's root keys.
+        ministry_keys: Vec<String>,
+    },
+}
+
 /// The contents of `node.json`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NodeConfig {
@@ -24,6 +38,9 @@ pub struct NodeConfig {
     pub origin: String,
     /// The log's public verifier key, `name+id+key` as c2sp.org/signed-note defines it.
     pub verifier_key: String,
+    /// What the node admits.
+    #[serde(default)]
+    pub policy: Policy,
 }
 
 /// Errors handling the configuration.
@@ -48,7 +65,7 @@ pub enum ConfigError {
 ///
 /// # Errors
 /// [`ConfigError::Exists`] if a node is already there; invalid origins; I/O errors.
-pub fn init(layout: &Layout, origin: &str) -> Result<NodeConfig, ConfigError> {
+pub fn init(layout: &Layout, origin: &str, policy: Policy) -> Result<NodeConfig, ConfigError> {
     if layout.config().exists() || layout.signing_key().exists() {
         return Err(ConfigError::Exists(layout.root().display().to_string()));
     }
@@ -58,17 +75,22 @@ pub fn init(layout: &Layout, origin: &str) -> Result<NodeConfig, ConfigError> {
     let name = KeyName::new(origin)
         .map_err(|error| ConfigError::Invalid(format!("origin {origin:?}: {error}")))?;
     let signer = NoteSigner::new(name, SigningKey::from_bytes(&seed));
-    install(layout, &signer)
+    install(layout, &signer, policy)
 }
 
 /// Writes `node.json` and `log.key` for an existing signer (import with a key, tests).
 ///
 /// # Errors
 /// [`ConfigError::Exists`] if a node is already there; I/O errors.
-pub fn install(layout: &Layout, signer: &NoteSigner) -> Result<NodeConfig, ConfigError> {
+pub fn install(
+    layout: &Layout,
+    signer: &NoteSigner,
+    policy: Policy,
+) -> Result<NodeConfig, ConfigError> {
     if layout.config().exists() || layout.signing_key().exists() {
         return Err(ConfigError::Exists(layout.root().display().to_string()));
     }
+    crate::judge::judge_for(&policy).map_err(ConfigError::Invalid)?;
     std::fs::create_dir_all(layout.root())?;
     let mut key_file = std::fs::OpenOptions::new()
         .write(true)
@@ -82,6 +104,7 @@ pub fn install(layout: &Layout, signer: &NoteSigner) -> Result<NodeConfig, Confi
         format: CONFIG_FORMAT,
         origin: signer.name().as_str().to_owned(),
         verifier_key: signer.verifier_key(),
+        policy,
     };
     write_config(layout, &config)?;
     Ok(config)

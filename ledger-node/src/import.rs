@@ -16,7 +16,7 @@ use crate::log::SEGMENT_SIZE_TARGET;
 use crate::static_log::{self, Options, StaticError};
 
 /// Imports the log at `source` into the new data directory `target`, verifying it with
-/// `verifier`. Copies `signing_key` (a `log.key` file) when given, making the node writable;
+/// `verifier`; the new node judges appends (and `verify` replays) under `policy`. Copies `signing_key` (a `log.key` file) when given, making the node writable;
 /// otherwise the result is a read-only mirror.
 ///
 /// # Errors
@@ -26,6 +26,7 @@ pub fn import(
     verifier: &NoteVerifier,
     target: &Path,
     signing_key: Option<&Path>,
+    policy: crate::config::Policy,
     mut progress: impl FnMut(u64),
 ) -> Result<u64, StaticError> {
     let io = |error: std::io::Error| StaticError::Fetch(format!("write: {error}"));
@@ -45,6 +46,7 @@ pub fn import(
         &staging,
         target,
         signing_key,
+        policy,
         &mut progress,
     );
     if result.is_err() {
@@ -60,6 +62,7 @@ fn import_into(
     staging: &Path,
     target: &Path,
     signing_key: Option<&Path>,
+    policy: crate::config::Policy,
     progress: &mut impl FnMut(u64),
 ) -> Result<u64, StaticError> {
     let io = |error: std::io::Error| StaticError::Fetch(format!("write: {error}"));
@@ -125,6 +128,7 @@ fn import_into(
             format: 1,
             origin: verifier.name().as_str().to_owned(),
             verifier_key: verifier.verifier_key(),
+            policy,
         },
     )
     .map_err(|error| StaticError::Fetch(error.to_string()))?;

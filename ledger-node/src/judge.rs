@@ -6,7 +6,11 @@
 //! reported as invalid.
 
 use ledger_api::ApiError;
+use ledger_core::domain::{self, DomainConfig, DomainError, Ledger};
+use ledger_core::key::PublicKey;
 use ledger_core::record::VerifiedSubmission;
+
+use crate::config::Policy;
 
 /// Where a submission will land.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,5 +43,106 @@ pub struct Open;
 impl Judge for Open {
     fn admit(&mut self, _: &VerifiedSubmission, _: Position) -> Result<(), ApiError> {
         Ok(())
+    }
+}
+
+/// The học bạ policy: every event is judged by the domain rules (authority, school-record
+/// events, locks and corrections) against the state at its log position.
+pub struct DomainJudge {
+    ledger: Ledger,
+}
+
+impl DomainJudge {
+    /// A judge with the empty state for these Ministry root keys.
+    #[must_use]
+    pub fn new(ministry_keys: Vec<PublicKey>) -> Self {
+        Self {
+            ledger: Ledger::new(DomainConfig { ministry_keys }),
+        }
+    }
+
+    /// The domain state after everything admitted so far.
+    #[must_use]
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+}
+
+impl Judge for DomainJudge {
+    fn admit(
+        &mut self,
+        submission: &VerifiedSubmission,
+        position: Position,
+    ) -> Result<(), ApiError> {
+        let event = self
+            .ledger
+            .authorise(
+                submission,
+                domain::Position {
+                    index: position.index,
+                    sequenced_at_us: position.sequenced_at_us,
+                },
+            )
+            .map_err(|error| refusal(&error))?;
+        self.ledger.apply(event);
+        Ok(())
+    }
+}
+
+/// The HTTP problem of a domain refusal: 403 when the author lacks the authority, 409 when the
+/// event conflicts with the record's state (sealed, confirmed, already done), 422 when the event
+/// itself breaks a rule.
+#[must_use]
+pub fn refusal(error: &DomainError) -> ApiError {
+    let code = error.code();
+    let status = if code.starts_with("authority-")
+        || matches!(
+            code,
+            "grant-scope-invalid" | "teacher-not-assigned" | "assignee-authority-missing"
+        ) {
+        403
+    } else if matches!(
+        code,
+        "event-type-unknown"
+            | "schema-version-unsupported"
+            | "payload-malformed"
+            | "payload-invalid"
+            | "key-malformed"
+            | "key-weak"
+            | "assessment-value-invalid"
+            | "assessment-slot-invalid"
+            | "reason-missing"
+            | "correction-target-missing"
+            | "record-incomplete"
+    ) {
+        422
+    } else {
+        409
+    };
+    ApiError::refused(code, ledger_api::error::title_of(code), error.to_string())
+        .with_status(status)
+}
+
+/// The judge a node's policy asks for.
+///
+/// # Errors
+/// A Ministry key in the configuration that is not a valid, strong Ed25519 key.
+pub fn judge_for(policy: &Policy) -> Result<Box<dyn Judge>, String> {
+    match policy {
+        Policy::Open => Ok(Box::new(Open)),
+        Policy::Hocba { ministry_keys } => {
+            let keys = ministry_keys
+                .iter()
+                .map(|key| {
+                    use base64::Engine as _;
+                    let bytes = base64::engine::general_purpose::STANDARD
+                        .decode(key)
+                        .map_err(|error| format!("ministry key {key:?}: {error}"))?;
+                    PublicKey::from_bytes(&bytes)
+                        .map_err(|error| format!("ministry key {key:?}: {error}"))
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            Ok(Box::new(DomainJudge::new(keys)))
+        }
     }
 }

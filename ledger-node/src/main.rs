@@ -36,6 +36,11 @@ enum Command {
         /// the first line of every checkpoint.
         #[arg(long)]
         origin: String,
+        /// A Ministry root key (base64 Ed25519 public key); repeat for several. With at least
+        /// one, the node enforces the học bạ domain rules (authority, events, locks,
+        /// corrections); without, it admits every correctly signed submission.
+        #[arg(long = "ministry-key")]
+        ministry_keys: Vec<String>,
     },
     /// Run a demo node on the embedded defaults: on an empty data directory, create a node and
     /// append demo grade submissions through the real append path; on an existing one, just
@@ -113,6 +118,9 @@ enum Command {
         /// The log's signing key file (`log.key`), to make the imported node writable.
         #[arg(long)]
         key: Option<PathBuf>,
+        /// A Ministry root key of the log's domain policy (repeatable), as given to `init`.
+        #[arg(long = "ministry-key")]
+        ministry_keys: Vec<String>,
     },
     /// Audit a remote log (the Ministry's check): fetch its checkpoint and tiles, verify the
     /// signature, recompute the tree, and prove it extends the last checkpoint accepted from the
@@ -153,9 +161,13 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<ExitCode, String> {
     match command {
-        Command::Init { data, origin } => {
-            let config =
-                config::init(&Layout::new(&data), &origin).map_err(|error| error.to_string())?;
+        Command::Init {
+            data,
+            origin,
+            ministry_keys,
+        } => {
+            let config = config::init(&Layout::new(&data), &origin, policy_of(ministry_keys))
+                .map_err(|error| error.to_string())?;
             println!("{}", config.verifier_key);
             Ok(ExitCode::SUCCESS)
         }
@@ -195,8 +207,12 @@ fn run(command: Command) -> Result<ExitCode, String> {
             let load = if layout.config().exists() {
                 None
             } else {
-                let config = config::init(&layout, ledger_node::demo::DEMO_ORIGIN)
-                    .map_err(|error| error.to_string())?;
+                let config = config::init(
+                    &layout,
+                    ledger_node::demo::DEMO_ORIGIN,
+                    config::Policy::Open,
+                )
+                .map_err(|error| error.to_string())?;
                 ledger_node::demo::write_keys(&data.join("demo-keys"))
                     .map_err(|error| error.to_string())?;
                 eprintln!(
@@ -263,6 +279,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             data,
             vkey,
             key,
+            ministry_keys,
         } => {
             let source = static_log::source_for(&from)?;
             let vkey = match vkey {
@@ -285,6 +302,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 &verifier,
                 &data,
                 key.as_deref(),
+                policy_of(ministry_keys),
                 |done| bar.set_position(done),
             );
             bar.finish_and_clear();
@@ -348,6 +366,14 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 Err(error) => Err(error.to_string()),
             }
         }
+    }
+}
+
+fn policy_of(ministry_keys: Vec<String>) -> config::Policy {
+    if ministry_keys.is_empty() {
+        config::Policy::Open
+    } else {
+        config::Policy::Hocba { ministry_keys }
     }
 }
 

@@ -39,6 +39,9 @@ pub enum NodeError {
     /// The checkpoint history is invalid.
     #[error("checkpoint history: {0}")]
     History(String),
+    /// The domain state could not be rebuilt from the log.
+    #[error("domain replay: {0}")]
+    Replay(String),
     /// The idempotency index could not be opened.
     #[error("idempotency index: {0}")]
     Index(String),
@@ -111,6 +114,46 @@ fn check_history(
     Ok(checkpoints)
 }
 
+/// Rebuilds the policy's state by judging every record of the log again, in order.
+///
+/// Costs one signature check and one domain judgement per record at every start; snapshots of
+/// the domain state will remove the replay.
+fn replay_judge(
+    policy: &config::Policy,
+    log: &Log,
+) -> Result<Box<dyn crate::judge::Judge>, NodeError> {
+    let mut judge = crate::judge::judge_for(policy).map_err(NodeError::Replay)?;
+    if *policy == config::Policy::Open {
+        return Ok(judge);
+    }
+    let size = log.head().size;
+    for index in 0..size {
+        let bytes = log
+            .read_record(index)
+            .map_err(|error| NodeError::Replay(format!("read record {index}: {error}")))?;
+        let record = ledger_core::record::verify_record(&bytes)
+            .map_err(|error| NodeError::Replay(format!("record {index}: {error}")))?;
+        judge
+            .admit(
+                record.submission(),
+                crate::judge::Position {
+                    index,
+                    sequenced_at_us: record.view().sequenced_at_us(),
+                },
+            )
+            .map_err(|error| {
+                NodeError::Replay(format!(
+                    "record {index} breaks the domain rules ({}): {}",
+                    error.code, error.detail
+                ))
+            })?;
+    }
+    if size > 0 {
+        tracing::info!(records = size, "domain state rebuilt from the log");
+    }
+    Ok(judge)
+}
+
 /// An open node.
 pub struct Node {
     log: Arc<Log>,
@@ -156,7 +199,8 @@ impl Node {
             Some(signer) => {
                 let index =
                     IdempotencyIndex::open(&layout.sled(), &log).map_err(NodeError::Index)?;
-                let sequencer = sequencer::start(writer, index, Box::new(crate::judge::Open));
+                let judge = replay_judge(&config.policy, &log)?;
+                let sequencer = sequencer::start(writer, index, judge);
                 let checkpointer = start_checkpointer(
                     Arc::clone(&log),
                     signer,

@@ -120,6 +120,8 @@ pub fn verify(
     }
     let newest_size = checkpoints.last().map_or(0, |checkpoint| checkpoint.size);
 
+    let mut judge = crate::judge::judge_for(&config.policy).map_err(VerifyError::Operational)?;
+    let judged = config.policy != crate::config::Policy::Open;
     let mut chain = ChainVerifier::new();
     let mut compact = CompactRange::new();
     let mut scratch = Vec::new();
@@ -164,6 +166,26 @@ pub fn verify(
             }
         };
         debug_assert_eq!(view.index(), index);
+        if judged {
+            // The domain is replayed in log order, exactly as the sequencer judged it: a record
+            // the append path would have refused is invalid here.
+            let record = verify_record(bytes)
+                .map_err(|error| invalid(index, format!("{error} ({})", error.code())))?;
+            judge
+                .admit(
+                    record.submission(),
+                    crate::judge::Position {
+                        index,
+                        sequenced_at_us: view.sequenced_at_us(),
+                    },
+                )
+                .map_err(|error| {
+                    invalid(
+                        index,
+                        format!("breaks the domain rules ({}): {}", error.code, error.detail),
+                    )
+                })?;
+        }
         compact.append(tree::leaf_hash(bytes), &mut scratch);
         scratch.clear();
         check_checkpoints(&compact, &mut pending_checkpoint)?;

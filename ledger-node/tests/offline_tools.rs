@@ -149,6 +149,7 @@ fn import_result(export: &Path) -> (Result<u64, StaticError>, tempfile::TempDir)
         &verifier,
         &data,
         None,
+        ledger_node::config::Policy::Open,
         |_| {},
     );
     (result, target)

@@ -62,7 +62,12 @@ impl TestNode {
     /// Creates a node with the test log key and serves it.
     pub async fn start() -> Self {
         let directory = tempfile::tempdir().expect("tempdir");
-        config::install(&Layout::new(directory.path()), &log_signer()).expect("install");
+        config::install(
+            &Layout::new(directory.path()),
+            &log_signer(),
+            config::Policy::Open,
+        )
+        .expect("install");
         Self::serve(directory).await
     }
 
