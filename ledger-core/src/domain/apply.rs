@@ -203,13 +203,11 @@ impl Ledger {
                     },
                 );
                 let record = self.record_mut(&learner, class.school_year);
-                record.assessments.entry(slot).or_default().push(Version {
-                    value,
-                    at: index,
-                    school: class.school,
-                    class: class.class,
-                    correction: None,
-                });
+                record
+                    .assessments
+                    .entry(slot)
+                    .or_default()
+                    .push(Version::recorded(value, index, class));
                 record.changed();
             }
             Event::ConductRecorded {
@@ -227,13 +225,11 @@ impl Ledger {
                     },
                 );
                 let record = self.record_mut(&learner, class.school_year);
-                record.conduct.entry(semester).or_default().push(Version {
-                    value,
-                    at: index,
-                    school: class.school,
-                    class: class.class,
-                    correction: None,
-                });
+                record
+                    .conduct
+                    .entry(semester)
+                    .or_default()
+                    .push(Version::recorded(value, index, class));
                 record.changed();
             }
             Event::AbsenceRecorded {
@@ -320,36 +316,24 @@ impl Ledger {
                 self.targets.insert(index, target.clone());
                 let (learner, school_year) = target.learner_year();
                 let record = self.record_mut(&learner, school_year);
-                match (target, value) {
+                let corrected = match (target, value) {
                     (Target::Assessment { slot, .. }, CorrectedValue::Assessment(value)) => {
-                        let corrected = Corrected::Subject(slot.subject.clone());
                         if let Some(versions) = record.assessments.get_mut(&slot) {
-                            if let Some(last) = versions.last().cloned() {
-                                versions.push(Version {
-                                    value,
-                                    at: index,
-                                    correction: Some(request),
-                                    ..last
-                                });
-                            }
+                            Version::push_correction(versions, value, index, request);
                         }
-                        *record.corrections.entry(corrected).or_default() += 1;
+                        Some(Corrected::Subject(slot.subject))
                     }
                     (Target::Conduct { semester, .. }, CorrectedValue::Conduct(value)) => {
                         if let Some(versions) = record.conduct.get_mut(&semester) {
-                            if let Some(last) = versions.last().cloned() {
-                                versions.push(Version {
-                                    value,
-                                    at: index,
-                                    correction: Some(request),
-                                    ..last
-                                });
-                            }
+                            Version::push_correction(versions, value, index, request);
                         }
-                        *record.corrections.entry(Corrected::Conduct).or_default() += 1;
+                        Some(Corrected::Conduct)
                     }
                     // `judge` resolves the value from the target's own kind.
-                    _ => {}
+                    _ => None,
+                };
+                if let Some(corrected) = corrected {
+                    *record.corrections.entry(corrected).or_default() += 1;
                 }
                 record.changed();
             }

@@ -13,6 +13,7 @@ use super::value::{
 };
 use crate::key::PublicKey;
 use crate::record::Submission;
+use crate::rules::tt22::TT22;
 
 /// Most subjects in one class.
 pub const SUBJECTS_MAX: usize = 40;
@@ -56,16 +57,14 @@ pub struct SubjectSpec {
 }
 
 impl SubjectSpec {
-    /// Regular assessments (ĐĐGtx) required per semester, TT 22 Điều 7 khoản 1: commented
-    /// subjects 2; scored subjects 2 up to 35 periods a year, 3 up to 70, 4 above.
-    /// (Duplicated from the rule set until `ledger_core::rules` exposes it.)
+    /// Regular assessments (ĐĐGtx) required per semester, TT 22 Điều 7 khoản 1, as the rule
+    /// set [`TT22`] counts them: commented subjects 2; scored subjects 2 up to 35 periods a
+    /// year, 3 up to 70, 4 above.
     #[must_use]
     pub fn regular_count(&self) -> u8 {
         match self.mode {
-            SubjectMode::Commented => 2,
-            SubjectMode::Scored if self.periods_per_year <= 35 => 2,
-            SubjectMode::Scored if self.periods_per_year <= 70 => 3,
-            SubjectMode::Scored => 4,
+            SubjectMode::Commented => TT22.commented_regular_count,
+            SubjectMode::Scored => TT22.scored_regular_count(u32::from(self.periods_per_year)),
         }
     }
 }
@@ -77,6 +76,16 @@ pub enum Duty {
     Subject(SubjectCode),
     /// Homeroom (giáo viên chủ nhiệm).
     Homeroom,
+}
+
+impl Duty {
+    /// The role a teacher needs for this duty.
+    pub(crate) fn role(&self) -> Role {
+        match self {
+            Duty::Subject(_) => Role::GvBoMon,
+            Duty::Homeroom => Role::GvChuNhiem,
+        }
+    }
 }
 
 impl std::fmt::Display for Duty {
@@ -259,6 +268,26 @@ fn reason(fields: &mut Fields<'_>) -> Result<String, DomainError> {
     }
     check_text(text).map_err(|problem| fields.invalid("reason", problem))?;
     Ok(text.to_owned())
+}
+
+/// Reads an assessment value of `subject`, assessed in `mode`.
+pub(crate) fn assessment_value(
+    value: &str,
+    mode: SubjectMode,
+    subject: &SubjectCode,
+) -> Result<AssessmentValue, DomainError> {
+    AssessmentValue::parse(value, mode).map_err(|problem| DomainError::AssessmentValueInvalid {
+        subject: subject.to_string(),
+        problem,
+    })
+}
+
+/// Reads a conduct level.
+pub(crate) fn conduct_level(value: &str) -> Result<ConductLevel, DomainError> {
+    ConductLevel::parse(value).map_err(|problem| DomainError::AssessmentValueInvalid {
+        subject: "conduct (rèn luyện)".to_owned(),
+        problem,
+    })
 }
 
 fn text(fields: &mut Fields<'_>, field: &'static str) -> Result<String, DomainError> {
@@ -501,13 +530,7 @@ impl Event {
                 let learner = f.parse("learner", LearnerCode::parse)?;
                 let class = class_key(f)?;
                 let semester = semester(f)?;
-                let value = f.str("value")?;
-                let value = ConductLevel::parse(value).map_err(|problem| {
-                    DomainError::AssessmentValueInvalid {
-                        subject: "conduct (rèn luyện)".to_owned(),
-                        problem,
-                    }
-                })?;
+                let value = conduct_level(f.str("value")?)?;
                 Event::ConductRecorded {
                     learner,
                     class,
@@ -633,6 +656,25 @@ impl Event {
             Event::CorrectionApproved { .. } => "correction.approved",
             Event::LearnerSignedOff { .. } => "learner.signed_off",
             Event::ApprovalSigned { .. } => "approval.signed",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regular_counts_are_the_rule_sets() {
+        let spec = |mode, periods_per_year| SubjectSpec {
+            code: SubjectCode::parse("toan").unwrap(),
+            mode,
+            periods_per_year,
+        };
+        // TT 22 Điều 7 khoản 1: scored 2 up to 35 periods a year, 3 up to 70, 4 above.
+        for (periods, count) in [(1, 2), (35, 2), (36, 3), (70, 3), (71, 4), (1_000, 4)] {
+            assert_eq!(spec(SubjectMode::Scored, periods).regular_count(), count);
+            assert_eq!(spec(SubjectMode::Commented, periods).regular_count(), 2);
         }
     }
 }

@@ -8,11 +8,13 @@ use super::authority::{
     grantors, scope_kinds, unit_admins, PRINCIPALS, REOPENERS, SCHOOL_LEADERS, SCHOOL_OFFICE,
 };
 use super::error::DomainError;
-use super::event::{ClassKey, CorrectedValue, Duty, Event};
+use super::event::{
+    assessment_value, conduct_level, ClassKey, CorrectedValue, Duty, Event, SubjectSpec,
+};
 use super::state::{AssessmentSlot, Class, EnrolmentStatus, LearnerYear, Target, Unit};
 use super::value::{
-    AssessmentKind, AssessmentValue, ConductLevel, LearnerCode, Role, SchoolYear, Semester,
-    SubjectCode, SubjectMode, Term, UnitCode, UnitKind,
+    AssessmentKind, LearnerCode, Role, SchoolYear, Semester, SubjectCode, SubjectMode, Term,
+    UnitCode, UnitKind,
 };
 use super::{Ledger, Position};
 use crate::key::PublicKey;
@@ -59,6 +61,20 @@ impl Ledger {
             })
     }
 
+    /// The class exists and lists `subject`.
+    fn class_subject(
+        &self,
+        class: &ClassKey,
+        subject: &SubjectCode,
+    ) -> Result<&SubjectSpec, DomainError> {
+        self.class(class)?
+            .subject(subject)
+            .ok_or_else(|| DomainError::SubjectUnknown {
+                class: class.to_string(),
+                subject: subject.to_string(),
+            })
+    }
+
     fn learner_exists(&self, learner: &LearnerCode) -> Result<(), DomainError> {
         if self.learners.contains_key(learner) {
             Ok(())
@@ -69,8 +85,62 @@ impl Ledger {
         }
     }
 
-    fn record(&self, learner: &LearnerCode, school_year: SchoolYear) -> Option<&LearnerYear> {
-        self.records.get(&(learner.clone(), school_year))
+    /// The author must hold one of `roles` for the class's school and year.
+    fn check_class_authority(
+        &self,
+        author: &PublicKey,
+        roles: &[Role],
+        class: &ClassKey,
+        at: Position,
+        action: &str,
+    ) -> Result<(), DomainError> {
+        self.check_authority(
+            author,
+            roles,
+            &class.school,
+            Some(class.school_year),
+            at,
+            action,
+        )
+    }
+
+    /// For enrolling a learner in `class`: the school is active, the class exists, the author
+    /// is the school's office and the learner is registered.
+    fn check_enrolling(
+        &self,
+        author: &PublicKey,
+        learner: &LearnerCode,
+        class: &ClassKey,
+        at: Position,
+        action: &str,
+    ) -> Result<(), DomainError> {
+        self.active_school(&class.school)?;
+        self.class(class)?;
+        self.check_class_authority(author, SCHOOL_OFFICE, class, at, action)?;
+        self.learner_exists(learner)
+    }
+
+    /// The learner must be registered and actively enrolled at `school` in `school_year` now;
+    /// gives the learner's record for the year.
+    fn check_active_at(
+        &self,
+        learner: &LearnerCode,
+        school: &UnitCode,
+        school_year: SchoolYear,
+    ) -> Result<&LearnerYear, DomainError> {
+        self.learner_exists(learner)?;
+        let record = self.record(learner, school_year);
+        match record.and_then(|r| r.current().map(|enrolment| (r, enrolment))) {
+            Some((record, enrolment))
+                if enrolment.school == *school && enrolment.status == EnrolmentStatus::Active =>
+            {
+                Ok(record)
+            }
+            _ => Err(DomainError::LearnerNotEnrolled {
+                learner: learner.to_string(),
+                detail: format!("not actively enrolled at {school} in {school_year}"),
+            }),
+        }
     }
 
     /// The learner must be registered and actively enrolled in `class` now.
@@ -114,18 +184,7 @@ impl Ledger {
         at: Position,
         action: &str,
     ) -> Result<(), DomainError> {
-        let role = match duty {
-            Duty::Subject(_) => Role::GvBoMon,
-            Duty::Homeroom => Role::GvChuNhiem,
-        };
-        self.check_authority(
-            author,
-            &[role],
-            &class.school,
-            Some(class.school_year),
-            at,
-            action,
-        )?;
+        self.check_class_authority(author, &[duty.role()], class, at, action)?;
         match self.assignments.get(&(class.clone(), duty.clone())) {
             Some(assignment) if assignment.teacher == *author => Ok(()),
             _ => Err(DomainError::TeacherNotAssigned {
@@ -146,14 +205,7 @@ impl Ledger {
         at: Position,
         action: &str,
     ) -> Result<(), DomainError> {
-        let leader = self.check_authority(
-            author,
-            SCHOOL_LEADERS,
-            &class.school,
-            Some(class.school_year),
-            at,
-            action,
-        );
+        let leader = self.check_class_authority(author, SCHOOL_LEADERS, class, at, action);
         if leader.is_ok() {
             return Ok(());
         }
@@ -183,15 +235,12 @@ impl Ledger {
             });
         }
         if let Some(subject) = subject {
-            if let Some(confirmed_at) =
-                self.confirmations
-                    .get(&(class.clone(), subject.clone(), semester))
-            {
+            if let Some(confirmed_at) = self.confirmed_at(class, subject, semester) {
                 return Err(DomainError::SubjectConfirmed {
                     class: class.class.to_string(),
                     subject: subject.to_string(),
                     semester: semester.to_string(),
-                    confirmed_at: *confirmed_at,
+                    confirmed_at,
                 });
             }
         }
@@ -206,11 +255,12 @@ impl Ledger {
         let (at, school, class, mode) = match target {
             Target::Assessment { slot, .. } => {
                 let version = record.assessments.get(slot)?.last()?;
-                let mode = match version.value {
-                    AssessmentValue::Scored(_) => SubjectMode::Scored,
-                    AssessmentValue::Passed | AssessmentValue::NotPassed => SubjectMode::Commented,
-                };
-                (version.at, &version.school, &version.class, Some(mode))
+                (
+                    version.at,
+                    &version.school,
+                    &version.class,
+                    Some(version.value.mode()),
+                )
             }
             Target::Conduct { semester, .. } => {
                 let version = record.conduct.get(semester)?.last()?;
@@ -416,14 +466,7 @@ impl Ledger {
             }
             Event::ClassOpened { class, .. } => {
                 self.active_school(&class.school)?;
-                self.check_authority(
-                    author,
-                    SCHOOL_LEADERS,
-                    &class.school,
-                    Some(class.school_year),
-                    at,
-                    action,
-                )?;
+                self.check_class_authority(author, SCHOOL_LEADERS, class, at, action)?;
                 if self.classes.contains_key(class) {
                     return Err(DomainError::ClassExists {
                         school: class.school.to_string(),
@@ -438,36 +481,17 @@ impl Ledger {
                 duty,
                 teacher,
             } => {
-                let found = self.class(class)?;
-                if let Duty::Subject(subject) = duty {
-                    if found.subject(subject).is_none() {
-                        return Err(DomainError::SubjectUnknown {
-                            class: class.to_string(),
-                            subject: subject.to_string(),
-                        });
+                match duty {
+                    Duty::Subject(subject) => {
+                        self.class_subject(class, subject)?;
+                    }
+                    Duty::Homeroom => {
+                        self.class(class)?;
                     }
                 }
-                self.check_authority(
-                    author,
-                    SCHOOL_LEADERS,
-                    &class.school,
-                    Some(class.school_year),
-                    at,
-                    action,
-                )?;
-                let role = match duty {
-                    Duty::Subject(_) => Role::GvBoMon,
-                    Duty::Homeroom => Role::GvChuNhiem,
-                };
-                self.check_authority(
-                    teacher,
-                    &[role],
-                    &class.school,
-                    Some(class.school_year),
-                    at,
-                    "being assigned",
-                )
-                .map_err(|error| DomainError::AssigneeAuthorityMissing(Box::new(error)))
+                self.check_class_authority(author, SCHOOL_LEADERS, class, at, action)?;
+                self.check_class_authority(teacher, &[duty.role()], class, at, "being assigned")
+                    .map_err(|error| DomainError::AssigneeAuthorityMissing(Box::new(error)))
             }
             Event::LearnerRegistered {
                 learner, school, ..
@@ -482,17 +506,7 @@ impl Ledger {
                 Ok(())
             }
             Event::LearnerEnrolled { learner, class } => {
-                self.active_school(&class.school)?;
-                self.class(class)?;
-                self.check_authority(
-                    author,
-                    SCHOOL_OFFICE,
-                    &class.school,
-                    Some(class.school_year),
-                    at,
-                    action,
-                )?;
-                self.learner_exists(learner)?;
+                self.check_enrolling(author, learner, class, at, action)?;
                 if let Some(enrolment) = self
                     .record(learner, class.school_year)
                     .and_then(LearnerYear::current)
@@ -523,39 +537,15 @@ impl Ledger {
                     at,
                     action,
                 )?;
-                self.learner_exists(learner)?;
-                match self
-                    .record(learner, *school_year)
-                    .and_then(LearnerYear::current)
-                {
-                    Some(enrolment)
-                        if enrolment.school == *school
-                            && enrolment.status == EnrolmentStatus::Active =>
-                    {
-                        Ok(())
-                    }
-                    _ => Err(DomainError::LearnerNotEnrolled {
-                        learner: learner.to_string(),
-                        detail: format!("not actively enrolled at {school} in {school_year}"),
-                    }),
-                }
+                self.check_active_at(learner, school, *school_year)
+                    .map(|_| ())
             }
             Event::LearnerTransferredIn {
                 learner,
                 class,
                 from_school,
             } => {
-                self.active_school(&class.school)?;
-                self.class(class)?;
-                self.check_authority(
-                    author,
-                    SCHOOL_OFFICE,
-                    &class.school,
-                    Some(class.school_year),
-                    at,
-                    action,
-                )?;
-                self.learner_exists(learner)?;
+                self.check_enrolling(author, learner, class, at, action)?;
                 let current = self
                     .record(learner, class.school_year)
                     .and_then(LearnerYear::current);
@@ -596,19 +586,8 @@ impl Ledger {
                 value,
                 resolved,
             } => {
-                let found = self.class(class)?;
-                let spec = found
-                    .subject(subject)
-                    .ok_or_else(|| DomainError::SubjectUnknown {
-                        class: class.to_string(),
-                        subject: subject.to_string(),
-                    })?;
-                let parsed = AssessmentValue::parse(value, spec.mode).map_err(|problem| {
-                    DomainError::AssessmentValueInvalid {
-                        subject: subject.to_string(),
-                        problem,
-                    }
-                })?;
+                let spec = self.class_subject(class, subject)?;
+                let parsed = assessment_value(value, spec.mode, subject)?;
                 if *kind == AssessmentKind::Regular && !(1..=spec.regular_count()).contains(slot) {
                     return Err(DomainError::AssessmentSlotInvalid {
                         subject: subject.to_string(),
@@ -648,23 +627,14 @@ impl Ledger {
                 subject,
                 semester,
             } => {
-                let found = self.class(class)?;
-                if found.subject(subject).is_none() {
-                    return Err(DomainError::SubjectUnknown {
-                        class: class.to_string(),
-                        subject: subject.to_string(),
-                    });
-                }
+                self.class_subject(class, subject)?;
                 self.check_teacher(author, class, &Duty::Subject(subject.clone()), at, action)?;
-                if let Some(confirmed_at) =
-                    self.confirmations
-                        .get(&(class.clone(), subject.clone(), *semester))
-                {
+                if let Some(confirmed_at) = self.confirmed_at(class, subject, *semester) {
                     return Err(DomainError::SubjectAlreadyConfirmed {
                         class: class.class.to_string(),
                         subject: subject.to_string(),
                         semester: semester.to_string(),
-                        confirmed_at: *confirmed_at,
+                        confirmed_at,
                     });
                 }
                 self.check_unlocked(class, None, *semester)
@@ -676,14 +646,8 @@ impl Ledger {
             } => {
                 self.active_school(school)?;
                 self.check_authority(author, PRINCIPALS, school, Some(*school_year), at, action)?;
-                let sealed = match term {
-                    Term::Year => self
-                        .seals
-                        .get(&(school.clone(), *school_year, Term::Year))
-                        .map(|at| (Term::Year, *at)),
-                    Term::Semester(_) => self.seal_of(school, *school_year, *term),
-                };
-                if let Some((term, sealed_at)) = sealed {
+                // A semester is sealed by its own seal or the year's; the year only by its own.
+                if let Some((term, sealed_at)) = self.seal_of(school, *school_year, *term) {
                     return Err(DomainError::TermAlreadySealed {
                         school: school.to_string(),
                         school_year: school_year.to_string(),
@@ -732,26 +696,19 @@ impl Ledger {
                             .target_now(found)
                             .and_then(|(_, _, mode)| mode)
                             .unwrap_or(SubjectMode::Scored);
-                        let parsed = AssessmentValue::parse(value, mode).map_err(|problem| {
-                            DomainError::AssessmentValueInvalid {
-                                subject: slot.subject.to_string(),
-                                problem,
-                            }
-                        })?;
                         (
-                            CorrectedValue::Assessment(parsed),
+                            CorrectedValue::Assessment(assessment_value(
+                                value,
+                                mode,
+                                &slot.subject,
+                            )?),
                             Duty::Subject(slot.subject.clone()),
                         )
                     }
-                    Target::Conduct { .. } => {
-                        let parsed = ConductLevel::parse(value).map_err(|problem| {
-                            DomainError::AssessmentValueInvalid {
-                                subject: "conduct (rèn luyện)".to_owned(),
-                                problem,
-                            }
-                        })?;
-                        (CorrectedValue::Conduct(parsed), Duty::Homeroom)
-                    }
+                    Target::Conduct { .. } => (
+                        CorrectedValue::Conduct(conduct_level(value)?),
+                        Duty::Homeroom,
+                    ),
                 };
                 self.check_teacher_or_leader(author, &class, &duty, at, action)?;
                 *resolved = Some(parsed);
@@ -769,14 +726,7 @@ impl Ledger {
                     });
                 }
                 let class = self.check_target_current(found.target_index, &found.target)?;
-                self.check_authority(
-                    author,
-                    PRINCIPALS,
-                    &class.school,
-                    Some(class.school_year),
-                    at,
-                    action,
-                )
+                self.check_class_authority(author, PRINCIPALS, &class, at, action)
             }
             Event::LearnerSignedOff { learner, class } => {
                 let found = self.class(class)?;
@@ -807,23 +757,13 @@ impl Ledger {
                 self.unit(school)?;
                 self.check_authority(author, PRINCIPALS, school, Some(*school_year), at, action)?;
                 for (learner, digest) in entries.iter() {
-                    self.learner_exists(learner)?;
-                    let record = self.record(learner, *school_year);
-                    let current = record.and_then(LearnerYear::current);
-                    if !current.is_some_and(|enrolment| {
-                        enrolment.school == *school && enrolment.status == EnrolmentStatus::Active
-                    }) {
-                        return Err(DomainError::LearnerNotEnrolled {
-                            learner: learner.to_string(),
-                            detail: format!("not actively enrolled at {school} in {school_year}"),
-                        });
-                    }
-                    let Some(record) = record.filter(|r| r.signed_off.is_some()) else {
+                    let record = self.check_active_at(learner, school, *school_year)?;
+                    if record.signed_off.is_none() {
                         return Err(DomainError::LearnerNotSignedOff {
                             learner: learner.to_string(),
                             school_year: school_year.to_string(),
                         });
-                    };
+                    }
                     if let Some((approval, _)) = &record.approved {
                         return Err(DomainError::LearnerAlreadyApproved {
                             learner: learner.to_string(),

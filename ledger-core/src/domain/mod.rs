@@ -65,7 +65,7 @@ pub use event::{
 };
 use state::{
     AssessmentSlot, Assignment, Class, Corrected, CorrectionRequest, Grant, Learner, LearnerYear,
-    Reopening, Target, Unit,
+    Reopening, Target, Unit, Version,
 };
 use value::{
     AssessmentKind, AssessmentValue, ClassName, ConductLevel, Digest, GrantId, LearnerCode, Role,
@@ -299,10 +299,7 @@ impl Ledger {
         learner: &LearnerCode,
         school_year: SchoolYear,
     ) -> Option<(&UnitCode, &ClassName)> {
-        let enrolment = self
-            .records
-            .get(&(learner.clone(), school_year))?
-            .current()?;
+        let enrolment = self.record(learner, school_year)?.current()?;
         matches!(enrolment.status, state::EnrolmentStatus::Active)
             .then_some((&enrolment.school, &enrolment.class))
     }
@@ -318,21 +315,8 @@ impl Ledger {
         kind: AssessmentKind,
         slot: u8,
     ) -> Option<(AssessmentValue, u64)> {
-        let slot = AssessmentSlot {
-            subject: subject.clone(),
-            semester,
-            kind,
-            slot: if kind == AssessmentKind::Regular {
-                slot
-            } else {
-                0
-            },
-        };
         let version = self
-            .records
-            .get(&(learner.clone(), school_year))?
-            .assessments
-            .get(&slot)?
+            .assessment_versions(learner, school_year, subject, semester, kind, slot)?
             .last()?;
         Some((version.value, version.at))
     }
@@ -348,6 +332,20 @@ impl Ledger {
         kind: AssessmentKind,
         slot: u8,
     ) -> usize {
+        self.assessment_versions(learner, school_year, subject, semester, kind, slot)
+            .map_or(0, Vec::len)
+    }
+
+    /// Every version of an assessment, oldest first; `slot` counts only for a regular one.
+    fn assessment_versions(
+        &self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+        subject: &SubjectCode,
+        semester: Semester,
+        kind: AssessmentKind,
+        slot: u8,
+    ) -> Option<&Vec<Version<AssessmentValue>>> {
         let slot = AssessmentSlot {
             subject: subject.clone(),
             semester,
@@ -358,10 +356,7 @@ impl Ledger {
                 0
             },
         };
-        self.records
-            .get(&(learner.clone(), school_year))
-            .and_then(|record| record.assessments.get(&slot))
-            .map_or(0, Vec::len)
+        self.record(learner, school_year)?.assessments.get(&slot)
     }
 
     /// The conduct level in force for a semester.
@@ -372,8 +367,7 @@ impl Ledger {
         school_year: SchoolYear,
         semester: Semester,
     ) -> Option<ConductLevel> {
-        self.records
-            .get(&(learner.clone(), school_year))?
+        self.record(learner, school_year)?
             .conduct
             .get(&semester)?
             .last()
@@ -388,8 +382,7 @@ impl Ledger {
         school_year: SchoolYear,
         semester: Semester,
     ) -> Option<(u16, u16)> {
-        self.records
-            .get(&(learner.clone(), school_year))?
+        self.record(learner, school_year)?
             .absences
             .get(&semester)
             .map(|(excused, unexcused, _)| (*excused, *unexcused))
@@ -419,8 +412,7 @@ impl Ledger {
         school_year: SchoolYear,
         corrected: &Corrected,
     ) -> u32 {
-        self.records
-            .get(&(learner.clone(), school_year))
+        self.record(learner, school_year)
             .and_then(|record| record.corrections.get(corrected))
             .copied()
             .unwrap_or(0)
@@ -430,15 +422,14 @@ impl Ledger {
     /// must carry (see `docs/EVENTS.md`, "Record digest").
     #[must_use]
     pub fn record_digest(&self, learner: &LearnerCode, school_year: SchoolYear) -> Option<Digest> {
-        self.records
-            .get(&(learner.clone(), school_year))
+        self.record(learner, school_year)
             .map(|record| record.digest(learner, school_year))
     }
 
     /// Where the learner's record for the year stands in the signing chain.
     #[must_use]
     pub fn signing_status(&self, learner: &LearnerCode, school_year: SchoolYear) -> SigningStatus {
-        match self.records.get(&(learner.clone(), school_year)) {
+        match self.record(learner, school_year) {
             Some(LearnerYear {
                 approved: Some((_, digest)),
                 ..
@@ -465,14 +456,30 @@ impl Ledger {
         subject: &SubjectCode,
         semester: Semester,
     ) -> bool {
-        self.confirmations
-            .contains_key(&(class.clone(), subject.clone(), semester))
+        self.confirmed_at(class, subject, semester).is_some()
     }
 
     /// How many times terms have been reopened, across all schools.
     #[must_use]
     pub fn reopening_count(&self) -> usize {
         self.reopenings.len()
+    }
+
+    /// A learner's record for a school year.
+    fn record(&self, learner: &LearnerCode, school_year: SchoolYear) -> Option<&LearnerYear> {
+        self.records.get(&(learner.clone(), school_year))
+    }
+
+    /// The index of the confirmation of a subject's results for a semester.
+    fn confirmed_at(
+        &self,
+        class: &ClassKey,
+        subject: &SubjectCode,
+        semester: Semester,
+    ) -> Option<u64> {
+        self.confirmations
+            .get(&(class.clone(), subject.clone(), semester))
+            .copied()
     }
 
     /// The index of the seal locking `term`: its own, or the whole year's.

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::event::{CorrectedValue, SubjectSpec};
+use super::event::{ClassKey, CorrectedValue, SubjectSpec};
 use super::value::{
     AssessmentKind, AssessmentValue, ClassName, ConductLevel, Date, Digest, LearnerCode, Role,
     SchoolYear, Semester, SubjectCode, Term, UnitCode, UnitKind,
@@ -109,6 +109,32 @@ pub(crate) struct Version<T> {
     pub(crate) class: ClassName,
     /// The index of the correction request, for a value set by an approved correction.
     pub(crate) correction: Option<u64>,
+}
+
+impl<T: Clone> Version<T> {
+    /// A value set by the `*.recorded` event at `at` in `class`.
+    pub(crate) fn recorded(value: T, at: u64, class: ClassKey) -> Self {
+        Self {
+            value,
+            at,
+            school: class.school,
+            class: class.class,
+            correction: None,
+        }
+    }
+
+    /// Appends the value set by the approved correction `request` at `at`, in the school and
+    /// class of the value in force; nothing when there is none.
+    pub(crate) fn push_correction(versions: &mut Vec<Self>, value: T, at: u64, request: u64) {
+        if let Some(last) = versions.last().cloned() {
+            versions.push(Self {
+                value,
+                at,
+                correction: Some(request),
+                ..last
+            });
+        }
+    }
 }
 
 /// What a correction counts against (the paper học bạ counts corrections per subject).

@@ -6,6 +6,9 @@
 
 use std::fmt;
 
+use crate::rules::level::{CommentResult, Level};
+use crate::rules::score::Score;
+
 /// Longest unit code, learner code, class name, subject code or grant id, in bytes.
 pub const CODE_SIZE_MAX: usize = 64;
 
@@ -553,12 +556,15 @@ impl AssessmentKind {
 }
 
 /// A score on the 10-point scale in tenths: `8.5` is 85. Exact; never a float.
+///
+/// The value is the rule engine's [`Score`]; this type adds the one spelling the ledger
+/// accepts on the wire (see [`Tenths::parse`]), stricter than the assess format's.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
-pub struct Tenths(u8);
+pub struct Tenths(Score);
 
 impl Tenths {
     /// The highest score, 10.
-    pub const MAX: Tenths = Tenths(100);
+    pub const MAX: Tenths = Tenths(Score::MAX);
 
     /// Parses `0` to `10` with at most one decimal (`8`, `8.5`, `10.0`); no sign, no leading
     /// zeros (`0.5` is fine, `08` is not), a dot as the decimal separator.
@@ -572,36 +578,44 @@ impl Tenths {
                  like \"8.5\" (điểm từ 0 đến 10, tối đa một chữ số thập phân)"
             )
         };
+        // The spelling is checked here; the value and its range are the rule engine's.
         let (whole, tenth) = match text.split_once('.') {
-            Some((whole, tenth)) => {
-                if tenth.len() != 1 {
-                    return Err(bad());
-                }
-                (whole, parse_digits(tenth, 1).ok_or_else(bad)?)
-            }
-            None => (text, 0),
+            Some((whole, tenth)) => (whole, Some(tenth)),
+            None => (text, None),
         };
-        if whole.is_empty() || whole.len() > 2 || (whole.len() == 2 && whole.starts_with('0')) {
+        let canonical = parse_digits(whole, whole.len()).is_some()
+            && whole.len() <= 2
+            && !(whole.len() == 2 && whole.starts_with('0'))
+            && tenth.is_none_or(|tenth| parse_digits(tenth, 1).is_some());
+        if !canonical {
             return Err(bad());
         }
-        let whole = parse_digits(whole, whole.len()).ok_or_else(bad)?;
-        let tenths = whole * 10 + tenth;
-        if tenths > 100 {
-            return Err(bad());
-        }
-        Ok(Self(u8::try_from(tenths).map_err(|_| bad())?))
+        text.parse::<Score>().map(Self).map_err(|_| bad())
     }
 
     /// The score in tenths (0 to 100).
     #[must_use]
     pub fn get(self) -> u8 {
+        // A score is at most 100 tenths.
+        u8::try_from(self.0.tenths()).unwrap_or(u8::MAX)
+    }
+
+    /// The score as the rule engine reads it.
+    #[must_use]
+    pub fn score(self) -> Score {
         self.0
+    }
+}
+
+impl From<Tenths> for Score {
+    fn from(tenths: Tenths) -> Self {
+        tenths.0
     }
 }
 
 impl fmt::Display for Tenths {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.0 / 10, self.0 % 10)
+        self.0.fmt(f)
     }
 }
 
@@ -624,14 +638,43 @@ impl AssessmentValue {
     pub fn parse(text: &str, mode: SubjectMode) -> Result<Self, String> {
         match mode {
             SubjectMode::Scored => Tenths::parse(text).map(AssessmentValue::Scored),
-            SubjectMode::Commented => match text {
-                "Đ" => Ok(AssessmentValue::Passed),
-                "CĐ" => Ok(AssessmentValue::NotPassed),
-                _ => Err(format!(
-                    "{text:?} is not a result of a commented subject: use \"Đ\" (Đạt) or \"CĐ\" \
-                     (Chưa đạt)"
-                )),
-            },
+            SubjectMode::Commented => text
+                .parse::<CommentResult>()
+                .map(AssessmentValue::from)
+                .map_err(|_| {
+                    format!(
+                        "{text:?} is not a result of a commented subject: use \"Đ\" (Đạt) or \
+                         \"CĐ\" (Chưa đạt)"
+                    )
+                }),
+        }
+    }
+
+    /// How the subject of this value is assessed.
+    #[must_use]
+    pub fn mode(self) -> SubjectMode {
+        match self {
+            AssessmentValue::Scored(_) => SubjectMode::Scored,
+            AssessmentValue::Passed | AssessmentValue::NotPassed => SubjectMode::Commented,
+        }
+    }
+
+    /// The Đ/CĐ result of a commented subject's value; `None` for a score.
+    #[must_use]
+    pub fn comment(self) -> Option<CommentResult> {
+        match self {
+            AssessmentValue::Scored(_) => None,
+            AssessmentValue::Passed => Some(CommentResult::Dat),
+            AssessmentValue::NotPassed => Some(CommentResult::ChuaDat),
+        }
+    }
+}
+
+impl From<CommentResult> for AssessmentValue {
+    fn from(result: CommentResult) -> Self {
+        match result {
+            CommentResult::Dat => AssessmentValue::Passed,
+            CommentResult::ChuaDat => AssessmentValue::NotPassed,
         }
     }
 }
@@ -640,13 +683,14 @@ impl fmt::Display for AssessmentValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AssessmentValue::Scored(tenths) => tenths.fmt(f),
-            AssessmentValue::Passed => f.write_str("Đ"),
-            AssessmentValue::NotPassed => f.write_str("CĐ"),
+            AssessmentValue::Passed => CommentResult::Dat.fmt(f),
+            AssessmentValue::NotPassed => CommentResult::ChuaDat.fmt(f),
         }
     }
 }
 
-/// A conduct level (kết quả rèn luyện) set by the homeroom teacher per semester.
+/// A conduct level (kết quả rèn luyện) set by the homeroom teacher per semester: the rule
+/// engine's [`Level`] under the domain's names; its abbreviations are the rule engine's.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub enum ConductLevel {
     /// Tốt (`T`).
@@ -665,26 +709,43 @@ impl ConductLevel {
     /// # Errors
     /// A sentence naming the accepted values.
     pub fn parse(text: &str) -> Result<Self, String> {
-        match text {
-            "T" => Ok(ConductLevel::Good),
-            "K" => Ok(ConductLevel::Fair),
-            "Đ" => Ok(ConductLevel::Pass),
-            "CĐ" => Ok(ConductLevel::NotPass),
-            _ => Err(format!(
-                "{text:?} is not a conduct level: use \"T\", \"K\", \"Đ\" or \"CĐ\""
-            )),
+        text.parse::<Level>().map(ConductLevel::from).map_err(|_| {
+            format!("{text:?} is not a conduct level: use \"T\", \"K\", \"Đ\" or \"CĐ\"")
+        })
+    }
+
+    /// The level on the rule engine's scale.
+    #[must_use]
+    pub fn level(self) -> Level {
+        match self {
+            ConductLevel::Good => Level::Tot,
+            ConductLevel::Fair => Level::Kha,
+            ConductLevel::Pass => Level::Dat,
+            ConductLevel::NotPass => Level::ChuaDat,
         }
+    }
+}
+
+impl From<Level> for ConductLevel {
+    fn from(level: Level) -> Self {
+        match level {
+            Level::Tot => ConductLevel::Good,
+            Level::Kha => ConductLevel::Fair,
+            Level::Dat => ConductLevel::Pass,
+            Level::ChuaDat => ConductLevel::NotPass,
+        }
+    }
+}
+
+impl From<ConductLevel> for Level {
+    fn from(level: ConductLevel) -> Self {
+        level.level()
     }
 }
 
 impl fmt::Display for ConductLevel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ConductLevel::Good => "T",
-            ConductLevel::Fair => "K",
-            ConductLevel::Pass => "Đ",
-            ConductLevel::NotPass => "CĐ",
-        })
+        self.level().fmt(f)
     }
 }
 
@@ -778,6 +839,62 @@ mod tests {
         ] {
             assert!(Tenths::parse(bad).is_err(), "{bad} accepted");
         }
+    }
+
+    #[test]
+    fn scores_are_the_rule_engines_in_one_spelling() {
+        for tenths in 0..=100u16 {
+            let score = Score::from_tenths(tenths).unwrap();
+            let text = if tenths % 10 == 0 {
+                (tenths / 10).to_string()
+            } else {
+                score.to_string()
+            };
+            for text in [text, score.to_string()] {
+                let parsed = Tenths::parse(&text).unwrap();
+                assert_eq!(parsed.score(), score, "{text}");
+                assert_eq!(u16::from(parsed.get()), tenths);
+                assert_eq!(parsed.to_string(), score.to_string());
+            }
+        }
+        assert_eq!(Tenths::MAX.score(), Score::MAX);
+        // The assess format reads these; the ledger takes one spelling per score.
+        for lenient in ["8.50", "-0", "007.0", "00"] {
+            assert!(lenient.parse::<Score>().is_ok(), "{lenient}");
+            assert!(Tenths::parse(lenient).is_err(), "{lenient} accepted");
+        }
+    }
+
+    #[test]
+    fn levels_and_results_are_the_rule_engines() {
+        for level in Level::ALL {
+            let conduct = ConductLevel::from(level);
+            assert_eq!(conduct.level(), level);
+            assert_eq!(conduct.to_string(), level.abbreviation());
+            assert_eq!(ConductLevel::parse(level.abbreviation()), Ok(conduct));
+        }
+        assert_eq!(ConductLevel::from(Level::Tot), ConductLevel::Good);
+        assert_eq!(ConductLevel::from(Level::ChuaDat), ConductLevel::NotPass);
+        for result in [CommentResult::Dat, CommentResult::ChuaDat] {
+            let value = AssessmentValue::from(result);
+            assert_eq!(value.comment(), Some(result));
+            assert_eq!(value.mode(), SubjectMode::Commented);
+            assert_eq!(value.to_string(), result.abbreviation());
+            let parsed = AssessmentValue::parse(result.abbreviation(), SubjectMode::Commented);
+            assert_eq!(parsed, Ok(value));
+        }
+        assert_eq!(
+            AssessmentValue::parse("K", SubjectMode::Commented),
+            Err(
+                "\"K\" is not a result of a commented subject: use \"Đ\" (Đạt) or \"CĐ\" \
+                 (Chưa đạt)"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            ConductLevel::parse("D"),
+            Err("\"D\" is not a conduct level: use \"T\", \"K\", \"Đ\" or \"CĐ\"".to_owned())
+        );
     }
 
     #[test]

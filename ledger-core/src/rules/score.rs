@@ -76,6 +76,9 @@ impl ScoreError {
 pub struct Score(u16);
 
 impl Score {
+    /// The top of the scale, 10.0.
+    pub const MAX: Score = Score(SCALE_MAX_TENTHS);
+
     /// A score of `tenths` tenths of a point.
     ///
     /// # Errors
