@@ -17,6 +17,8 @@
 //!   stores (see `docs/FORMAT.md`).
 //! - [`domain`]: authority and school-record events, judged at their log position.
 //! - [`rules`]: assessment rule sets (Thông tư 22/2021 and their configuration).
+//! - [`projection`]: read models rebuilt from the log: transcripts, gradebooks, authority
+//!   state and audit trails.
 //! - [`key`]: Ed25519 public keys screened for weakness.
 //! - [`limits`]: every size limit, with its reason.
 //!
@@ -31,6 +33,7 @@ pub mod domain;
 pub mod key;
 pub mod limits;
 pub mod note;
+pub mod projection;
 pub mod proof;
 pub mod record;
 pub mod rules;

@@ -1,0 +1,191 @@
+//! Audit trails: the log indexes of every event that touched a learner, a grade, a class or a
+//! key, with what the node needs to add inclusion proofs.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+use super::json;
+use super::Projections;
+use crate::domain::value::{LearnerCode, SchoolYear, SubjectCode};
+use crate::domain::ClassKey;
+use crate::key::PublicKey;
+
+/// What an audit trail is about.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum AuditSubject {
+    /// Every event naming the learner (registration, enrolments, transfers, every value,
+    /// corrections, signatures).
+    Learner(LearnerCode),
+    /// One subject's grades of a learner in a year: the recordings, correction requests and
+    /// approvals, the confirmations of that subject in the learner's classes that year, the
+    /// seals and reopenings of those schools' year, and the learner's sign-offs and approvals.
+    Grade {
+        /// The learner.
+        learner: LearnerCode,
+        /// The school year.
+        school_year: SchoolYear,
+        /// The subject.
+        subject: SubjectCode,
+    },
+    /// A class: its opening, teacher assignments, enrolments and transfers, every value
+    /// recorded in it and its corrections, confirmations, sign-offs and approvals, and the
+    /// seals and reopenings of its school's year.
+    Class(ClassKey),
+    /// A key: every event it signed, and every grant, revocation or assignment naming it.
+    Key(PublicKey),
+}
+
+impl AuditSubject {
+    fn to_json(&self) -> Value {
+        match self {
+            Self::Learner(learner) => json!({"learner": learner.as_str()}),
+            Self::Grade {
+                learner,
+                school_year,
+                subject,
+            } => json!({
+                "learner": learner.as_str(),
+                "school_year": json::text(school_year),
+                "subject": subject.as_str(),
+            }),
+            Self::Class(class) => json!({
+                "school": class.school.as_str(),
+                "school_year": json::text(class.school_year),
+                "class": class.class.as_str(),
+            }),
+            Self::Key(key) => json!({"key": json::key(key)}),
+        }
+    }
+}
+
+/// One event of a trail.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AuditEntry {
+    /// The log index.
+    pub index: u64,
+    /// The event type.
+    pub event_type: String,
+    /// The author's key.
+    pub author: PublicKey,
+    /// The sequencing time, µs since the Unix epoch.
+    pub sequenced_at_us: u64,
+    /// The reason, for events that carry one.
+    pub reason: Option<String>,
+}
+
+impl AuditEntry {
+    /// The entry as JSON.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        json!({
+            "index": self.index,
+            "event_type": self.event_type,
+            "author": json::key(&self.author),
+            "sequenced_at_us": self.sequenced_at_us,
+            "reason": self.reason,
+        })
+    }
+}
+
+/// An audit trail as of a log size, oldest first.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AuditTrail {
+    /// The log size this answer reflects.
+    pub as_of_size: u64,
+    /// What the trail is about.
+    pub subject: AuditSubject,
+    /// The events, by log index.
+    pub entries: Vec<AuditEntry>,
+}
+
+impl AuditTrail {
+    /// The log indexes.
+    #[must_use]
+    pub fn indexes(&self) -> Vec<u64> {
+        self.entries.iter().map(|entry| entry.index).collect()
+    }
+
+    /// The trail as JSON.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        json!({
+            "as_of_size": self.as_of_size,
+            "subject": self.subject.to_json(),
+            "entries": self.entries.iter().map(AuditEntry::to_json).collect::<Vec<_>>(),
+        })
+    }
+}
+
+impl Projections {
+    /// The audit trail of a learner, a grade, a class or a key (empty when nothing touched it).
+    #[must_use]
+    pub fn audit(&self, subject: &AuditSubject) -> AuditTrail {
+        let mut indexes = BTreeSet::new();
+        let mut add = |trail: Option<&Vec<u64>>| indexes.extend(trail.into_iter().flatten());
+        match subject {
+            AuditSubject::Learner(learner) => add(self.learner_trail.get(learner)),
+            AuditSubject::Class(class) => {
+                add(self.class_trail.get(class));
+                add(self
+                    .seal_trail
+                    .get(&(class.school.clone(), class.school_year)));
+            }
+            AuditSubject::Key(key) => add(self.key_trail.get(&key.to_bytes())),
+            AuditSubject::Grade {
+                learner,
+                school_year,
+                subject,
+            } => {
+                add(self
+                    .grade_trail
+                    .get(&(learner.clone(), *school_year, subject.clone())));
+                let key = (learner.clone(), *school_year);
+                if let Some(state) = self.years.get(&key) {
+                    for enrolment in &state.enrolments {
+                        let class = ClassKey {
+                            school: enrolment.school.clone(),
+                            school_year: *school_year,
+                            class: enrolment.class.clone(),
+                        };
+                        add(self.lock_trail.get(&(class, subject.clone())));
+                        add(self
+                            .seal_trail
+                            .get(&(enrolment.school.clone(), *school_year)));
+                    }
+                }
+                let signatures = self.year_trail.get(&key).map(|trail| {
+                    trail
+                        .iter()
+                        .copied()
+                        .filter(|index| {
+                            self.entries.get(index).is_some_and(|entry| {
+                                matches!(
+                                    entry.event_type.as_str(),
+                                    "learner.signed_off" | "approval.signed"
+                                )
+                            })
+                        })
+                        .collect::<Vec<_>>()
+                });
+                add(signatures.as_ref());
+            }
+        }
+        AuditTrail {
+            as_of_size: self.size,
+            subject: subject.clone(),
+            entries: indexes
+                .into_iter()
+                .filter_map(|index| {
+                    self.entries.get(&index).map(|entry| AuditEntry {
+                        index,
+                        event_type: entry.event_type.clone(),
+                        author: entry.author,
+                        sequenced_at_us: entry.sequenced_at_us,
+                        reason: entry.reason.clone(),
+                    })
+                })
+                .collect(),
+        }
+    }
+}

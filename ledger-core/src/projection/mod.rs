@@ -1,0 +1,437 @@
+//! Read models of the log: transcripts (học bạ), gradebooks (sổ điểm), the authority state and
+//! audit trails.
+//!
+//! A [`Projections`] is a pure function of the log: it is fed, in log order, with every event
+//! the domain [`Ledger`] applies, and answers questions from what it has seen. Feeding the same
+//! events gives the same projections, whether one at a time as the node applies them or all at
+//! once on start ([`Projections::rebuild`]); the property tests check that at every prefix.
+//!
+//! The node drives it next to the ledger:
+//!
+//! 1. `let event = ledger.authorise(&submission, position)?;`
+//! 2. `ledger.apply(event);`
+//! 3. `projections.observe(&submission, position, &ledger)?;`
+//!
+//! or, in one step, [`Projections::apply`]. `observe` checks that the ledger has applied
+//! exactly the events observed plus this one (the projections never skip an event), reads the
+//! event's payload for what the ledger state does not keep (who granted what, reasons, the
+//! enrolment history, the class set-up) and copies from the ledger's read methods the values in
+//! force (assessments and their version counts, conduct, absences, corrections, signing status),
+//! so the domain rules are decided in one place only.
+//!
+//! Every answer carries `as_of_size`: the log size (last observed index + 1) it reflects; the
+//! node pairs it with the checkpoint of that size. Results (averages, levels, outcome) are
+//! computed by [`crate::rules`] (TT 22) when an answer is built; missing assessments stay
+//! missing, and results that depend on them are pending, never zero.
+//!
+//! - [`transcript`]: a learner's học bạ, per school year.
+//! - [`gradebook`]: one (class, subject, semester): learners × assessments.
+//! - [`authority`]: who holds which role where, when, granted and revoked by whom.
+//! - [`audit`]: the log indexes of every event that touched a learner, a grade, a class or a key.
+
+pub mod audit;
+pub mod authority;
+pub mod gradebook;
+mod json;
+mod observe;
+pub mod transcript;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::domain::value::{
+    AssessmentKind, AssessmentValue, ClassName, ConductLevel, Date, Digest, GrantId, LearnerCode,
+    Role, SchoolYear, Semester, SubjectCode, Term, UnitCode,
+};
+use crate::domain::{
+    AuthorisedEvent, ClassKey, DomainConfig, DomainError, Duty, Ledger, Position, SigningStatus,
+    SubjectSpec,
+};
+use crate::key::PublicKey;
+use crate::record::VerifiedSubmission;
+
+pub use audit::{AuditEntry, AuditSubject, AuditTrail};
+pub use authority::{AuthorityState, GrantView, Revocation};
+pub use gradebook::{Gradebook, GradebookRow};
+pub use transcript::{
+    AssessmentView, EnrolmentView, SemesterRecord, Signature, SigningView, SubjectRecord,
+    Transcript, TranscriptYear,
+};
+
+/// Why an event could not be observed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProjectionError {
+    /// The ledger given is not the state right after this event: an event was skipped, fed
+    /// twice, or fed out of order (a bug in the caller).
+    #[error(
+        "projections out of step: observed {observed} events, the ledger applied {applied} \
+         (last at {last:?}), event at index {index}"
+    )]
+    OutOfStep {
+        /// Events observed before this one.
+        observed: u64,
+        /// Events the ledger has applied.
+        applied: u64,
+        /// The ledger's last applied position.
+        last: Option<Position>,
+        /// The index of the event offered.
+        index: u64,
+    },
+    /// The submission is not the one the event was authorised from.
+    #[error("the submission at index {index} is not the authorised event's")]
+    SubmissionMismatch {
+        /// The index of the event.
+        index: u64,
+    },
+    /// A payload field of an applied event could not be read (cannot happen for an event the
+    /// domain authorised; reported rather than guessed).
+    #[error("event at index {index}: payload field `{field}` unreadable")]
+    PayloadUnreadable {
+        /// The index of the event.
+        index: u64,
+        /// The field.
+        field: &'static str,
+    },
+    /// Replaying the log, the domain refused an event.
+    #[error("event at index {index} refused on replay: [{code}] {message}")]
+    Refused {
+        /// The index of the event.
+        index: u64,
+        /// The domain's refusal code.
+        code: &'static str,
+        /// The domain's message.
+        message: String,
+    },
+}
+
+impl ProjectionError {
+    fn refused(index: u64, error: &DomainError) -> Self {
+        Self::Refused {
+            index,
+            code: error.code(),
+            message: error.to_string(),
+        }
+    }
+}
+
+/// One logged event, as the audit trail lists it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct EntryMeta {
+    pub(crate) event_type: String,
+    pub(crate) author: PublicKey,
+    pub(crate) sequenced_at_us: u64,
+    pub(crate) reason: Option<String>,
+}
+
+/// A class as opened, with its teachers and everyone ever enrolled in it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct ClassInfo {
+    pub(crate) grade: u8,
+    pub(crate) subjects: Vec<SubjectSpec>,
+    pub(crate) opened_at: u64,
+    pub(crate) teachers: BTreeMap<Duty, (PublicKey, u64)>,
+    pub(crate) roster: BTreeSet<LearnerCode>,
+}
+
+/// How an enrolment began.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) enum EnrolledVia {
+    Enrolment,
+    TransferFrom(UnitCode),
+}
+
+/// One enrolment of a learner in a school year.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct Enrolment {
+    pub(crate) school: UnitCode,
+    pub(crate) class: ClassName,
+    pub(crate) since: u64,
+    pub(crate) via: EnrolledVia,
+    /// Transferred out: at, to which school, reason.
+    pub(crate) left: Option<(u64, UnitCode, Option<String>)>,
+}
+
+/// The slot of one assessment: subject, semester, kind, regular slot (0 for mid-term/final).
+pub(crate) type SlotKey = (SubjectCode, Semester, AssessmentKind, u8);
+
+/// The value in force of one assessment, copied from the ledger.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct InForce {
+    pub(crate) value: AssessmentValue,
+    pub(crate) at: u64,
+    pub(crate) versions: usize,
+}
+
+/// A learner's school year: enrolment history from events, values in force from the ledger.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub(crate) struct YearState {
+    pub(crate) enrolments: Vec<Enrolment>,
+    pub(crate) assessments: BTreeMap<SlotKey, InForce>,
+    pub(crate) conduct: [Option<ConductLevel>; 2],
+    pub(crate) absences: [Option<(u16, u16)>; 2],
+    pub(crate) corrections: BTreeMap<SubjectCode, u32>,
+    pub(crate) conduct_corrections: u32,
+    pub(crate) signing: Option<SigningStatus>,
+    pub(crate) sign_offs: Vec<(u64, PublicKey)>,
+    pub(crate) approvals: Vec<(u64, PublicKey, Digest)>,
+}
+
+/// What an event that sets a correctable value set.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct Setter {
+    pub(crate) learner: LearnerCode,
+    pub(crate) class: ClassKey,
+    /// `None` for conduct.
+    pub(crate) subject: Option<SubjectCode>,
+}
+
+/// A grant, from its `authority.granted` event.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct GrantInfo {
+    pub(crate) grantee: PublicKey,
+    pub(crate) role: Role,
+    pub(crate) unit: UnitCode,
+    pub(crate) school_year: Option<SchoolYear>,
+    pub(crate) valid_from: Date,
+    pub(crate) valid_until: Option<Date>,
+    pub(crate) granted_at: u64,
+    pub(crate) granted_by: PublicKey,
+    pub(crate) revoked: Option<(u64, PublicKey, String)>,
+}
+
+/// The projections of the log: transcripts, gradebooks, authority and audit trails.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Projections {
+    observed: u64,
+    size: u64,
+    ministry_keys: Vec<PublicKey>,
+    // Audit.
+    entries: BTreeMap<u64, EntryMeta>,
+    learner_trail: BTreeMap<LearnerCode, Vec<u64>>,
+    grade_trail: BTreeMap<(LearnerCode, SchoolYear, SubjectCode), Vec<u64>>,
+    year_trail: BTreeMap<(LearnerCode, SchoolYear), Vec<u64>>,
+    class_trail: BTreeMap<ClassKey, Vec<u64>>,
+    lock_trail: BTreeMap<(ClassKey, SubjectCode), Vec<u64>>,
+    seal_trail: BTreeMap<(UnitCode, SchoolYear), Vec<u64>>,
+    key_trail: BTreeMap<[u8; 32], Vec<u64>>,
+    // Set-up and records.
+    unit_names: BTreeMap<UnitCode, String>,
+    classes: BTreeMap<ClassKey, ClassInfo>,
+    learners: BTreeMap<LearnerCode, (u64, UnitCode)>,
+    years: BTreeMap<(LearnerCode, SchoolYear), YearState>,
+    setters: BTreeMap<u64, Setter>,
+    requests: BTreeMap<u64, u64>,
+    confirmations: BTreeMap<(ClassKey, SubjectCode, Semester), (u64, PublicKey)>,
+    seals: BTreeMap<(UnitCode, SchoolYear, Term), (u64, PublicKey)>,
+    // Authority.
+    grants: BTreeMap<GrantId, GrantInfo>,
+}
+
+impl Projections {
+    /// Empty projections, for a log whose domain has this configuration (the Ministry's root
+    /// keys appear in the authority state).
+    #[must_use]
+    pub fn new(config: &DomainConfig) -> Self {
+        Self {
+            ministry_keys: config.ministry_keys.clone(),
+            ..Self::default()
+        }
+    }
+
+    /// Replays a log from the start: authorises and applies each event to a fresh ledger and
+    /// observes it. Returns the ledger and the projections.
+    ///
+    /// # Errors
+    /// [`ProjectionError::Refused`] when the domain refuses an event (the log is not a log of
+    /// this domain), or any error of [`Projections::observe`].
+    pub fn rebuild<'a>(
+        config: &DomainConfig,
+        events: impl IntoIterator<Item = (&'a VerifiedSubmission, Position)>,
+    ) -> Result<(Ledger, Self), ProjectionError> {
+        let mut ledger = Ledger::new(config.clone());
+        let mut projections = Self::new(config);
+        for (submission, position) in events {
+            let event = ledger
+                .authorise(submission, position)
+                .map_err(|error| ProjectionError::refused(position.index, &error))?;
+            projections.apply(&mut ledger, submission, event)?;
+        }
+        Ok((ledger, projections))
+    }
+
+    /// Applies an authorised event to `ledger` and observes it: the node's step.
+    ///
+    /// # Errors
+    /// [`ProjectionError::SubmissionMismatch`] (nothing is applied) when `submission` is not
+    /// the one `event` was authorised from (other author or type); otherwise as
+    /// [`Projections::observe`].
+    pub fn apply(
+        &mut self,
+        ledger: &mut Ledger,
+        submission: &VerifiedSubmission,
+        event: AuthorisedEvent,
+    ) -> Result<(), ProjectionError> {
+        let position = event.position();
+        if event.author() != submission.author()
+            || event.event_type() != submission.submission().event_type()
+        {
+            return Err(ProjectionError::SubmissionMismatch {
+                index: position.index,
+            });
+        }
+        ledger.apply(event);
+        self.observe(submission, position, ledger)
+    }
+
+    /// Observes the event at `position`, which `ledger_after` has just applied (and which was
+    /// authorised from `submission`).
+    ///
+    /// # Errors
+    /// [`ProjectionError::OutOfStep`] when `ledger_after` has not applied exactly the events
+    /// observed so far plus this one, with this one last; [`ProjectionError::PayloadUnreadable`]
+    /// when a field cannot be read. On error nothing changes.
+    pub fn observe(
+        &mut self,
+        submission: &VerifiedSubmission,
+        position: Position,
+        ledger_after: &Ledger,
+    ) -> Result<(), ProjectionError> {
+        if ledger_after.applied_count() != self.observed + 1
+            || ledger_after.last_position() != Some(position)
+        {
+            return Err(ProjectionError::OutOfStep {
+                observed: self.observed,
+                applied: ledger_after.applied_count(),
+                last: ledger_after.last_position(),
+                index: position.index,
+            });
+        }
+        let fact = observe::parse(submission, position.index)?;
+        self.record(&fact, submission, position, ledger_after);
+        self.observed += 1;
+        self.size = position.index + 1;
+        Ok(())
+    }
+
+    /// The log size the projections reflect: the last observed index + 1 (0 when empty).
+    #[must_use]
+    pub fn as_of_size(&self) -> u64 {
+        self.size
+    }
+
+    /// How many events have been observed.
+    #[must_use]
+    pub fn observed_count(&self) -> u64 {
+        self.observed
+    }
+
+    fn push_trail<K: Ord>(map: &mut BTreeMap<K, Vec<u64>>, key: K, index: u64) {
+        let trail = map.entry(key).or_default();
+        if trail.last() != Some(&index) {
+            trail.push(index);
+        }
+    }
+
+    fn year_mut(&mut self, learner: &LearnerCode, school_year: SchoolYear) -> &mut YearState {
+        self.years
+            .entry((learner.clone(), school_year))
+            .or_default()
+    }
+
+    /// The subjects a learner's year covers: those of every class enrolled in that year, the
+    /// latest class's specification winning, in order of first appearance.
+    pub(crate) fn year_subjects(
+        &self,
+        school_year: SchoolYear,
+        state: &YearState,
+    ) -> Vec<SubjectSpec> {
+        let mut subjects: Vec<SubjectSpec> = Vec::new();
+        for enrolment in &state.enrolments {
+            let key = ClassKey {
+                school: enrolment.school.clone(),
+                school_year,
+                class: enrolment.class.clone(),
+            };
+            for spec in self.classes.get(&key).map_or(&[][..], |c| &c.subjects) {
+                match subjects.iter_mut().find(|known| known.code == spec.code) {
+                    Some(known) => *known = spec.clone(),
+                    None => subjects.push(spec.clone()),
+                }
+            }
+        }
+        subjects
+    }
+
+    /// Copies the values in force of a learner's year from the ledger.
+    fn refresh_year(&mut self, learner: &LearnerCode, school_year: SchoolYear, ledger: &Ledger) {
+        let subjects = {
+            let state = self.year_mut(learner, school_year).clone();
+            self.year_subjects(school_year, &state)
+        };
+        let mut assessments = BTreeMap::new();
+        let mut corrections = BTreeMap::new();
+        for spec in &subjects {
+            for semester in Semester::BOTH {
+                let slots = (1..=spec.regular_count())
+                    .map(|slot| (AssessmentKind::Regular, slot))
+                    .chain([(AssessmentKind::Midterm, 0), (AssessmentKind::Final, 0)]);
+                for (kind, slot) in slots {
+                    let found =
+                        ledger.assessment(learner, school_year, &spec.code, semester, kind, slot);
+                    if let Some((value, at)) = found {
+                        let versions = ledger.assessment_version_count(
+                            learner,
+                            school_year,
+                            &spec.code,
+                            semester,
+                            kind,
+                            slot,
+                        );
+                        assessments.insert(
+                            (spec.code.clone(), semester, kind, slot),
+                            InForce {
+                                value,
+                                at,
+                                versions,
+                            },
+                        );
+                    }
+                }
+            }
+            let count = ledger.correction_count(learner, school_year, &spec.code);
+            if count > 0 {
+                corrections.insert(spec.code.clone(), count);
+            }
+        }
+        let state = self.year_mut(learner, school_year);
+        state.assessments = assessments;
+        state.corrections = corrections;
+        state.conduct = Semester::BOTH.map(|s| ledger.conduct(learner, school_year, s));
+        state.absences = Semester::BOTH.map(|s| ledger.absences(learner, school_year, s));
+        state.conduct_corrections = ledger.conduct_correction_count(learner, school_year);
+        state.signing = Some(ledger.signing_status(learner, school_year));
+    }
+
+    /// Copies the subject confirmations of every class of a school year from the ledger
+    /// (a reopening lifts them).
+    fn refresh_confirmations(
+        &mut self,
+        school: &UnitCode,
+        school_year: SchoolYear,
+        ledger: &Ledger,
+    ) {
+        let lifted: Vec<_> = self
+            .confirmations
+            .keys()
+            .filter(|(class, subject, semester)| {
+                &class.school == school
+                    && class.school_year == school_year
+                    && !ledger.is_confirmed(class, subject, *semester)
+            })
+            .cloned()
+            .collect();
+        for key in lifted {
+            self.confirmations.remove(&key);
+        }
+    }
+}

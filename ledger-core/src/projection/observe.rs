@@ -1,0 +1,467 @@
+//! Reading an applied event's payload, and updating the projections with it.
+
+use base64::Engine as _;
+use serde_json::{Map, Value};
+
+use super::{
+    ClassInfo, EnrolledVia, Enrolment, EntryMeta, GrantInfo, ProjectionError, Projections, Setter,
+};
+use crate::domain::value::{
+    ClassName, Date, Digest, GrantId, LearnerCode, Role, SchoolYear, Semester, SubjectCode,
+    SubjectMode, Term, UnitCode,
+};
+use crate::domain::{ClassKey, Duty, Ledger, Position, SubjectSpec};
+use crate::key::PublicKey;
+use crate::record::VerifiedSubmission;
+
+/// What an applied event says, as far as the projections need it.
+pub(super) enum Fact {
+    Unit(UnitCode),
+    UnitMerged(UnitCode, UnitCode),
+    Granted(GrantId, Box<GrantInfo>),
+    Revoked(GrantId, String),
+    ClassOpened(ClassKey, u8, Vec<SubjectSpec>),
+    TeacherAssigned(ClassKey, Duty, PublicKey),
+    LearnerRegistered(LearnerCode, UnitCode),
+    Enrolled(LearnerCode, ClassKey),
+    TransferredOut(LearnerCode, UnitCode, SchoolYear, UnitCode, Option<String>),
+    TransferredIn(LearnerCode, ClassKey, UnitCode),
+    /// Assessment (with subject), conduct or absence of a learner in a class.
+    Recorded(LearnerCode, ClassKey, Option<SubjectCode>, bool),
+    SubjectConfirmed(ClassKey, SubjectCode, Semester),
+    TermSealed(UnitCode, SchoolYear, Term),
+    TermReopened(UnitCode, SchoolYear, Term, String),
+    CorrectionRequested(u64, String),
+    CorrectionApproved(u64),
+    SignedOff(LearnerCode, ClassKey),
+    Approval(UnitCode, SchoolYear, Vec<(LearnerCode, Digest)>),
+    Other,
+}
+
+impl Fact {
+    fn reason(&self) -> Option<&str> {
+        match self {
+            Fact::Revoked(_, reason)
+            | Fact::TermReopened(_, _, _, reason)
+            | Fact::CorrectionRequested(_, reason) => Some(reason),
+            Fact::TransferredOut(_, _, _, _, reason) => reason.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+struct Fields<'a> {
+    map: &'a Map<String, Value>,
+    index: u64,
+}
+
+impl Fields<'_> {
+    fn bad(&self, field: &'static str) -> ProjectionError {
+        ProjectionError::PayloadUnreadable {
+            index: self.index,
+            field,
+        }
+    }
+
+    fn text(&self, field: &'static str) -> Result<&str, ProjectionError> {
+        self.map
+            .get(field)
+            .and_then(Value::as_str)
+            .ok_or_else(|| self.bad(field))
+    }
+
+    fn optional_text(&self, field: &'static str) -> Option<String> {
+        self.map
+            .get(field)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    }
+
+    fn parsed<T: std::str::FromStr>(&self, field: &'static str) -> Result<T, ProjectionError> {
+        self.text(field)?.parse().map_err(|_| self.bad(field))
+    }
+
+    fn number(&self, field: &'static str) -> Result<u64, ProjectionError> {
+        self.map
+            .get(field)
+            .and_then(Value::as_u64)
+            .ok_or_else(|| self.bad(field))
+    }
+
+    fn semester(&self) -> Result<Semester, ProjectionError> {
+        Semester::from_number(self.number("semester")?).map_err(|_| self.bad("semester"))
+    }
+
+    fn key(&self, field: &'static str) -> Result<PublicKey, ProjectionError> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(self.text(field)?)
+            .map_err(|_| self.bad(field))?;
+        PublicKey::from_bytes(&bytes).map_err(|_| self.bad(field))
+    }
+
+    fn class(&self) -> Result<ClassKey, ProjectionError> {
+        Ok(ClassKey {
+            school: self.parsed("school")?,
+            school_year: self.parsed("school_year")?,
+            class: self.parsed::<ClassName>("class")?,
+        })
+    }
+
+    fn term(&self) -> Result<Term, ProjectionError> {
+        Term::parse(self.text("term")?).map_err(|_| self.bad("term"))
+    }
+}
+
+/// Reads what the projections need from an applied event's payload.
+pub(super) fn parse(submission: &VerifiedSubmission, index: u64) -> Result<Fact, ProjectionError> {
+    let inner = submission.submission();
+    let f = Fields {
+        map: inner.payload(),
+        index,
+    };
+    Ok(match inner.event_type() {
+        "unit.registered" | "unit.renamed" => Fact::Unit(f.parsed("unit")?),
+        "unit.merged" => Fact::UnitMerged(f.parsed("unit")?, f.parsed("successor")?),
+        "authority.granted" => {
+            let scope = f.map.get("scope").and_then(Value::as_object);
+            let scope = Fields {
+                map: scope.ok_or_else(|| f.bad("scope"))?,
+                index,
+            };
+            let school_year = match scope.optional_text("school_year") {
+                Some(text) => Some(text.parse().map_err(|_| f.bad("scope"))?),
+                None => None,
+            };
+            let date = |field| Date::parse(f.text(field)?).map_err(|_| f.bad(field));
+            let valid_until = match f.map.get("valid_until") {
+                Some(_) => Some(date("valid_until")?),
+                None => None,
+            };
+            Fact::Granted(
+                f.parsed("grant_id")?,
+                Box::new(GrantInfo {
+                    grantee: f.key("grantee")?,
+                    role: Role::parse(f.text("role")?).map_err(|_| f.bad("role"))?,
+                    unit: scope.parsed("unit")?,
+                    school_year,
+                    valid_from: date("valid_from")?,
+                    valid_until,
+                    granted_at: index,
+                    granted_by: *submission.author(),
+                    revoked: None,
+                }),
+            )
+        }
+        "authority.revoked" => Fact::Revoked(f.parsed("grant_id")?, f.text("reason")?.to_owned()),
+        "class.opened" => {
+            let grade = u8::try_from(f.number("grade")?).map_err(|_| f.bad("grade"))?;
+            let items = f
+                .map
+                .get("subjects")
+                .and_then(Value::as_array)
+                .ok_or_else(|| f.bad("subjects"))?;
+            let mut subjects = Vec::with_capacity(items.len());
+            for item in items {
+                let item = Fields {
+                    map: item.as_object().ok_or_else(|| f.bad("subjects"))?,
+                    index,
+                };
+                subjects.push(SubjectSpec {
+                    code: item.parsed("code")?,
+                    mode: SubjectMode::parse(item.text("mode")?).map_err(|_| f.bad("mode"))?,
+                    periods_per_year: u16::try_from(item.number("periods_per_year")?)
+                        .map_err(|_| f.bad("periods_per_year"))?,
+                });
+            }
+            Fact::ClassOpened(f.class()?, grade, subjects)
+        }
+        "teacher.assigned" => {
+            let duty = match f.text("duty")? {
+                "homeroom" => Duty::Homeroom,
+                _ => Duty::Subject(f.parsed("subject")?),
+            };
+            Fact::TeacherAssigned(f.class()?, duty, f.key("teacher")?)
+        }
+        "learner.registered" => Fact::LearnerRegistered(f.parsed("learner")?, f.parsed("school")?),
+        "learner.enrolled" => Fact::Enrolled(f.parsed("learner")?, f.class()?),
+        "learner.transferred_out" => Fact::TransferredOut(
+            f.parsed("learner")?,
+            f.parsed("school")?,
+            f.parsed("school_year")?,
+            f.parsed("to_school")?,
+            f.optional_text("reason"),
+        ),
+        "learner.transferred_in" => {
+            Fact::TransferredIn(f.parsed("learner")?, f.class()?, f.parsed("from_school")?)
+        }
+        "assessment.recorded" => Fact::Recorded(
+            f.parsed("learner")?,
+            f.class()?,
+            Some(f.parsed("subject")?),
+            true,
+        ),
+        "conduct.recorded" => Fact::Recorded(f.parsed("learner")?, f.class()?, None, true),
+        "absence.recorded" => Fact::Recorded(f.parsed("learner")?, f.class()?, None, false),
+        "subject.confirmed" => {
+            Fact::SubjectConfirmed(f.class()?, f.parsed("subject")?, f.semester()?)
+        }
+        "term.sealed" => Fact::TermSealed(f.parsed("school")?, f.parsed("school_year")?, f.term()?),
+        "term.reopened" => Fact::TermReopened(
+            f.parsed("school")?,
+            f.parsed("school_year")?,
+            f.term()?,
+            f.text("reason")?.to_owned(),
+        ),
+        "correction.requested" => {
+            Fact::CorrectionRequested(f.number("target")?, f.text("reason")?.to_owned())
+        }
+        "correction.approved" => Fact::CorrectionApproved(f.number("request")?),
+        "learner.signed_off" => Fact::SignedOff(f.parsed("learner")?, f.class()?),
+        "approval.signed" => {
+            let items = f
+                .map
+                .get("entries")
+                .and_then(Value::as_array)
+                .ok_or_else(|| f.bad("entries"))?;
+            let mut entries = Vec::with_capacity(items.len());
+            for item in items {
+                let item = Fields {
+                    map: item.as_object().ok_or_else(|| f.bad("entries"))?,
+                    index,
+                };
+                let digest = Digest::parse_hex(item.text("record_digest")?)
+                    .map_err(|_| f.bad("record_digest"))?;
+                entries.push((item.parsed("learner")?, digest));
+            }
+            Fact::Approval(f.parsed("school")?, f.parsed("school_year")?, entries)
+        }
+        _ => Fact::Other,
+    })
+}
+
+impl Projections {
+    /// Updates every projection with one applied event.
+    pub(super) fn record(
+        &mut self,
+        fact: &Fact,
+        submission: &VerifiedSubmission,
+        position: Position,
+        ledger: &Ledger,
+    ) {
+        let index = position.index;
+        let author = *submission.author();
+        self.entries.insert(
+            index,
+            EntryMeta {
+                event_type: submission.submission().event_type().to_owned(),
+                author,
+                sequenced_at_us: position.sequenced_at_us,
+                reason: fact.reason().map(str::to_owned),
+            },
+        );
+        Self::push_trail(&mut self.key_trail, author.to_bytes(), index);
+        match fact {
+            Fact::Unit(unit) => self.refresh_unit(unit, ledger),
+            Fact::UnitMerged(unit, successor) => {
+                self.refresh_unit(unit, ledger);
+                self.refresh_unit(successor, ledger);
+            }
+            Fact::Granted(id, grant) => {
+                Self::push_trail(&mut self.key_trail, grant.grantee.to_bytes(), index);
+                self.grants.insert(id.clone(), (**grant).clone());
+            }
+            Fact::Revoked(id, reason) => {
+                if let Some(grant) = self.grants.get_mut(id) {
+                    grant.revoked = Some((index, author, reason.clone()));
+                    let grantee = grant.grantee.to_bytes();
+                    Self::push_trail(&mut self.key_trail, grantee, index);
+                }
+            }
+            Fact::ClassOpened(class, grade, subjects) => {
+                self.classes.insert(
+                    class.clone(),
+                    ClassInfo {
+                        grade: *grade,
+                        subjects: subjects.clone(),
+                        opened_at: index,
+                        teachers: Default::default(),
+                        roster: Default::default(),
+                    },
+                );
+                Self::push_trail(&mut self.class_trail, class.clone(), index);
+            }
+            Fact::TeacherAssigned(class, duty, teacher) => {
+                if let Some(info) = self.classes.get_mut(class) {
+                    info.teachers.insert(duty.clone(), (*teacher, index));
+                }
+                Self::push_trail(&mut self.class_trail, class.clone(), index);
+                Self::push_trail(&mut self.key_trail, teacher.to_bytes(), index);
+            }
+            Fact::LearnerRegistered(learner, school) => {
+                self.learners
+                    .insert(learner.clone(), (index, school.clone()));
+                Self::push_trail(&mut self.learner_trail, learner.clone(), index);
+            }
+            Fact::Enrolled(learner, class) | Fact::TransferredIn(learner, class, _) => {
+                let via = match fact {
+                    Fact::TransferredIn(_, _, from) => EnrolledVia::TransferFrom(from.clone()),
+                    _ => EnrolledVia::Enrolment,
+                };
+                self.year_mut(learner, class.school_year)
+                    .enrolments
+                    .push(Enrolment {
+                        school: class.school.clone(),
+                        class: class.class.clone(),
+                        since: index,
+                        via,
+                        left: None,
+                    });
+                if let Some(info) = self.classes.get_mut(class) {
+                    info.roster.insert(learner.clone());
+                }
+                self.touch_learner_year(learner, class, index);
+                self.refresh_year(learner, class.school_year, ledger);
+            }
+            Fact::TransferredOut(learner, school, school_year, to_school, reason) => {
+                let state = self.year_mut(learner, *school_year);
+                let current = state
+                    .enrolments
+                    .iter_mut()
+                    .rev()
+                    .find(|enrolment| &enrolment.school == school && enrolment.left.is_none());
+                let mut class = None;
+                if let Some(enrolment) = current {
+                    enrolment.left = Some((index, to_school.clone(), reason.clone()));
+                    class = Some(ClassKey {
+                        school: school.clone(),
+                        school_year: *school_year,
+                        class: enrolment.class.clone(),
+                    });
+                }
+                if let Some(class) = class {
+                    self.touch_learner_year(learner, &class, index);
+                } else {
+                    Self::push_trail(&mut self.learner_trail, learner.clone(), index);
+                    Self::push_trail(&mut self.year_trail, (learner.clone(), *school_year), index);
+                }
+                self.refresh_year(learner, *school_year, ledger);
+            }
+            Fact::Recorded(learner, class, subject, sets_value) => {
+                self.touch_learner_year(learner, class, index);
+                if let Some(subject) = subject {
+                    let key = (learner.clone(), class.school_year, subject.clone());
+                    Self::push_trail(&mut self.grade_trail, key, index);
+                }
+                if *sets_value {
+                    self.setters.insert(
+                        index,
+                        Setter {
+                            learner: learner.clone(),
+                            class: class.clone(),
+                            subject: subject.clone(),
+                        },
+                    );
+                }
+                self.refresh_year(learner, class.school_year, ledger);
+            }
+            Fact::SubjectConfirmed(class, subject, semester) => {
+                self.confirmations
+                    .insert((class.clone(), subject.clone(), *semester), (index, author));
+                Self::push_trail(&mut self.class_trail, class.clone(), index);
+                Self::push_trail(
+                    &mut self.lock_trail,
+                    (class.clone(), subject.clone()),
+                    index,
+                );
+            }
+            Fact::TermSealed(school, school_year, term) => {
+                self.seals
+                    .insert((school.clone(), *school_year, *term), (index, author));
+                Self::push_trail(&mut self.seal_trail, (school.clone(), *school_year), index);
+            }
+            Fact::TermReopened(school, school_year, term, _) => {
+                self.seals.remove(&(school.clone(), *school_year, *term));
+                self.refresh_confirmations(school, *school_year, ledger);
+                Self::push_trail(&mut self.seal_trail, (school.clone(), *school_year), index);
+            }
+            Fact::CorrectionRequested(target, _) => {
+                self.requests.insert(index, *target);
+                if let Some(setter) = self.setters.get(target).cloned() {
+                    self.touch_setter(&setter, index);
+                }
+            }
+            Fact::CorrectionApproved(request) => {
+                let target = self.requests.get(request).copied();
+                if let Some(setter) = target.and_then(|t| self.setters.get(&t)).cloned() {
+                    self.touch_setter(&setter, index);
+                    self.setters.insert(index, setter.clone());
+                    self.refresh_year(&setter.learner, setter.class.school_year, ledger);
+                }
+            }
+            Fact::SignedOff(learner, class) => {
+                self.year_mut(learner, class.school_year)
+                    .sign_offs
+                    .push((index, author));
+                self.touch_learner_year(learner, class, index);
+                self.refresh_year(learner, class.school_year, ledger);
+            }
+            Fact::Approval(school, school_year, entries) => {
+                for (learner, digest) in entries {
+                    let state = self.year_mut(learner, *school_year);
+                    state.approvals.push((index, author, *digest));
+                    let class = state
+                        .enrolments
+                        .iter()
+                        .rev()
+                        .find(|enrolment| &enrolment.school == school)
+                        .map(|enrolment| ClassKey {
+                            school: school.clone(),
+                            school_year: *school_year,
+                            class: enrolment.class.clone(),
+                        });
+                    match class {
+                        Some(class) => self.touch_learner_year(learner, &class, index),
+                        None => {
+                            Self::push_trail(&mut self.learner_trail, learner.clone(), index);
+                            let key = (learner.clone(), *school_year);
+                            Self::push_trail(&mut self.year_trail, key, index);
+                        }
+                    }
+                    self.refresh_year(learner, *school_year, ledger);
+                }
+            }
+            Fact::Other => {}
+        }
+    }
+
+    fn refresh_unit(&mut self, unit: &UnitCode, ledger: &Ledger) {
+        if let Some(name) = ledger.unit_name(unit) {
+            self.unit_names.insert(unit.clone(), name.to_owned());
+        }
+    }
+
+    /// Adds an event to the trails of the learner, their year and the class.
+    fn touch_learner_year(&mut self, learner: &LearnerCode, class: &ClassKey, index: u64) {
+        Self::push_trail(&mut self.learner_trail, learner.clone(), index);
+        Self::push_trail(
+            &mut self.year_trail,
+            (learner.clone(), class.school_year),
+            index,
+        );
+        Self::push_trail(&mut self.class_trail, class.clone(), index);
+    }
+
+    /// Adds a correction event to the trails of the value it corrects.
+    fn touch_setter(&mut self, setter: &Setter, index: u64) {
+        Self::push_trail(&mut self.learner_trail, setter.learner.clone(), index);
+        Self::push_trail(&mut self.class_trail, setter.class.clone(), index);
+        if let Some(subject) = &setter.subject {
+            let key = (
+                setter.learner.clone(),
+                setter.class.school_year,
+                subject.clone(),
+            );
+            Self::push_trail(&mut self.grade_trail, key, index);
+        }
+    }
+}

@@ -1,0 +1,688 @@
+//! The transcript (học bạ) of a learner: per school year, where they studied, every
+//! assessment in force with its version count, the results TT 22 gives, conduct, absences,
+//! the outcome, corrections and where the record stands in the signing chain.
+
+use serde_json::{json, Value};
+
+use super::json;
+use super::{InForce, Projections, YearState};
+use crate::domain::value::{
+    AssessmentKind, AssessmentValue, ClassName, ConductLevel, Digest, LearnerCode, SchoolYear,
+    Semester, SubjectCode, SubjectMode, Term, UnitCode,
+};
+use crate::domain::{ClassKey, SigningStatus, SubjectSpec};
+use crate::key::PublicKey;
+use crate::rules::level::Level;
+use crate::rules::score::{semester_average, year_average, Score};
+use crate::rules::subject::{
+    Assessments, CommentedSemester, ScoredSemester, Subject, SubjectValue,
+};
+use crate::rules::table::{self, Grade, RuleSet, RuleSetId};
+use crate::rules::year::{assess_year, Award, LearnerYear, Outcome};
+
+/// One assessment in force.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct AssessmentView {
+    /// The value in force.
+    pub value: AssessmentValue,
+    /// How many versions it has had (1 when never changed).
+    pub versions: usize,
+    /// The log index of the event that set the value in force.
+    pub at: u64,
+}
+
+impl AssessmentView {
+    fn from_in_force(found: &InForce) -> Self {
+        Self {
+            value: found.value,
+            versions: found.versions,
+            at: found.at,
+        }
+    }
+
+    /// `{"value", "versions", "at"}`.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        json!({"value": json::assessment_value(self.value), "versions": self.versions, "at": self.at})
+    }
+}
+
+fn optional_view(view: Option<&AssessmentView>) -> Value {
+    json::optional(view, AssessmentView::to_json)
+}
+
+/// A signature on the log: the event's index and its author.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Signature {
+    /// The log index of the event.
+    pub index: u64,
+    /// The key that signed it.
+    pub key: PublicKey,
+}
+
+impl Signature {
+    /// `{"index", "key"}`.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        json!({"index": self.index, "key": json::key(&self.key)})
+    }
+}
+
+/// One semester of one subject.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct SemesterRecord {
+    /// The regular assessments (ĐĐGtx), slot 1 first; `None` for a missing one.
+    pub regular: Vec<Option<AssessmentView>>,
+    /// The mid-term assessment (ĐĐGgk).
+    pub midterm: Option<AssessmentView>,
+    /// The end-of-term assessment (ĐĐGck).
+    pub final_: Option<AssessmentView>,
+    /// The semester result (ĐTBmhk, or Đ/CĐ): `None` while an assessment is missing.
+    pub result: Option<SubjectValue>,
+}
+
+impl SemesterRecord {
+    /// Whether every required assessment is recorded.
+    #[must_use]
+    pub fn is_complete(&self) -> bool {
+        self.midterm.is_some() && self.final_.is_some() && self.regular.iter().all(Option::is_some)
+    }
+
+    pub(crate) fn read(state: &YearState, spec: &SubjectSpec, semester: Semester) -> Self {
+        let get = |kind, slot| {
+            state
+                .assessments
+                .get(&(spec.code.clone(), semester, kind, slot))
+                .map(AssessmentView::from_in_force)
+        };
+        Self {
+            regular: (1..=spec.regular_count())
+                .map(|slot| get(AssessmentKind::Regular, slot))
+                .collect(),
+            midterm: get(AssessmentKind::Midterm, 0),
+            final_: get(AssessmentKind::Final, 0),
+            result: None,
+        }
+    }
+
+    /// The rules' input for this semester when complete.
+    fn scored(&self) -> Option<ScoredSemester> {
+        let score = |view: &Option<AssessmentView>| match view.map(|v| v.value)? {
+            AssessmentValue::Scored(tenths) => Some(Score::from(tenths)),
+            _ => None,
+        };
+        Some(ScoredSemester {
+            regular: self.regular.iter().map(score).collect::<Option<Vec<_>>>()?,
+            midterm: score(&self.midterm)?,
+            final_: score(&self.final_)?,
+        })
+    }
+
+    fn commented(&self) -> Option<CommentedSemester> {
+        if !self.is_complete() {
+            return None;
+        }
+        let comment = |view: &Option<AssessmentView>| view.and_then(|v| v.value.comment());
+        Some(CommentedSemester {
+            regular: self.regular.iter().map(comment).collect(),
+            midterm: comment(&self.midterm),
+            final_: comment(&self.final_),
+        })
+    }
+
+    /// The semester result under `rules`, when every assessment is recorded.
+    pub(crate) fn compute(&mut self, mode: SubjectMode, rules: Option<&RuleSet>) {
+        let Some(rules) = rules else { return };
+        self.result = match mode {
+            SubjectMode::Scored => self.scored().map(|semester| {
+                SubjectValue::Average(semester_average(
+                    &semester.regular,
+                    semester.midterm,
+                    semester.final_,
+                    rules.semester_weights,
+                ))
+            }),
+            SubjectMode::Commented => self
+                .commented()
+                .map(|semester| SubjectValue::Comment(semester.result())),
+        };
+    }
+
+    /// `{"regular": [...], "midterm", "final", "result"}`; a missing assessment or a pending
+    /// result is `null`.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        json!({
+            "regular": self.regular.iter().map(|view| optional_view(view.as_ref())).collect::<Vec<_>>(),
+            "midterm": optional_view(self.midterm.as_ref()),
+            "final": optional_view(self.final_.as_ref()),
+            "complete": self.is_complete(),
+            "result": json::optional(self.result, json::subject_value),
+        })
+    }
+}
+
+/// One subject of a learner's year.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct SubjectRecord {
+    /// The subject code.
+    pub code: SubjectCode,
+    /// Scored or commented.
+    pub mode: SubjectMode,
+    /// Periods per year.
+    pub periods_per_year: u16,
+    /// Semester I and semester II.
+    pub semesters: [SemesterRecord; 2],
+    /// The year result (ĐTBmcn, or Đ/CĐ): `None` while a semester is pending.
+    pub year: Option<SubjectValue>,
+    /// How many approved corrections changed this subject's results this year.
+    pub corrections: u32,
+}
+
+impl SubjectRecord {
+    fn rules_subject(&self, rules: &RuleSet) -> Option<Subject> {
+        let code = crate::rules::subject::SubjectCode::new(self.code.as_str()).ok()?;
+        let assessments = match self.mode {
+            SubjectMode::Scored => Assessments::Scored {
+                periods_per_year: u32::from(self.periods_per_year),
+                semesters: [self.semesters[0].scored()?, self.semesters[1].scored()?],
+            },
+            SubjectMode::Commented => Assessments::Commented {
+                periods_per_year: Some(u32::from(self.periods_per_year)),
+                semesters: [
+                    self.semesters[0].commented()?,
+                    self.semesters[1].commented()?,
+                ],
+            },
+        };
+        Subject::new(code, assessments, rules).ok()
+    }
+
+    /// `{"code", "mode", "periods_per_year", "semesters", "year", "corrections"}`.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        json!({
+            "code": self.code.as_str(),
+            "mode": mode_name(self.mode),
+            "periods_per_year": self.periods_per_year,
+            "semesters": self.semesters.iter().map(SemesterRecord::to_json).collect::<Vec<_>>(),
+            "year": json::optional(self.year, json::subject_value),
+            "corrections": self.corrections,
+        })
+    }
+}
+
+pub(crate) fn mode_name(mode: SubjectMode) -> &'static str {
+    match mode {
+        SubjectMode::Scored => "scored",
+        SubjectMode::Commented => "commented",
+    }
+}
+
+/// One enrolment in the year.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct EnrolmentView {
+    /// The school.
+    pub school: UnitCode,
+    /// The school's current name.
+    pub school_name: Option<String>,
+    /// The class.
+    pub class: ClassName,
+    /// The class's grade (6–12).
+    pub grade: Option<u8>,
+    /// The log index of the enrolment (or transfer-in).
+    pub since: u64,
+    /// For a transfer-in: the sending school.
+    pub transferred_from: Option<UnitCode>,
+    /// For a transfer-out: its index, the receiving school and the reason, if any.
+    pub transferred_out: Option<(u64, UnitCode, Option<String>)>,
+}
+
+impl EnrolmentView {
+    /// The enrolment as JSON.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        json!({
+            "school": self.school.as_str(),
+            "school_name": self.school_name,
+            "class": self.class.as_str(),
+            "grade": self.grade,
+            "since": self.since,
+            "transferred_from": self.transferred_from.as_ref().map(UnitCode::as_str),
+            "transferred_out": self.transferred_out.as_ref().map(|(at, to, reason)| {
+                json!({"index": at, "to_school": to.as_str(), "reason": reason})
+            }),
+        })
+    }
+}
+
+/// Where the learner's year stands in the signing chain.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct SigningView {
+    /// The status in force (a change to the record clears sign-off and approval).
+    pub status: SigningStatus,
+    /// The homeroom teacher's sign-off in force.
+    pub signed_off: Option<Signature>,
+    /// The principal's approval in force, with the digest approved.
+    pub approved: Option<(Signature, Digest)>,
+    /// Sign-offs and approvals ever given, including those a later change cleared.
+    pub history: Vec<(&'static str, Signature)>,
+    /// Subject confirmations in force in the current class: (subject, semester, signature).
+    pub confirmations: Vec<(SubjectCode, Semester, Signature)>,
+    /// Seals in force at the current school for the year: (term, signature).
+    pub seals: Vec<(Term, Signature)>,
+    /// The steps that remain, in order, among `complete_data`, `confirm_subjects`,
+    /// `homeroom_sign_off`, `principal_approval`, `seal_year`.
+    pub remaining: Vec<&'static str>,
+}
+
+fn term_name(term: Term) -> &'static str {
+    match term {
+        Term::Semester(Semester::First) => "semester_1",
+        Term::Semester(Semester::Second) => "semester_2",
+        Term::Year => "year",
+    }
+}
+
+impl SigningView {
+    /// The signing state as JSON.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        json!({
+            "status": json::signing_status(self.status),
+            "signed_off": json::optional(self.signed_off.as_ref(), Signature::to_json),
+            "approved": self.approved.as_ref().map(|(signature, digest)| {
+                let mut value = signature.to_json();
+                value["record_digest"] = json::text(digest);
+                value
+            }),
+            "history": self.history.iter().map(|(what, signature)| {
+                let mut value = signature.to_json();
+                value["step"] = json!(what);
+                value
+            }).collect::<Vec<_>>(),
+            "confirmations": self.confirmations.iter().map(|(subject, semester, signature)| {
+                let mut value = signature.to_json();
+                value["subject"] = json!(subject.as_str());
+                value["semester"] = json!(semester.number());
+                value
+            }).collect::<Vec<_>>(),
+            "seals": self.seals.iter().map(|(term, signature)| {
+                let mut value = signature.to_json();
+                value["term"] = json!(term_name(*term));
+                value
+            }).collect::<Vec<_>>(),
+            "remaining": self.remaining,
+        })
+    }
+}
+
+/// One school year of a transcript.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct TranscriptYear {
+    /// The school year.
+    pub school_year: SchoolYear,
+    /// Every enrolment of the year, oldest first (a transfer gives two).
+    pub enrolments: Vec<EnrolmentView>,
+    /// Why the rules could not be applied (no class, or a grade the rule set does not govern).
+    pub rules_error: Option<String>,
+    /// Every subject of the classes enrolled in.
+    pub subjects: Vec<SubjectRecord>,
+    /// Learning level (học tập) per semester: `None` while a subject's result is pending.
+    pub learning: [Option<Level>; 2],
+    /// Learning level for the year.
+    pub learning_year: Option<Level>,
+    /// Conduct (rèn luyện) per semester, as recorded.
+    pub conduct: [Option<ConductLevel>; 2],
+    /// Conduct for the year, from the two semesters.
+    pub conduct_year: Option<Level>,
+    /// Approved corrections of conduct this year.
+    pub conduct_corrections: u32,
+    /// Sessions absent per semester, (excused, unexcused); `None` when never recorded.
+    pub absences: [Option<(u16, u16)>; 2],
+    /// The outcome before summer, once every result and both conducts are known.
+    pub outcome: Option<Outcome>,
+    /// The award, for a promoted learner.
+    pub award: Option<Award>,
+    /// The subjects to re-assess when the outcome is re-assessment.
+    pub reassess_subjects: Vec<String>,
+    /// The signing chain.
+    pub signing: SigningView,
+}
+
+impl TranscriptYear {
+    /// The subject with this code.
+    #[must_use]
+    pub fn subject(&self, code: &str) -> Option<&SubjectRecord> {
+        self.subjects
+            .iter()
+            .find(|subject| subject.code.as_str() == code)
+    }
+
+    /// The year as JSON.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        let level = |level: Option<Level>| json::optional(level, json::text);
+        json!({
+            "school_year": json::text(self.school_year),
+            "enrolments": self.enrolments.iter().map(EnrolmentView::to_json).collect::<Vec<_>>(),
+            "rules_error": self.rules_error,
+            "subjects": self.subjects.iter().map(SubjectRecord::to_json).collect::<Vec<_>>(),
+            "learning": {"semesters": [level(self.learning[0]), level(self.learning[1])], "year": level(self.learning_year)},
+            "conduct": {
+                "semesters": self.conduct.map(|c| json::optional(c, json::conduct)),
+                "year": level(self.conduct_year),
+                "corrections": self.conduct_corrections,
+            },
+            "absences": self.absences.map(|a| json::optional(a, |(excused, unexcused)| json!({"excused": excused, "unexcused": unexcused}))),
+            "outcome": self.outcome.map(Outcome::name),
+            "award": self.award.map(Award::name),
+            "reassess_subjects": self.reassess_subjects,
+            "signing": self.signing.to_json(),
+        })
+    }
+}
+
+/// A learner's transcript (học bạ) as of a log size.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Transcript {
+    /// The log size this answer reflects.
+    pub as_of_size: u64,
+    /// The learner.
+    pub learner: LearnerCode,
+    /// The registration: its index and the registering school.
+    pub registered: Option<(u64, UnitCode)>,
+    /// The school years, oldest first.
+    pub years: Vec<TranscriptYear>,
+}
+
+impl Transcript {
+    /// The year with this school year.
+    #[must_use]
+    pub fn year(&self, school_year: SchoolYear) -> Option<&TranscriptYear> {
+        self.years
+            .iter()
+            .find(|year| year.school_year == school_year)
+    }
+
+    /// The transcript as JSON.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        json!({
+            "as_of_size": self.as_of_size,
+            "learner": self.learner.as_str(),
+            "registered": self.registered.as_ref().map(|(at, school)| json!({"index": at, "school": school.as_str()})),
+            "years": self.years.iter().map(TranscriptYear::to_json).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// The rule set for a class's grade in a school year.
+pub(crate) fn rules_for(grade: u8, school_year: SchoolYear) -> Result<&'static RuleSet, String> {
+    let grade = Grade::new(grade).map_err(|error| format!("[{}] {error}", error.code()))?;
+    let year = table::SchoolYear::new(school_year.start_year())
+        .map_err(|error| format!("[{}] {error}", error.code()))?;
+    table::lookup(RuleSetId::Tt22, grade, Some(year))
+        .map_err(|error| format!("[{}] {error}", error.code()))
+}
+
+impl Projections {
+    /// The learner's transcript; `None` for a learner the log never named.
+    #[must_use]
+    pub fn transcript(&self, learner: &LearnerCode) -> Option<Transcript> {
+        let registered = self.learners.get(learner).cloned();
+        let years: Vec<TranscriptYear> = self
+            .years
+            .range((learner.clone(), SchoolYear::MIN)..)
+            .take_while(|((code, _), _)| code == learner)
+            .map(|((_, school_year), state)| self.transcript_year(*school_year, state))
+            .collect();
+        if registered.is_none() && years.is_empty() {
+            return None;
+        }
+        Some(Transcript {
+            as_of_size: self.size,
+            learner: learner.clone(),
+            registered,
+            years,
+        })
+    }
+
+    fn transcript_year(&self, school_year: SchoolYear, state: &YearState) -> TranscriptYear {
+        let class_of = |school: &UnitCode, class: &ClassName| ClassKey {
+            school: school.clone(),
+            school_year,
+            class: class.clone(),
+        };
+        let enrolments: Vec<EnrolmentView> = state
+            .enrolments
+            .iter()
+            .map(|enrolment| EnrolmentView {
+                school: enrolment.school.clone(),
+                school_name: self.unit_names.get(&enrolment.school).cloned(),
+                class: enrolment.class.clone(),
+                grade: self
+                    .classes
+                    .get(&class_of(&enrolment.school, &enrolment.class))
+                    .map(|info| info.grade),
+                since: enrolment.since,
+                transferred_from: match &enrolment.via {
+                    super::EnrolledVia::TransferFrom(from) => Some(from.clone()),
+                    super::EnrolledVia::Enrolment => None,
+                },
+                transferred_out: enrolment.left.clone(),
+            })
+            .collect();
+        let rules = match enrolments.last().and_then(|enrolment| enrolment.grade) {
+            Some(grade) => rules_for(grade, school_year),
+            None => Err("no class enrolment this year".to_owned()),
+        };
+        let rule_set = rules.as_ref().ok().copied();
+
+        let mut subjects: Vec<SubjectRecord> = self
+            .year_subjects(school_year, state)
+            .iter()
+            .map(|spec| {
+                let mut semesters =
+                    Semester::BOTH.map(|semester| SemesterRecord::read(state, spec, semester));
+                for semester in &mut semesters {
+                    semester.compute(spec.mode, rule_set);
+                }
+                let year = match (rule_set, semesters[0].result, semesters[1].result) {
+                    (
+                        Some(rules),
+                        Some(SubjectValue::Average(one)),
+                        Some(SubjectValue::Average(two)),
+                    ) => Some(SubjectValue::Average(year_average(
+                        one,
+                        two,
+                        rules.year_weights,
+                    ))),
+                    (Some(_), Some(SubjectValue::Comment(_)), Some(SubjectValue::Comment(two))) => {
+                        Some(SubjectValue::Comment(two))
+                    }
+                    _ => None,
+                };
+                SubjectRecord {
+                    code: spec.code.clone(),
+                    mode: spec.mode,
+                    periods_per_year: spec.periods_per_year,
+                    semesters,
+                    year,
+                    corrections: state.corrections.get(&spec.code).copied().unwrap_or(0),
+                }
+            })
+            .collect();
+
+        let mut year = TranscriptYear {
+            school_year,
+            enrolments,
+            rules_error: rules.err(),
+            subjects: Vec::new(),
+            learning: [None, None],
+            learning_year: None,
+            conduct: state.conduct,
+            conduct_year: None,
+            conduct_corrections: state.conduct_corrections,
+            absences: state.absences,
+            outcome: None,
+            award: None,
+            reassess_subjects: Vec::new(),
+            signing: self.signing_view(school_year, state, &subjects),
+        };
+        if let Some(rules) = rule_set {
+            let options = rules.default_options;
+            let level_of = |values: Option<Vec<SubjectValue>>| {
+                values.filter(|values| !values.is_empty()).map(|values| {
+                    crate::rules::learning::learning_level(&values, rules, &options).level
+                })
+            };
+            for (index, learning) in year.learning.iter_mut().enumerate() {
+                *learning = level_of(subjects.iter().map(|s| s.semesters[index].result).collect());
+            }
+            year.learning_year = level_of(subjects.iter().map(|s| s.year).collect());
+            if let [Some(one), Some(two)] = state.conduct {
+                year.conduct_year = Some(rules.conduct_year.year(one.level(), two.level()));
+                let absent: u32 = state
+                    .absences
+                    .iter()
+                    .flatten()
+                    .map(|(excused, unexcused)| u32::from(*excused) + u32::from(*unexcused))
+                    .sum();
+                let rules_subjects: Option<Vec<Subject>> =
+                    subjects.iter().map(|s| s.rules_subject(rules)).collect();
+                let results = rules_subjects
+                    .filter(|list| !list.is_empty())
+                    .and_then(|list| {
+                        LearnerYear::new(list, [one.level(), two.level()], absent, None).ok()
+                    })
+                    .and_then(|learner_year| assess_year(&learner_year, rules, &options).ok());
+                if let Some(results) = results {
+                    // The full computation agrees with the partial one; take its values.
+                    for (record, (_, computed)) in subjects.iter_mut().zip(&results.subjects) {
+                        record.semesters[0].result = Some(computed.semesters[0]);
+                        record.semesters[1].result = Some(computed.semesters[1]);
+                        record.year = Some(computed.year);
+                    }
+                    year.learning = results.learning.semesters.map(|level| Some(level.level));
+                    year.learning_year = Some(results.learning.year.level);
+                    year.conduct_year = Some(results.conduct.year);
+                    year.outcome = Some(results.outcome);
+                    year.award = results.award;
+                    year.reassess_subjects = results
+                        .reassess_subjects
+                        .iter()
+                        .map(|code| code.as_str().to_owned())
+                        .collect();
+                }
+            }
+        }
+        year.subjects = subjects;
+        year
+    }
+
+    fn signing_view(
+        &self,
+        school_year: SchoolYear,
+        state: &YearState,
+        subjects: &[SubjectRecord],
+    ) -> SigningView {
+        let status = state.signing.unwrap_or(SigningStatus::Unsigned);
+        let signature = |(index, key): (u64, PublicKey)| Signature { index, key };
+        let signed_off = match status {
+            SigningStatus::Unsigned => None,
+            _ => state.sign_offs.last().map(|(i, k)| signature((*i, *k))),
+        };
+        let approved = match status {
+            SigningStatus::Approved(digest) => state
+                .approvals
+                .last()
+                .map(|(i, k, _)| (signature((*i, *k)), digest)),
+            _ => None,
+        };
+        let mut history: Vec<(&'static str, Signature)> = state
+            .sign_offs
+            .iter()
+            .map(|(i, k)| ("homeroom_sign_off", signature((*i, *k))))
+            .chain(
+                state
+                    .approvals
+                    .iter()
+                    .map(|(i, k, _)| ("principal_approval", signature((*i, *k)))),
+            )
+            .collect();
+        history.sort_by_key(|(_, signature)| signature.index);
+
+        let current = state
+            .enrolments
+            .last()
+            .filter(|enrolment| enrolment.left.is_none());
+        let mut confirmations = Vec::new();
+        let mut unconfirmed = false;
+        let mut seals = Vec::new();
+        let mut year_sealed = false;
+        if let Some(enrolment) = current {
+            let class = ClassKey {
+                school: enrolment.school.clone(),
+                school_year,
+                class: enrolment.class.clone(),
+            };
+            for spec in self.classes.get(&class).map_or(&[][..], |c| &c.subjects) {
+                for semester in Semester::BOTH {
+                    match self
+                        .confirmations
+                        .get(&(class.clone(), spec.code.clone(), semester))
+                    {
+                        Some(found) => {
+                            confirmations.push((spec.code.clone(), semester, signature(*found)))
+                        }
+                        None => unconfirmed = true,
+                    }
+                }
+            }
+            for term in [
+                Term::Semester(Semester::First),
+                Term::Semester(Semester::Second),
+                Term::Year,
+            ] {
+                if let Some(found) = self
+                    .seals
+                    .get(&(enrolment.school.clone(), school_year, term))
+                {
+                    seals.push((term, signature(*found)));
+                    year_sealed |= term == Term::Year;
+                }
+            }
+        }
+        let complete = !subjects.is_empty()
+            && subjects
+                .iter()
+                .all(|s| s.semesters.iter().all(SemesterRecord::is_complete))
+            && state.conduct.iter().all(Option::is_some);
+        let mut remaining = Vec::new();
+        if !complete {
+            remaining.push("complete_data");
+        }
+        if unconfirmed || current.is_none() {
+            remaining.push("confirm_subjects");
+        }
+        if matches!(status, SigningStatus::Unsigned) {
+            remaining.push("homeroom_sign_off");
+        }
+        if !matches!(status, SigningStatus::Approved(_)) {
+            remaining.push("principal_approval");
+        }
+        if !year_sealed {
+            remaining.push("seal_year");
+        }
+        SigningView {
+            status,
+            signed_off,
+            approved,
+            history,
+            confirmations,
+            seals,
+            remaining,
+        }
+    }
+}
