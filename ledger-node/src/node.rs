@@ -172,6 +172,15 @@ impl Node {
     /// # Errors
     /// See [`NodeError`].
     pub fn open(layout: &Layout) -> Result<Self, NodeError> {
+        Self::open_with_clock(layout, sequencer::system_clock())
+    }
+
+    /// Opens the node with the sequencer reading `clock` instead of the machine's clock (for
+    /// tests and simulations that replay a school year at its own dates).
+    ///
+    /// # Errors
+    /// See [`NodeError`].
+    pub fn open_with_clock(layout: &Layout, clock: sequencer::Clock) -> Result<Self, NodeError> {
         let config = config::load(layout)?;
         let verifier = config.verifier()?;
         let signer = config::load_signer(layout, &config)?;
@@ -200,7 +209,7 @@ impl Node {
                 let index =
                     IdempotencyIndex::open(&layout.sled(), &log).map_err(NodeError::Index)?;
                 let judge = replay_judge(&config.policy, &log)?;
-                let sequencer = sequencer::start(writer, index, judge);
+                let sequencer = sequencer::start(writer, index, judge, clock);
                 let checkpointer = start_checkpointer(
                     Arc::clone(&log),
                     signer,

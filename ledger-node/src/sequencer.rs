@@ -128,14 +128,19 @@ impl Drop for Sequencer {
 /// # Panics
 /// If the thread cannot be spawned.
 #[must_use]
-pub fn start(writer: LogWriter, index: IdempotencyIndex, judge: Box<dyn Judge>) -> Sequencer {
+pub fn start(
+    writer: LogWriter,
+    index: IdempotencyIndex,
+    judge: Box<dyn Judge>,
+    clock: Clock,
+) -> Sequencer {
     let (queue, receiver) = mpsc::channel(SEQUENCER_QUEUE_MAX);
     let failed = Arc::new(AtomicBool::new(false));
     let thread_failed = Arc::clone(&failed);
     let thread = std::thread::Builder::new()
         .name("sequencer".to_owned())
         .spawn(move || {
-            if let Err(error) = run(writer, &index, judge, receiver) {
+            if let Err(error) = run(writer, &index, judge, &clock, receiver) {
                 tracing::error!(%error, "the sequencer stopped; restart the node to recover");
             }
             thread_failed.store(true, Ordering::Release);
@@ -145,6 +150,16 @@ pub fn start(writer: LogWriter, index: IdempotencyIndex, judge: Box<dyn Judge>) 
         handle: SequencerHandle { queue, failed },
         thread: Some(thread),
     }
+}
+
+/// The sequencer's clock: microseconds since the Unix epoch. Nodes use [`system_clock`]; tests
+/// and simulations pass their own, so time is an input, never read behind the caller's back.
+pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+/// The machine's clock.
+#[must_use]
+pub fn system_clock() -> Clock {
+    Arc::new(now_us)
 }
 
 /// Microseconds since the Unix epoch, from the node's clock.
@@ -190,6 +205,7 @@ fn run(
     mut writer: LogWriter,
     index: &IdempotencyIndex,
     mut judge: Box<dyn Judge>,
+    clock: &Clock,
     mut receiver: mpsc::Receiver<Message>,
 ) -> Result<(), String> {
     let mut batch: Vec<Pending> = Vec::with_capacity(BATCH_RECORDS_MAX);
@@ -213,7 +229,7 @@ fn run(
                 Err(_) => break,
             }
         }
-        let now = now_us();
+        let now = clock();
         for pending in &batch {
             let submission = &pending.submission;
             let key = key_of(

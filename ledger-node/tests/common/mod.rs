@@ -74,6 +74,19 @@ impl TestNode {
     /// Serves an existing data directory.
     pub async fn serve(directory: tempfile::TempDir) -> Self {
         let node = Node::open(&Layout::new(directory.path())).expect("open node");
+        Self::serve_node(directory, node).await
+    }
+
+    /// Serves an existing data directory with the sequencer reading `clock`.
+    pub async fn serve_with_clock(
+        directory: tempfile::TempDir,
+        clock: ledger_node::sequencer::Clock,
+    ) -> Self {
+        let node = Node::open_with_clock(&Layout::new(directory.path()), clock).expect("open node");
+        Self::serve_node(directory, node).await
+    }
+
+    async fn serve_node(directory: tempfile::TempDir, node: Node) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
