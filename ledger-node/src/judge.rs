@@ -10,6 +10,10 @@ use ledger_core::domain::{self, DomainConfig, DomainError, Ledger};
 use ledger_core::key::PublicKey;
 use ledger_core::record::VerifiedSubmission;
 
+use std::sync::{Arc, RwLock};
+
+use ledger_core::projection::Projections;
+
 use crate::config::Policy;
 
 /// Where a submission will land.
@@ -46,19 +50,33 @@ impl Judge for Open {
     }
 }
 
+/// The projections a domain node maintains, shared between the sequencer (which updates them as
+/// it admits events) and readers.
+pub type SharedProjections = Arc<RwLock<Projections>>;
+
 /// The học bạ policy: every event is judged by the domain rules (authority, school-record
-/// events, locks and corrections) against the state at its log position.
+/// events, locks and corrections) against the state at its log position, and the projections
+/// (transcripts, gradebooks, authority, audit trails) follow each admitted event.
 pub struct DomainJudge {
     ledger: Ledger,
+    projections: SharedProjections,
 }
 
 impl DomainJudge {
     /// A judge with the empty state for these Ministry root keys.
     #[must_use]
     pub fn new(ministry_keys: Vec<PublicKey>) -> Self {
+        let config = DomainConfig { ministry_keys };
         Self {
-            ledger: Ledger::new(DomainConfig { ministry_keys }),
+            projections: Arc::new(RwLock::new(Projections::new(&config))),
+            ledger: Ledger::new(config),
         }
+    }
+
+    /// The projections, for readers.
+    #[must_use]
+    pub fn projections(&self) -> SharedProjections {
+        Arc::clone(&self.projections)
     }
 
     /// The domain state after everything admitted so far.
@@ -84,8 +102,12 @@ impl Judge for DomainJudge {
                 },
             )
             .map_err(|error| refusal(&error))?;
-        self.ledger.apply(event);
-        Ok(())
+        // The event is admitted: the ledger and the projections take it together.
+        self.projections
+            .write()
+            .expect("projections lock")
+            .apply(&mut self.ledger, submission, event)
+            .map_err(|error| ApiError::internal(format!("projection update: {error}")))
     }
 }
 
@@ -123,13 +145,14 @@ pub fn refusal(error: &DomainError) -> ApiError {
         .with_status(status)
 }
 
-/// The judge a node's policy asks for.
+/// The judge a node's policy asks for, with the projections it maintains (none for the open
+/// policy).
 ///
 /// # Errors
 /// A Ministry key in the configuration that is not a valid, strong Ed25519 key.
-pub fn judge_for(policy: &Policy) -> Result<Box<dyn Judge>, String> {
+pub fn judge_for(policy: &Policy) -> Result<(Box<dyn Judge>, Option<SharedProjections>), String> {
     match policy {
-        Policy::Open => Ok(Box::new(Open)),
+        Policy::Open => Ok((Box::new(Open), None)),
         Policy::Hocba { ministry_keys } => {
             let keys = ministry_keys
                 .iter()
@@ -142,7 +165,9 @@ pub fn judge_for(policy: &Policy) -> Result<Box<dyn Judge>, String> {
                         .map_err(|error| format!("ministry key {key:?}: {error}"))
                 })
                 .collect::<Result<Vec<_>, String>>()?;
-            Ok(Box::new(DomainJudge::new(keys)))
+            let judge = DomainJudge::new(keys);
+            let projections = judge.projections();
+            Ok((Box::new(judge), Some(projections)))
         }
     }
 }

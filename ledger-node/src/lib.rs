@@ -8,6 +8,7 @@
 //! - [`judge`]: the append policy the sequencer applies at each log position.
 //! - [`sequencer`]: the single writer thread and its queue.
 //! - [`node`]: a running node and the `LedgerService` it serves.
+//! - [`offline`]: transcripts and histories replayed from the files up to the newest checkpoint.
 //! - [`scan`]: read-only sequential reading of a node's segments.
 //! - [`verify`], [`export`], [`static_log`], [`import`], [`audit`]: the offline and remote checks.
 //! - [`assess`]: the TT 22 calculator behind `hocba assess`.
@@ -30,6 +31,7 @@ pub mod judge;
 pub mod layout;
 pub mod log;
 pub mod node;
+pub mod offline;
 pub mod scan;
 pub mod sequencer;
 pub mod static_log;

@@ -64,6 +64,24 @@ enum Command {
         /// The input file, or `-` for standard input.
         file: String,
     },
+    /// Print a learner's transcript (học bạ) as JSON, computed offline from the node's files up to
+    /// its newest signed checkpoint, which the answer names.
+    Transcript {
+        /// The node's data directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// The learner code (mã người học).
+        learner: String,
+    },
+    /// Print every event that touched a learner (who, when, why, at which log index), computed
+    /// offline up to the newest signed checkpoint.
+    History {
+        /// The node's data directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// The learner code (mã người học).
+        learner: String,
+    },
     /// Print the node's verifier key (`name+id+key`, c2sp.org/signed-note).
     Vkey {
         /// The node's data directory.
@@ -191,6 +209,16 @@ fn run(command: Command) -> Result<ExitCode, String> {
                     Ok(ExitCode::from(2))
                 }
             }
+        }
+        Command::Transcript { data, learner } => {
+            let replayed = ledger_node::offline::replay(&Layout::new(&data), |_| {})?;
+            println!("{}", replayed.transcript(&learner)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::History { data, learner } => {
+            let replayed = ledger_node::offline::replay(&Layout::new(&data), |_| {})?;
+            println!("{}", replayed.learner_history(&learner)?);
+            Ok(ExitCode::SUCCESS)
         }
         Command::Vkey { data } => {
             let config = config::load(&Layout::new(&data)).map_err(|error| error.to_string())?;

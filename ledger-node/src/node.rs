@@ -19,6 +19,7 @@ use ledger_core::tree::Hash;
 use crate::config::{self, NodeConfig};
 use crate::history::History;
 use crate::idempotency::IdempotencyIndex;
+use crate::judge::SharedProjections;
 use crate::layout::Layout;
 use crate::log::{Log, LogWriter, Recovery};
 use crate::sequencer::{self, Sequencer, SequencerHandle};
@@ -121,10 +122,10 @@ fn check_history(
 fn replay_judge(
     policy: &config::Policy,
     log: &Log,
-) -> Result<Box<dyn crate::judge::Judge>, NodeError> {
-    let mut judge = crate::judge::judge_for(policy).map_err(NodeError::Replay)?;
+) -> Result<(Box<dyn crate::judge::Judge>, Option<SharedProjections>), NodeError> {
+    let (mut judge, projections) = crate::judge::judge_for(policy).map_err(NodeError::Replay)?;
     if *policy == config::Policy::Open {
-        return Ok(judge);
+        return Ok((judge, projections));
     }
     let size = log.head().size;
     for index in 0..size {
@@ -151,7 +152,7 @@ fn replay_judge(
     if size > 0 {
         tracing::info!(records = size, "domain state rebuilt from the log");
     }
-    Ok(judge)
+    Ok((judge, projections))
 }
 
 /// An open node.
@@ -161,6 +162,7 @@ pub struct Node {
     published: Arc<RwLock<Option<Published>>>,
     stop: Arc<AtomicBool>,
     checkpointer: Option<std::thread::JoinHandle<()>>,
+    projections: Option<SharedProjections>,
     config: NodeConfig,
     recovery: Recovery,
 }
@@ -204,11 +206,13 @@ impl Node {
         );
         let published = Arc::new(RwLock::new(newest));
         let stop = Arc::new(AtomicBool::new(false));
+        let mut projections = None;
         let (sequencer, checkpointer) = match signer {
             Some(signer) => {
                 let index =
                     IdempotencyIndex::open(&layout.sled(), &log).map_err(NodeError::Index)?;
-                let judge = replay_judge(&config.policy, &log)?;
+                let (judge, judged) = replay_judge(&config.policy, &log)?;
+                projections = judged;
                 let sequencer = sequencer::start(writer, index, judge, clock);
                 let checkpointer = start_checkpointer(
                     Arc::clone(&log),
@@ -227,9 +231,17 @@ impl Node {
             published,
             stop,
             checkpointer,
+            projections,
             config,
             recovery,
         })
+    }
+
+    /// The domain projections, for a node with the học bạ policy and a signing key. They reflect
+    /// every durable record admitted so far (`as_of_size`).
+    #[must_use]
+    pub fn projections(&self) -> Option<SharedProjections> {
+        self.projections.clone()
     }
 
     /// The node's configuration.

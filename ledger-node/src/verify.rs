@@ -120,7 +120,8 @@ pub fn verify(
     }
     let newest_size = checkpoints.last().map_or(0, |checkpoint| checkpoint.size);
 
-    let mut judge = crate::judge::judge_for(&config.policy).map_err(VerifyError::Operational)?;
+    let (mut judge, _) =
+        crate::judge::judge_for(&config.policy).map_err(VerifyError::Operational)?;
     let judged = config.policy != crate::config::Policy::Open;
     let mut chain = ChainVerifier::new();
     let mut compact = CompactRange::new();
