@@ -298,6 +298,19 @@ fn header_of(bytes: &[u8], expected_index: u64) -> Result<Header, LogError> {
     })
 }
 
+/// The bytes of `path` from `offset` to the end (none when the file is shorter).
+fn read_from(path: &Path, offset: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read as _, Seek as _};
+    let mut file = File::open(path)?;
+    let length = file.metadata()?.len();
+    let mut bytes = Vec::with_capacity(usize::try_from(length.saturating_sub(offset)).unwrap_or(0));
+    if offset < length {
+        file.seek(std::io::SeekFrom::Start(offset))?;
+        file.read_to_end(&mut bytes)?;
+    }
+    Ok(bytes)
+}
+
 fn segment_name(first_index: u64) -> String {
     format!("{first_index:020}.seg")
 }
@@ -523,10 +536,13 @@ impl LogWriter {
         let count = segments.len();
         for (position, (first_index, path)) in segments.into_iter().enumerate().skip(start) {
             let is_last = position + 1 == count;
-            let bytes = std::fs::read(&path).map_err(io(&path))?;
-            let mut cursor = usize::try_from(start_offset).expect("segment fits in memory");
+            // Only the part after the last trusted record is read: a restart costs what the
+            // crash left unsynced, not the whole segment.
+            let base = start_offset;
             start_offset = 0;
-            if cursor == 0 && first_index != self.head.size {
+            let bytes = read_from(&path, base).map_err(io(&path))?;
+            let mut cursor = 0usize;
+            if base == 0 && first_index != self.head.size {
                 return Err(LogError::Damaged {
                     index: self.head.size,
                     reason: format!(
@@ -536,7 +552,7 @@ impl LogWriter {
                     ),
                 });
             }
-            self.segment_size = cursor as u64;
+            self.segment_size = base;
             loop {
                 let problem = match frame::decode_frame(&bytes[cursor..], RECORD_SIZE_MAX) {
                     Decoded::End => None,
@@ -556,8 +572,9 @@ impl LogWriter {
                     return Err(LogError::Damaged {
                         index: self.head.size,
                         reason: format!(
-                            "{reason} in {} at byte {cursor}, inside data that was acknowledged",
-                            path.display()
+                            "{reason} in {} at byte {}, inside data that was acknowledged",
+                            path.display(),
+                            base + cursor as u64
                         ),
                     });
                 }
@@ -566,7 +583,7 @@ impl LogWriter {
                 let dropped = bytes.len() - cursor;
                 tracing::warn!(
                     segment = %path.display(),
-                    at = cursor,
+                    at = base + cursor as u64,
                     dropped_bytes = dropped,
                     %reason,
                     "cutting a torn tail off the log"
@@ -575,13 +592,13 @@ impl LogWriter {
                     .write(true)
                     .open(&path)
                     .map_err(io(&path))?;
-                file.set_len(cursor as u64).map_err(io(&path))?;
+                file.set_len(base + cursor as u64).map_err(io(&path))?;
                 file.sync_all().map_err(io(&path))?;
                 recovery.truncated_bytes += dropped as u64;
                 break;
             }
             // Flush the replayed records of this segment into the derived files.
-            self.flush_replayed(cursor as u64)?;
+            self.flush_replayed(base + cursor as u64)?;
             if is_last {
                 let file = OpenOptions::new()
                     .append(true)
