@@ -280,6 +280,77 @@ fn trigger(code: &str, c: &Cast, w: &mut World) -> DomainError {
             w.ok(&c.homeroom, "learner.signed_off", class_ref(json!({"learner": LEARNER})));
             w.refused(&c.principal, "approval.signed", approval(COMMITMENT), code)
         }
+        "summer-training-not-required" => {
+            eoy_class(w, c, "10A9", 10, "L2");
+            eoy_record(w, c, "10A9", "L2", ["8"; 6], "Đ", ["T", "T"]);
+            w.refused(&c.homeroom, "summer.conduct_recorded", eoy_ref("10A9", "L2", json!({"value": "Đ"})), code)
+        }
+        "reassessment-not-required" => {
+            eoy_class(w, c, "10A9", 10, "L2");
+            // Learning CĐ (two averages below 3.5): toán and văn are re-assessed, not lý.
+            eoy_record(w, c, "10A9", "L2", ["3", "3", "8", "8", "8", "8"], "Đ", ["T", "T"]);
+            w.ok(&c.toan, "summer.reassessment_recorded", eoy_ref("10A9", "L2", json!({"subject": "toan", "value": "6"})));
+            w.refused(&c.toan, "summer.reassessment_recorded", eoy_ref("10A9", "L2", json!({"subject": "ly", "value": "9"})), code)
+        }
+        "promotion-mismatch" => {
+            eoy_good_learner(w, c, "10A9", 10, "L2");
+            let error = w.refused(&c.principal, "promotion.decided", eoy_learner("L2", json!({"outcome": "not_promoted"})), code);
+            assert!(error.to_string().contains("the rules give promoted"), "{error}");
+            error
+        }
+        "promotion-already-decided" => {
+            eoy_good_learner(w, c, "10A9", 10, "L2");
+            w.ok(&c.principal, "promotion.decided", eoy_learner("L2", json!({"outcome": "promoted"})));
+            w.refused(&c.principal, "promotion.decided", eoy_learner("L2", json!({"outcome": "promoted"})), code)
+        }
+        "promotion-not-decided" => {
+            eoy_good_learner(w, c, "10A9", 10, "L2");
+            w.refused(&c.principal, "award.granted", eoy_learner("L2", json!({"award": "good"})), code)
+        }
+        "award-not-allowed" => {
+            eoy_good_learner(w, c, "10A9", 10, "L2");
+            w.ok(&c.principal, "promotion.decided", eoy_learner("L2", json!({"outcome": "promoted"})));
+            w.refused(&c.principal, "award.granted", eoy_learner("L2", json!({"award": "excellent"})), code)
+        }
+        "award-already-granted" => {
+            eoy_good_learner(w, c, "10A9", 10, "L2");
+            w.ok(&c.principal, "promotion.decided", eoy_learner("L2", json!({"outcome": "promoted"})));
+            w.ok(&c.principal, "award.granted", eoy_learner("L2", json!({"award": "good"})));
+            w.refused(&c.principal, "award.granted", eoy_learner("L2", json!({"award": "good"})), code)
+        }
+        "grade-not-final" => {
+            eoy_good_learner(w, c, "10A9", 10, "L2");
+            w.ok(&c.principal, "promotion.decided", eoy_learner("L2", json!({"outcome": "promoted"})));
+            w.refused(&c.principal, "programme.completed", eoy_learner("L2", json!({})), code)
+        }
+        "programme-already-completed" => {
+            eoy_good_learner(w, c, "12A9", 12, "L2");
+            w.ok(&c.principal, "promotion.decided", eoy_learner("L2", json!({"outcome": "completed"})));
+            w.ok(&c.principal, "programme.completed", eoy_learner("L2", json!({})));
+            w.refused(&c.principal, "programme.completed", eoy_learner("L2", json!({})), code)
+        }
+        "record-not-approved" => {
+            eoy_class(w, c, "10A9", 10, "L2");
+            eoy_record(w, c, "10A9", "L2", ["8"; 6], "Đ", ["T", "T"]);
+            w.refused(&c.principal, "promotion.decided", eoy_learner("L2", json!({"outcome": "promoted"})), code)
+        }
+        "copy-id-taken" => {
+            eoy_good_learner(w, c, "10A9", 10, "L2");
+            let digest = w.ledger.record_digest(&"L2".parse().unwrap(), YEAR.parse().unwrap()).unwrap();
+            let copy = eoy_learner("L2", json!({"copy_id": "BS-2027-0001", "kind": "copy", "record_digest": digest.to_string(), "requester": "Cha mẹ học sinh"}));
+            w.ok(&c.clerk, "copy.issued", copy.clone());
+            w.refused(&c.principal, "copy.issued", copy, code)
+        }
+        "copy-digest-mismatch" => {
+            eoy_good_learner(w, c, "10A9", 10, "L2");
+            w.refused(&c.clerk, "copy.issued", eoy_learner("L2", json!({"copy_id": "TL-1", "kind": "extract", "record_digest": COMMITMENT, "requester": "Trường THPT Lê Quý Đôn"})), code)
+        }
+        "identity-unchanged" => w.refused(
+            &c.clerk,
+            "identity.corrected",
+            json!({"learner": LEARNER, "school": SCHOOL, "identity_commitment": COMMITMENT, "reason": "Cải chính hộ tịch"}),
+            code,
+        ),
         other => panic!("no scenario triggers {other}"),
     }
 }

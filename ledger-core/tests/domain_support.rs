@@ -441,3 +441,157 @@ pub fn record_semester(world: &mut World, cast: &Cast, semester: u64) {
     );
     world.ok(&cast.homeroom, "conduct.recorded", conduct(semester, "T"));
 }
+
+// ---- end of year -----------------------------------------------------------------------------
+
+/// The scored subjects of an end-of-year class: six, so that the TT 22 learning levels apply
+/// (each level counts at least 6 scored subjects).
+pub const EOY_SUBJECTS: [&str; 6] = ["toan", "van", "anh", "ly", "hoa", "su"];
+
+/// A payload naming `learner` in `class` of the school and year, with `extra` fields.
+pub fn eoy_ref(class: &str, learner: &str, extra: Value) -> Value {
+    let mut payload =
+        json!({"school": SCHOOL, "school_year": YEAR, "class": class, "learner": learner});
+    if let (Value::Object(target), Value::Object(more)) = (&mut payload, extra) {
+        target.extend(more);
+    }
+    payload
+}
+
+/// A payload naming `learner` at the school in the year (decisions, copies), with `extra`.
+pub fn eoy_learner(learner: &str, extra: Value) -> Value {
+    let mut payload = json!({"school": SCHOOL, "school_year": YEAR, "learner": learner});
+    if let (Value::Object(target), Value::Object(more)) = (&mut payload, extra) {
+        target.extend(more);
+    }
+    payload
+}
+
+/// Opens `class` in `grade` with the six [`EOY_SUBJECTS`] (35 periods a year: 2 regular
+/// slots) taught by `toan` and `gdtc` commented; assigns the homeroom teacher; registers and
+/// enrols `learner`.
+pub fn eoy_class(w: &mut World, c: &Cast, class: &str, grade: u64, learner: &str) {
+    let mut subjects: Vec<Value> = EOY_SUBJECTS
+        .iter()
+        .map(|code| json!({"code": code, "mode": "scored", "periods_per_year": 35}))
+        .collect();
+    subjects.push(json!({"code": "gdtc", "mode": "commented", "periods_per_year": 70}));
+    let class_payload = |extra: Value| {
+        let mut payload = json!({"school": SCHOOL, "school_year": YEAR, "class": class});
+        if let (Value::Object(target), Value::Object(more)) = (&mut payload, extra) {
+            target.extend(more);
+        }
+        payload
+    };
+    w.ok(
+        &c.principal,
+        "class.opened",
+        class_payload(json!({"grade": grade, "subjects": subjects})),
+    );
+    for code in EOY_SUBJECTS {
+        w.ok(
+            &c.principal,
+            "teacher.assigned",
+            class_payload(json!({"duty": "subject", "subject": code, "teacher": c.toan.b64()})),
+        );
+    }
+    w.ok(
+        &c.principal,
+        "teacher.assigned",
+        class_payload(json!({"duty": "subject", "subject": "gdtc", "teacher": c.gdtc.b64()})),
+    );
+    w.ok(
+        &c.principal,
+        "teacher.assigned",
+        class_payload(json!({"duty": "homeroom", "teacher": c.homeroom.b64()})),
+    );
+    w.ok(
+        &c.clerk,
+        "learner.registered",
+        json!({"learner": learner, "identity_commitment": COMMITMENT, "school": SCHOOL}),
+    );
+    w.ok(
+        &c.clerk,
+        "learner.enrolled",
+        eoy_ref(class, learner, json!({})),
+    );
+}
+
+/// Records the whole year of `learner` in `class`: every assessment of each scored subject at
+/// its score (so its averages are that score), gdtc at `gdtc`, and the two conduct results.
+pub fn eoy_record(
+    w: &mut World,
+    c: &Cast,
+    class: &str,
+    learner: &str,
+    scores: [&str; 6],
+    gdtc: &str,
+    conduct: [&str; 2],
+) {
+    for semester in [1, 2] {
+        for (code, score) in EOY_SUBJECTS.iter().zip(scores) {
+            let mut kinds = vec![json!({"kind": "midterm"}), json!({"kind": "final"})];
+            kinds.extend((1..=2).map(|slot| json!({"kind": "regular", "slot": slot})));
+            for kind in kinds {
+                let mut payload = eoy_ref(
+                    class,
+                    learner,
+                    json!({"subject": code, "semester": semester, "value": score}),
+                );
+                if let (Value::Object(target), Value::Object(more)) = (&mut payload, kind) {
+                    target.extend(more);
+                }
+                w.ok(&c.toan, "assessment.recorded", payload);
+            }
+        }
+        let mut kinds = vec![json!({"kind": "midterm"}), json!({"kind": "final"})];
+        kinds.extend((1..=2).map(|slot| json!({"kind": "regular", "slot": slot})));
+        for kind in kinds {
+            let mut payload = eoy_ref(
+                class,
+                learner,
+                json!({"subject": "gdtc", "semester": semester, "value": gdtc}),
+            );
+            if let (Value::Object(target), Value::Object(more)) = (&mut payload, kind) {
+                target.extend(more);
+            }
+            w.ok(&c.gdtc, "assessment.recorded", payload);
+        }
+        w.ok(
+            &c.homeroom,
+            "conduct.recorded",
+            eoy_ref(
+                class,
+                learner,
+                json!({"semester": semester, "value": conduct[semester as usize - 1]}),
+            ),
+        );
+    }
+}
+
+/// The homeroom teacher signs off and the principal approves `learner`'s year as it stands.
+pub fn eoy_approve(w: &mut World, c: &Cast, class: &str, learner: &str) {
+    w.ok(
+        &c.homeroom,
+        "learner.signed_off",
+        eoy_ref(class, learner, json!({})),
+    );
+    let digest = w
+        .ledger
+        .record_digest(&learner.parse().unwrap(), YEAR.parse().unwrap())
+        .unwrap();
+    w.ok(
+        &c.principal,
+        "approval.signed",
+        json!({"school": SCHOOL, "school_year": YEAR,
+               "entries": [{"learner": learner, "record_digest": digest.to_string()}]}),
+    );
+}
+
+/// A learner with a good year (every average 8.0, gdtc Đ, conduct T): promoted, Học sinh
+/// Giỏi; recorded and approved in `class` of `grade`.
+pub fn eoy_good_learner(w: &mut World, c: &Cast, class: &str, grade: u64, learner: &str) {
+    eoy_class(w, c, class, grade, learner);
+    eoy_record(w, c, class, learner, ["8"; 6], "Đ", ["T", "T"]);
+    eoy_approve(w, c, class, learner);
+}

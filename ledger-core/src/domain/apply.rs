@@ -4,7 +4,7 @@
 use super::event::{CorrectedValue, Event};
 use super::state::{
     AssessmentSlot, Assignment, Class, Corrected, CorrectionRequest, Enrolment, EnrolmentStatus,
-    Grant, Learner, LearnerYear, Reopening, Signature, Target, Unit, Version,
+    Grant, IssuedCopy, Learner, LearnerYear, Reopening, Signature, Target, Unit, Version,
 };
 use super::value::SchoolYear;
 use super::{Ledger, Position};
@@ -24,6 +24,10 @@ impl Ledger {
     #[allow(clippy::too_many_lines)]
     pub(crate) fn apply_event(&mut self, event: Event, author: PublicKey, at: Position) {
         let index = at.index;
+        let signature = Signature {
+            by: author,
+            at: index,
+        };
         match event {
             Event::AuthorityGranted {
                 grant_id,
@@ -122,6 +126,7 @@ impl Ledger {
                         identity_commitment,
                         registered_by: school,
                         registered_at: index,
+                        identity_history: Vec::new(),
                     },
                 );
             }
@@ -356,6 +361,105 @@ impl Ledger {
                         },
                         digest,
                     ));
+                }
+            }
+            Event::SummerConductRecorded {
+                learner,
+                class,
+                value,
+            } => {
+                let record = self.record_mut(&learner, class.school_year);
+                record
+                    .summer_conduct
+                    .push(Version::recorded(value, index, class));
+                record.changed();
+            }
+            Event::SummerReassessmentRecorded {
+                learner,
+                class,
+                subject,
+                resolved,
+                ..
+            } => {
+                let Some(value) = resolved else {
+                    return;
+                };
+                let record = self.record_mut(&learner, class.school_year);
+                record
+                    .reassessments
+                    .entry(subject)
+                    .or_default()
+                    .push(Version::recorded(value, index, class));
+                record.changed();
+            }
+            Event::PromotionDecided {
+                learner,
+                school_year,
+                outcome,
+                ..
+            } => {
+                self.record_mut(&learner, school_year).decision = Some((outcome, signature));
+            }
+            Event::AwardGranted {
+                learner,
+                school_year,
+                award,
+                ..
+            } => {
+                self.record_mut(&learner, school_year).award = Some((award, signature));
+            }
+            Event::ProgrammeCompleted {
+                learner,
+                school_year,
+                ..
+            } => {
+                self.record_mut(&learner, school_year).completed = Some(signature);
+            }
+            Event::LearnerWithdrawn {
+                learner,
+                school_year,
+                reason,
+                ..
+            } => {
+                if let Some(enrolment) =
+                    self.record_mut(&learner, school_year).enrolments.last_mut()
+                {
+                    enrolment.status = EnrolmentStatus::Withdrawn { at: index, reason };
+                }
+            }
+            Event::CopyIssued {
+                copy_id,
+                learner,
+                school,
+                school_year,
+                kind,
+                record_digest,
+                requester,
+            } => {
+                self.copies.insert(
+                    copy_id,
+                    IssuedCopy {
+                        learner,
+                        school,
+                        school_year,
+                        kind,
+                        record_digest,
+                        requester,
+                        issued_by: author,
+                        issued_at: index,
+                    },
+                );
+            }
+            Event::IdentityCorrected {
+                learner,
+                identity_commitment,
+                reason,
+                ..
+            } => {
+                if let Some(found) = self.learners.get_mut(&learner) {
+                    let old =
+                        std::mem::replace(&mut found.identity_commitment, identity_commitment);
+                    found.identity_history.push((old, index, reason));
                 }
             }
         }

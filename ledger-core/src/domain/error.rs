@@ -542,6 +542,172 @@ pub enum DomainError {
         /// The digest of the record as it stands, hex.
         expected: String,
     },
+    /// Summer re-training is not required (code `summer-training-not-required`).
+    #[error(
+        "summer re-training is not required (không thuộc diện rèn luyện trong hè): \
+         learner {learner}, {school_year}: {detail}"
+    )]
+    SummerTrainingNotRequired {
+        /// The learner code.
+        learner: String,
+        /// The school year.
+        school_year: String,
+        /// What the rules give instead.
+        detail: String,
+    },
+    /// The subject is not to be re-assessed (code `reassessment-not-required`).
+    #[error(
+        "the subject is not to be re-assessed (môn không thuộc diện kiểm tra, đánh giá \
+         lại): learner {learner}, {school_year}, subject {subject}: {detail}"
+    )]
+    ReassessmentNotRequired {
+        /// The learner code.
+        learner: String,
+        /// The school year.
+        school_year: String,
+        /// The subject.
+        subject: String,
+        /// What the rules give instead.
+        detail: String,
+    },
+    /// The decision does not agree with the rules (code `promotion-mismatch`).
+    #[error(
+        "the decision does not agree with the rules (quyết định không khớp kết quả đánh \
+         giá): learner {learner}, {school_year}: decided {decided}, the rules give \
+         {expected}"
+    )]
+    PromotionMismatch {
+        /// The learner code.
+        learner: String,
+        /// The school year.
+        school_year: String,
+        /// The outcome decided.
+        decided: String,
+        /// The outcome the rules compute.
+        expected: String,
+    },
+    /// The end-of-year outcome is already decided (code `promotion-already-decided`).
+    #[error(
+        "the end-of-year outcome is already decided (đã có quyết định lên lớp): learner \
+         {learner}, {school_year}, at log index {decided_at}"
+    )]
+    PromotionAlreadyDecided {
+        /// The learner code.
+        learner: String,
+        /// The school year.
+        school_year: String,
+        /// Index of the decision.
+        decided_at: u64,
+    },
+    /// The end-of-year outcome is not decided (code `promotion-not-decided`).
+    #[error(
+        "the end-of-year outcome is not decided (chưa có quyết định lên lớp): learner \
+         {learner}, {school_year}"
+    )]
+    PromotionNotDecided {
+        /// The learner code.
+        learner: String,
+        /// The school year.
+        school_year: String,
+    },
+    /// The rules do not give this award (code `award-not-allowed`).
+    #[error(
+        "the rules do not give this award (không đủ điều kiện khen thưởng): learner \
+         {learner}, {school_year}, {award}: {detail}"
+    )]
+    AwardNotAllowed {
+        /// The learner code.
+        learner: String,
+        /// The school year.
+        school_year: String,
+        /// The award asked for.
+        award: String,
+        /// What the rules give.
+        detail: String,
+    },
+    /// An award is already granted (code `award-already-granted`).
+    #[error(
+        "an award is already granted (đã khen thưởng): learner {learner}, {school_year}, \
+         at log index {granted_at}"
+    )]
+    AwardAlreadyGranted {
+        /// The learner code.
+        learner: String,
+        /// The school year.
+        school_year: String,
+        /// Index of the award.
+        granted_at: u64,
+    },
+    /// The programme is completed only in a final grade, 9 or 12 (code `grade-not-final`).
+    #[error(
+        "the programme is completed only in a final grade, 9 or 12 (không phải lớp cuối \
+         cấp): learner {learner}, {school_year}, grade {grade}"
+    )]
+    GradeNotFinal {
+        /// The learner code.
+        learner: String,
+        /// The school year.
+        school_year: String,
+        /// The learner's grade.
+        grade: u8,
+    },
+    /// The programme completion is already recorded (code `programme-already-completed`).
+    #[error(
+        "the programme completion is already recorded (đã xác nhận hoàn thành chương \
+         trình): learner {learner}, {school_year}, at log index {completed_at}"
+    )]
+    ProgrammeAlreadyCompleted {
+        /// The learner code.
+        learner: String,
+        /// The school year.
+        school_year: String,
+        /// Index of the completion.
+        completed_at: u64,
+    },
+    /// The record is not approved by the principal as it stands (code `record-not-approved`).
+    #[error(
+        "the record is not approved by the principal as it stands (học bạ chưa được hiệu \
+         trưởng duyệt): learner {learner}, {school_year}"
+    )]
+    RecordNotApproved {
+        /// The learner code.
+        learner: String,
+        /// The school year.
+        school_year: String,
+    },
+    /// The copy id is used already (code `copy-id-taken`).
+    #[error(
+        "the copy id is used already (mã bản sao đã được dùng): `{copy_id}`, at log index \
+         {issued_at}"
+    )]
+    CopyIdTaken {
+        /// The copy id.
+        copy_id: String,
+        /// Index of the copy with that id.
+        issued_at: u64,
+    },
+    /// The copy's digest does not match the record (code `copy-digest-mismatch`).
+    #[error(
+        "the copy's digest does not match the record (mã băm bản sao không khớp học bạ): \
+         learner {learner}, {school_year}: the record's digest is {expected}"
+    )]
+    CopyDigestMismatch {
+        /// The learner code.
+        learner: String,
+        /// The school year.
+        school_year: String,
+        /// The digest of the record as it stands, hex.
+        expected: String,
+    },
+    /// The identity commitment is the one in force (code `identity-unchanged`).
+    #[error(
+        "the identity commitment is the one in force (cam kết định danh không thay đổi): \
+         learner {learner}"
+    )]
+    IdentityUnchanged {
+        /// The learner code.
+        learner: String,
+    },
 }
 
 impl DomainError {
@@ -598,11 +764,24 @@ impl DomainError {
             Self::LearnerNotSignedOff { .. } => "learner-not-signed-off",
             Self::LearnerAlreadyApproved { .. } => "learner-already-approved",
             Self::ApprovalDigestMismatch { .. } => "approval-digest-mismatch",
+            Self::SummerTrainingNotRequired { .. } => "summer-training-not-required",
+            Self::ReassessmentNotRequired { .. } => "reassessment-not-required",
+            Self::PromotionMismatch { .. } => "promotion-mismatch",
+            Self::PromotionAlreadyDecided { .. } => "promotion-already-decided",
+            Self::PromotionNotDecided { .. } => "promotion-not-decided",
+            Self::AwardNotAllowed { .. } => "award-not-allowed",
+            Self::AwardAlreadyGranted { .. } => "award-already-granted",
+            Self::GradeNotFinal { .. } => "grade-not-final",
+            Self::ProgrammeAlreadyCompleted { .. } => "programme-already-completed",
+            Self::RecordNotApproved { .. } => "record-not-approved",
+            Self::CopyIdTaken { .. } => "copy-id-taken",
+            Self::CopyDigestMismatch { .. } => "copy-digest-mismatch",
+            Self::IdentityUnchanged { .. } => "identity-unchanged",
         }
     }
 
     /// Every code, in the order of `docs/EVENTS.md`.
-    pub const CODES: [&'static str; 49] = [
+    pub const CODES: [&'static str; 62] = [
         "event-type-unknown",
         "schema-version-unsupported",
         "payload-malformed",
@@ -652,5 +831,18 @@ impl DomainError {
         "learner-not-signed-off",
         "learner-already-approved",
         "approval-digest-mismatch",
+        "summer-training-not-required",
+        "reassessment-not-required",
+        "promotion-mismatch",
+        "promotion-already-decided",
+        "promotion-not-decided",
+        "award-not-allowed",
+        "award-already-granted",
+        "grade-not-final",
+        "programme-already-completed",
+        "record-not-approved",
+        "copy-id-taken",
+        "copy-digest-mismatch",
+        "identity-unchanged",
     ];
 }

@@ -8,12 +8,14 @@
 use super::error::DomainError;
 use super::payload::Fields;
 use super::value::{
-    check_text, AssessmentKind, AssessmentValue, ClassName, ConductLevel, Date, Digest, GrantId,
-    LearnerCode, Role, SchoolYear, Semester, SubjectCode, SubjectMode, Term, UnitCode, UnitKind,
+    check_text, AssessmentKind, AssessmentValue, ClassName, ConductLevel, CopyId, Date, Digest,
+    GrantId, LearnerCode, Role, SchoolYear, Semester, SubjectCode, SubjectMode, Term, UnitCode,
+    UnitKind,
 };
 use crate::key::PublicKey;
 use crate::record::Submission;
 use crate::rules::tt22::TT22;
+use crate::rules::year::Award;
 
 /// Most subjects in one class.
 pub const SUBJECTS_MAX: usize = 40;
@@ -221,10 +223,132 @@ pub(crate) enum Event {
         school_year: SchoolYear,
         entries: Vec<(LearnerCode, Digest)>,
     },
+    SummerConductRecorded {
+        learner: LearnerCode,
+        class: ClassKey,
+        value: ConductLevel,
+    },
+    SummerReassessmentRecorded {
+        learner: LearnerCode,
+        class: ClassKey,
+        subject: SubjectCode,
+        value: String,
+        resolved: Option<AssessmentValue>,
+    },
+    PromotionDecided {
+        learner: LearnerCode,
+        school: UnitCode,
+        school_year: SchoolYear,
+        outcome: Decision,
+    },
+    AwardGranted {
+        learner: LearnerCode,
+        school: UnitCode,
+        school_year: SchoolYear,
+        award: Award,
+    },
+    ProgrammeCompleted {
+        learner: LearnerCode,
+        school: UnitCode,
+        school_year: SchoolYear,
+    },
+    LearnerWithdrawn {
+        learner: LearnerCode,
+        school: UnitCode,
+        school_year: SchoolYear,
+        reason: String,
+    },
+    CopyIssued {
+        copy_id: CopyId,
+        learner: LearnerCode,
+        school: UnitCode,
+        school_year: SchoolYear,
+        kind: CopyKind,
+        record_digest: Digest,
+        requester: String,
+    },
+    IdentityCorrected {
+        learner: LearnerCode,
+        school: UnitCode,
+        identity_commitment: Digest,
+        reason: String,
+    },
+}
+
+/// The principal's end-of-year decision (`promotion.decided`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Decision {
+    /// Lên lớp.
+    Promoted,
+    /// Ở lại lớp.
+    NotPromoted,
+    /// Hoàn thành chương trình (promoted in the final grade of the level: 9 or 12).
+    Completed,
+}
+
+impl Decision {
+    /// The wire name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Promoted => "promoted",
+            Decision::NotPromoted => "not_promoted",
+            Decision::Completed => "completed",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "promoted" => Ok(Decision::Promoted),
+            "not_promoted" => Ok(Decision::NotPromoted),
+            "completed" => Ok(Decision::Completed),
+            _ => Err(format!(
+                "{text:?} is not an outcome; use promoted, not_promoted or completed"
+            )),
+        }
+    }
+}
+
+/// What `copy.issued` issues: an electronic copy (bản sao điện tử) or an extract (trích lục).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum CopyKind {
+    /// Bản sao: the whole record of the year.
+    Copy,
+    /// Trích lục: an extract of it.
+    Extract,
+}
+
+impl CopyKind {
+    /// The wire name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CopyKind::Copy => "copy",
+            CopyKind::Extract => "extract",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "copy" => Ok(CopyKind::Copy),
+            "extract" => Ok(CopyKind::Extract),
+            _ => Err(format!(
+                "{text:?} is not a kind of copy; use copy or extract"
+            )),
+        }
+    }
+}
+
+fn award_parse(text: &str) -> Result<Award, String> {
+    match text {
+        "excellent" => Ok(Award::Excellent),
+        "good" => Ok(Award::Good),
+        _ => Err(format!("{text:?} is not an award; use excellent or good")),
+    }
 }
 
 /// Every event type, with the schema versions this code reads.
-pub const EVENT_TYPES: [(&str, &[u32]); 21] = [
+pub const EVENT_TYPES: [(&str, &[u32]); 29] = [
     ("authority.granted", &[1]),
     ("authority.revoked", &[1]),
     ("unit.registered", &[1]),
@@ -246,6 +370,14 @@ pub const EVENT_TYPES: [(&str, &[u32]); 21] = [
     ("correction.approved", &[1]),
     ("learner.signed_off", &[1]),
     ("approval.signed", &[1]),
+    ("summer.conduct_recorded", &[1]),
+    ("summer.reassessment_recorded", &[1]),
+    ("promotion.decided", &[1]),
+    ("award.granted", &[1]),
+    ("programme.completed", &[1]),
+    ("learner.withdrawn", &[1]),
+    ("copy.issued", &[1]),
+    ("identity.corrected", &[1]),
 ];
 
 fn class_key(fields: &mut Fields<'_>) -> Result<ClassKey, DomainError> {
@@ -622,6 +754,56 @@ impl Event {
                     entries,
                 }
             }
+            "summer.conduct_recorded" => Event::SummerConductRecorded {
+                learner: f.parse("learner", LearnerCode::parse)?,
+                class: class_key(f)?,
+                value: conduct_level(f.str("value")?)?,
+            },
+            "summer.reassessment_recorded" => Event::SummerReassessmentRecorded {
+                learner: f.parse("learner", LearnerCode::parse)?,
+                class: class_key(f)?,
+                subject: f.parse("subject", SubjectCode::parse)?,
+                value: f.str("value")?.to_owned(),
+                resolved: None,
+            },
+            "promotion.decided" => Event::PromotionDecided {
+                learner: f.parse("learner", LearnerCode::parse)?,
+                school: f.parse("school", UnitCode::parse)?,
+                school_year: f.parse("school_year", SchoolYear::parse)?,
+                outcome: f.parse("outcome", Decision::parse)?,
+            },
+            "award.granted" => Event::AwardGranted {
+                learner: f.parse("learner", LearnerCode::parse)?,
+                school: f.parse("school", UnitCode::parse)?,
+                school_year: f.parse("school_year", SchoolYear::parse)?,
+                award: f.parse("award", award_parse)?,
+            },
+            "programme.completed" => Event::ProgrammeCompleted {
+                learner: f.parse("learner", LearnerCode::parse)?,
+                school: f.parse("school", UnitCode::parse)?,
+                school_year: f.parse("school_year", SchoolYear::parse)?,
+            },
+            "learner.withdrawn" => Event::LearnerWithdrawn {
+                learner: f.parse("learner", LearnerCode::parse)?,
+                school: f.parse("school", UnitCode::parse)?,
+                school_year: f.parse("school_year", SchoolYear::parse)?,
+                reason: reason(f)?,
+            },
+            "copy.issued" => Event::CopyIssued {
+                copy_id: f.parse("copy_id", CopyId::parse)?,
+                learner: f.parse("learner", LearnerCode::parse)?,
+                school: f.parse("school", UnitCode::parse)?,
+                school_year: f.parse("school_year", SchoolYear::parse)?,
+                kind: f.parse("kind", CopyKind::parse)?,
+                record_digest: f.parse("record_digest", Digest::parse_hex)?,
+                requester: text(f, "requester")?,
+            },
+            "identity.corrected" => Event::IdentityCorrected {
+                learner: f.parse("learner", LearnerCode::parse)?,
+                school: f.parse("school", UnitCode::parse)?,
+                identity_commitment: f.parse("identity_commitment", Digest::parse_hex)?,
+                reason: reason(f)?,
+            },
             // EVENT_TYPES and this match list the same names; a name in one but not the other
             // is refused as unknown rather than panicking.
             _ => {
@@ -656,6 +838,14 @@ impl Event {
             Event::CorrectionApproved { .. } => "correction.approved",
             Event::LearnerSignedOff { .. } => "learner.signed_off",
             Event::ApprovalSigned { .. } => "approval.signed",
+            Event::SummerConductRecorded { .. } => "summer.conduct_recorded",
+            Event::SummerReassessmentRecorded { .. } => "summer.reassessment_recorded",
+            Event::PromotionDecided { .. } => "promotion.decided",
+            Event::AwardGranted { .. } => "award.granted",
+            Event::ProgrammeCompleted { .. } => "programme.completed",
+            Event::LearnerWithdrawn { .. } => "learner.withdrawn",
+            Event::CopyIssued { .. } => "copy.issued",
+            Event::IdentityCorrected { .. } => "identity.corrected",
         }
     }
 }

@@ -39,7 +39,7 @@ impl Ledger {
         }
     }
 
-    fn active_school(&self, unit: &UnitCode) -> Result<&Unit, DomainError> {
+    pub(super) fn active_school(&self, unit: &UnitCode) -> Result<&Unit, DomainError> {
         let found = self.active_unit(unit)?;
         if !found.kind.is_school() {
             return Err(DomainError::UnitKindInvalid {
@@ -51,7 +51,7 @@ impl Ledger {
         Ok(found)
     }
 
-    fn class(&self, key: &ClassKey) -> Result<&Class, DomainError> {
+    pub(super) fn class(&self, key: &ClassKey) -> Result<&Class, DomainError> {
         self.classes
             .get(key)
             .ok_or_else(|| DomainError::ClassUnknown {
@@ -62,7 +62,7 @@ impl Ledger {
     }
 
     /// The class exists and lists `subject`.
-    fn class_subject(
+    pub(super) fn class_subject(
         &self,
         class: &ClassKey,
         subject: &SubjectCode,
@@ -75,7 +75,7 @@ impl Ledger {
             })
     }
 
-    fn learner_exists(&self, learner: &LearnerCode) -> Result<(), DomainError> {
+    pub(super) fn learner_exists(&self, learner: &LearnerCode) -> Result<(), DomainError> {
         if self.learners.contains_key(learner) {
             Ok(())
         } else {
@@ -86,7 +86,7 @@ impl Ledger {
     }
 
     /// The author must hold one of `roles` for the class's school and year.
-    fn check_class_authority(
+    pub(super) fn check_class_authority(
         &self,
         author: &PublicKey,
         roles: &[Role],
@@ -122,7 +122,7 @@ impl Ledger {
 
     /// The learner must be registered and actively enrolled at `school` in `school_year` now;
     /// gives the learner's record for the year.
-    fn check_active_at(
+    pub(super) fn check_active_at(
         &self,
         learner: &LearnerCode,
         school: &UnitCode,
@@ -144,7 +144,11 @@ impl Ledger {
     }
 
     /// The learner must be registered and actively enrolled in `class` now.
-    fn check_enrolled(&self, learner: &LearnerCode, class: &ClassKey) -> Result<(), DomainError> {
+    pub(super) fn check_enrolled(
+        &self,
+        learner: &LearnerCode,
+        class: &ClassKey,
+    ) -> Result<(), DomainError> {
         self.learner_exists(learner)?;
         let current = self
             .record(learner, class.school_year)
@@ -166,6 +170,10 @@ impl Ledger {
                     "transferred out of {} to {to_school} (đã chuyển trường)",
                     enrolment.school
                 ),
+                EnrolmentStatus::Withdrawn { at, .. } => format!(
+                    "withdrawn from {} at log index {at} (đã thôi học)",
+                    enrolment.school
+                ),
             },
         };
         Err(DomainError::LearnerNotEnrolled {
@@ -176,7 +184,7 @@ impl Ledger {
 
     /// The author must hold `role` for the class's school and year, and be the teacher assigned
     /// to `duty` in the class.
-    fn check_teacher(
+    pub(super) fn check_teacher(
         &self,
         author: &PublicKey,
         class: &ClassKey,
@@ -510,6 +518,7 @@ impl Ledger {
                 if let Some(enrolment) = self
                     .record(learner, class.school_year)
                     .and_then(LearnerYear::current)
+                    .filter(|e| !matches!(e.status, EnrolmentStatus::Withdrawn { .. }))
                 {
                     return Err(DomainError::LearnerAlreadyEnrolled {
                         learner: learner.to_string(),
@@ -782,6 +791,14 @@ impl Ledger {
                 }
                 Ok(())
             }
+            Event::SummerConductRecorded { .. }
+            | Event::SummerReassessmentRecorded { .. }
+            | Event::PromotionDecided { .. }
+            | Event::AwardGranted { .. }
+            | Event::ProgrammeCompleted { .. }
+            | Event::LearnerWithdrawn { .. }
+            | Event::CopyIssued { .. }
+            | Event::IdentityCorrected { .. } => self.judge_end_of_year(event, author, at),
         }
     }
 }

@@ -15,9 +15,11 @@
 //! `Ledger` (the `PartialEq` and `Debug` dump compare whole states).
 //!
 //! `docs/EVENTS.md` is the reference for every event: its payload, who may sign it and its
-//! refusal codes. What is not here: the TT 22 computations (averages, levels, promotion), which
-//! live in `crate::rules`; copies and extracts; identity data (only salted commitments are in
-//! the log).
+//! refusal codes. The end of the year (summer results, the promotion decision, awards,
+//! programme completion) is judged against the TT 22 computations of `crate::rules`, which the
+//! domain calls and never re-implements (`year_end`); withdrawals, copies and extracts, and
+//! identity corrections are record procedures. What is not here: identity data (only salted
+//! commitments are in the log).
 //!
 //! ```
 //! use ed25519_dalek::SigningKey;
@@ -54,23 +56,26 @@ mod judge;
 mod payload;
 mod state;
 pub mod value;
+mod year_end;
 
 use std::collections::BTreeMap;
 
 pub use error::DomainError;
 use event::Event;
 pub use event::{
-    ClassKey, Duty, SubjectSpec, ABSENCE_SESSIONS_MAX, APPROVAL_ENTRIES_MAX, EVENT_TYPES,
-    PERIODS_PER_YEAR_MAX, SUBJECTS_MAX,
+    ClassKey, CopyKind, Decision, Duty, SubjectSpec, ABSENCE_SESSIONS_MAX, APPROVAL_ENTRIES_MAX,
+    EVENT_TYPES, PERIODS_PER_YEAR_MAX, SUBJECTS_MAX,
 };
 use state::{
-    AssessmentSlot, Assignment, Class, Corrected, CorrectionRequest, Grant, Learner, LearnerYear,
-    Reopening, Target, Unit, Version,
+    AssessmentSlot, Assignment, Class, Corrected, CorrectionRequest, Grant, IssuedCopy, Learner,
+    LearnerYear, Reopening, Target, Unit, Version,
 };
 use value::{
-    AssessmentKind, AssessmentValue, ClassName, ConductLevel, Digest, GrantId, LearnerCode, Role,
-    SchoolYear, Semester, SubjectCode, Term, UnitCode,
+    AssessmentKind, AssessmentValue, ClassName, ConductLevel, CopyId, Digest, GrantId, LearnerCode,
+    Role, SchoolYear, Semester, SubjectCode, Term, UnitCode,
 };
+pub(crate) use year_end::subject_value as summer_value;
+pub use year_end::FINAL_GRADES;
 
 use crate::key::PublicKey;
 use crate::record::VerifiedSubmission;
@@ -159,6 +164,8 @@ pub struct Ledger {
     targets: BTreeMap<u64, Target>,
     /// Every correction request, by index.
     corrections: BTreeMap<u64, CorrectionRequest>,
+    /// Every electronic copy or extract issued, by copy id.
+    copies: BTreeMap<CopyId, IssuedCopy>,
 }
 
 impl Ledger {

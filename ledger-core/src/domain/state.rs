@@ -3,12 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use super::event::{ClassKey, CorrectedValue, SubjectSpec};
+use super::event::{ClassKey, CopyKind, CorrectedValue, Decision, SubjectSpec};
 use super::value::{
     AssessmentKind, AssessmentValue, ClassName, ConductLevel, Date, Digest, LearnerCode, Role,
     SchoolYear, Semester, SubjectCode, Term, UnitCode, UnitKind,
 };
 use crate::key::PublicKey;
+use crate::rules::year::Award;
 
 /// A grant of a role to a key (`authority.granted`), and its revocation if any.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -63,6 +64,9 @@ pub(crate) struct Learner {
     pub(crate) identity_commitment: Digest,
     pub(crate) registered_by: UnitCode,
     pub(crate) registered_at: u64,
+    /// Earlier commitments replaced by `identity.corrected`: (commitment, index of the
+    /// correction that replaced it, reason), oldest first.
+    pub(crate) identity_history: Vec<(Digest, u64, String)>,
 }
 
 /// Where an enrolment stands.
@@ -78,6 +82,8 @@ pub(crate) enum EnrolmentStatus {
         at: u64,
         received_at: u64,
     },
+    /// The learner left the school (thôi học) at `at`; the enrolment is closed.
+    Withdrawn { at: u64, reason: String },
 }
 
 /// One stay of a learner in a class during a school year.
@@ -163,6 +169,16 @@ pub(crate) struct LearnerYear {
     pub(crate) corrections: BTreeMap<Corrected, u32>,
     pub(crate) signed_off: Option<Signature>,
     pub(crate) approved: Option<(Signature, Digest)>,
+    /// Every version of the summer re-training result (rèn luyện trong hè), oldest first.
+    pub(crate) summer_conduct: Vec<Version<ConductLevel>>,
+    /// Every version of each re-assessment result (kiểm tra, đánh giá lại), oldest first.
+    pub(crate) reassessments: BTreeMap<SubjectCode, Vec<Version<AssessmentValue>>>,
+    /// The principal's end-of-year decision.
+    pub(crate) decision: Option<(Decision, Signature)>,
+    /// The award granted.
+    pub(crate) award: Option<(Award, Signature)>,
+    /// The programme completion recorded by the principal.
+    pub(crate) completed: Option<Signature>,
 }
 
 impl LearnerYear {
@@ -201,6 +217,14 @@ impl LearnerYear {
         for (semester, versions) in &self.conduct {
             if let Some(version) = versions.last() {
                 lines.push(format!("conduct {} {}", semester.number(), version.value));
+            }
+        }
+        if let Some(version) = self.summer_conduct.last() {
+            lines.push(format!("summer_conduct {}", version.value));
+        }
+        for (subject, versions) in &self.reassessments {
+            if let Some(version) = versions.last() {
+                lines.push(format!("reassessment {subject} {}", version.value));
             }
         }
         for (semester, (excused, unexcused, _)) in &self.absences {
@@ -273,4 +297,17 @@ pub(crate) struct Reopening {
     pub(crate) sealed_at: u64,
     pub(crate) reopened_at: u64,
     pub(crate) reason: String,
+}
+
+/// An electronic copy (bản sao) or extract (trích lục) issued from a learner's record.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct IssuedCopy {
+    pub(crate) learner: LearnerCode,
+    pub(crate) school: UnitCode,
+    pub(crate) school_year: SchoolYear,
+    pub(crate) kind: CopyKind,
+    pub(crate) record_digest: Digest,
+    pub(crate) requester: String,
+    pub(crate) issued_by: PublicKey,
+    pub(crate) issued_at: u64,
 }

@@ -100,6 +100,13 @@ code_type!(
     "a grant id",
     &['_', '.', ':', '-']
 );
+code_type!(
+    /// The identifier of an electronic copy or extract (`copy.issued`), chosen by the issuing
+    /// school: ASCII letters, digits, `_`, `.`, `:` and `-`, 1 to 64 bytes, unique in the log.
+    CopyId,
+    "a copy id",
+    &['_', '.', ':', '-']
+);
 
 /// A subject code within a class (`toan`, `ngu_van`, `gdtc`): lowercase ASCII letters, digits
 /// and `_`, starting with a letter, 1 to 64 bytes.

@@ -108,7 +108,9 @@ impl Projections {
                             enrolment.school == class.school && enrolment.class == class.class
                         })
                     })
-                    .is_some_and(|enrolment| enrolment.left.is_none());
+                    .is_some_and(|enrolment| {
+                        enrolment.left.is_none() && enrolment.withdrawn.is_none()
+                    });
                 GradebookRow {
                     learner: learner.clone(),
                     active,

@@ -43,18 +43,19 @@ use crate::domain::value::{
     Role, SchoolYear, Semester, SubjectCode, Term, UnitCode,
 };
 use crate::domain::{
-    AuthorisedEvent, ClassKey, DomainConfig, DomainError, Duty, Ledger, Position, SigningStatus,
-    SubjectSpec,
+    AuthorisedEvent, ClassKey, CopyKind, Decision, DomainConfig, DomainError, Duty, Ledger,
+    Position, SigningStatus, SubjectSpec,
 };
 use crate::key::PublicKey;
 use crate::record::VerifiedSubmission;
+use crate::rules::year::Award;
 
 pub use audit::{AuditEntry, AuditSubject, AuditTrail};
 pub use authority::{AuthorityState, GrantView, Revocation};
 pub use gradebook::{Gradebook, GradebookRow};
 pub use transcript::{
     AssessmentView, EnrolmentView, SemesterRecord, Signature, SigningView, SubjectRecord,
-    Transcript, TranscriptYear,
+    SummerView, Transcript, TranscriptYear,
 };
 
 /// Why an event could not be observed.
@@ -149,6 +150,8 @@ pub(crate) struct Enrolment {
     pub(crate) via: EnrolledVia,
     /// Transferred out: at, to which school, reason.
     pub(crate) left: Option<(u64, UnitCode, Option<String>)>,
+    /// Withdrawn (thôi học): at, reason.
+    pub(crate) withdrawn: Option<(u64, String)>,
 }
 
 /// The slot of one assessment: subject, semester, kind, regular slot (0 for mid-term/final).
@@ -174,6 +177,52 @@ pub(crate) struct YearState {
     pub(crate) signing: Option<SigningStatus>,
     pub(crate) sign_offs: Vec<(u64, PublicKey)>,
     pub(crate) approvals: Vec<(u64, PublicKey, Digest)>,
+    pub(crate) summer_conduct: Option<ConductLevel>,
+    pub(crate) reassessments: Vec<(SubjectCode, AssessmentValue, u64)>,
+    pub(crate) decision: Option<(Decision, u64)>,
+    pub(crate) award: Option<(Award, u64)>,
+    pub(crate) completed: Option<u64>,
+}
+
+/// An electronic copy or extract issued (`copy.issued`).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct CopyView {
+    /// The copy's own id.
+    pub copy_id: String,
+    /// The learner.
+    pub learner: LearnerCode,
+    /// The issuing school.
+    pub school: UnitCode,
+    /// The school year copied.
+    pub school_year: SchoolYear,
+    /// Copy (bản sao) or extract (trích lục).
+    pub kind: CopyKind,
+    /// The record digest the copy reflects.
+    pub record_digest: Digest,
+    /// Who asked for it.
+    pub requester: String,
+    /// The log index of the `copy.issued` event.
+    pub index: u64,
+    /// The key that issued it.
+    pub issued_by: PublicKey,
+}
+
+impl CopyView {
+    /// The copy as JSON.
+    #[must_use]
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "copy_id": self.copy_id,
+            "learner": self.learner.as_str(),
+            "school": self.school.as_str(),
+            "school_year": json::text(self.school_year),
+            "kind": self.kind.as_str(),
+            "record_digest": json::text(self.record_digest),
+            "requester": self.requester,
+            "index": self.index,
+            "issued_by": json::key(&self.issued_by),
+        })
+    }
 }
 
 /// What an event that sets a correctable value set.
@@ -225,6 +274,9 @@ pub struct Projections {
     seals: BTreeMap<(UnitCode, SchoolYear, Term), (u64, PublicKey)>,
     // Authority.
     grants: BTreeMap<GrantId, GrantInfo>,
+    // Copies and identity corrections, by learner.
+    copies: BTreeMap<LearnerCode, Vec<CopyView>>,
+    identity_corrections: BTreeMap<LearnerCode, Vec<(u64, String)>>,
 }
 
 impl Projections {
@@ -410,6 +462,17 @@ impl Projections {
         state.absences = Semester::BOTH.map(|s| ledger.absences(learner, school_year, s));
         state.conduct_corrections = ledger.conduct_correction_count(learner, school_year);
         state.signing = Some(ledger.signing_status(learner, school_year));
+        state.summer_conduct = ledger.summer_conduct(learner, school_year);
+        state.reassessments = ledger.reassessments(learner, school_year);
+        state.decision = ledger.promotion(learner, school_year);
+        state.award = ledger.award(learner, school_year);
+        state.completed = ledger.programme_completed(learner, school_year);
+    }
+
+    /// The electronic copies and extracts issued from the learner's record, oldest first.
+    #[must_use]
+    pub fn copies(&self, learner: &LearnerCode) -> Vec<CopyView> {
+        self.copies.get(learner).cloned().unwrap_or_default()
     }
 
     /// Copies the subject confirmations of every class of a school year from the ledger

@@ -4,13 +4,14 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use super::{
-    ClassInfo, EnrolledVia, Enrolment, EntryMeta, GrantInfo, ProjectionError, Projections, Setter,
+    ClassInfo, CopyView, EnrolledVia, Enrolment, EntryMeta, GrantInfo, ProjectionError,
+    Projections, Setter,
 };
 use crate::domain::value::{
     ClassName, Date, Digest, GrantId, LearnerCode, Role, SchoolYear, Semester, SubjectCode,
     SubjectMode, Term, UnitCode,
 };
-use crate::domain::{ClassKey, Duty, Ledger, Position, SubjectSpec};
+use crate::domain::{ClassKey, CopyKind, Duty, Ledger, Position, SubjectSpec};
 use crate::key::PublicKey;
 use crate::record::VerifiedSubmission;
 
@@ -35,6 +36,13 @@ pub(super) enum Fact {
     CorrectionApproved(u64),
     SignedOff(LearnerCode, ClassKey),
     Approval(UnitCode, SchoolYear, Vec<(LearnerCode, Digest)>),
+    /// A summer result (with the subject, for a re-assessment) of a learner in a class.
+    Summer(LearnerCode, ClassKey, Option<SubjectCode>),
+    /// A decision on a learner's year: promotion, award, completion.
+    Decided(LearnerCode, UnitCode, SchoolYear),
+    Withdrawn(LearnerCode, UnitCode, SchoolYear, String),
+    CopyIssued(Box<CopyView>),
+    IdentityCorrected(LearnerCode, String),
     Other,
 }
 
@@ -45,6 +53,7 @@ impl Fact {
             | Fact::TermReopened(_, _, _, reason)
             | Fact::CorrectionRequested(_, reason) => Some(reason),
             Fact::TransferredOut(_, _, _, _, reason) => reason.as_deref(),
+            Fact::Withdrawn(_, _, _, reason) | Fact::IdentityCorrected(_, reason) => Some(reason),
             _ => None,
         }
     }
@@ -235,6 +244,40 @@ pub(super) fn parse(submission: &VerifiedSubmission, index: u64) -> Result<Fact,
             }
             Fact::Approval(f.parsed("school")?, f.parsed("school_year")?, entries)
         }
+        "summer.conduct_recorded" => Fact::Summer(f.parsed("learner")?, f.class()?, None),
+        "summer.reassessment_recorded" => {
+            Fact::Summer(f.parsed("learner")?, f.class()?, Some(f.parsed("subject")?))
+        }
+        "promotion.decided" | "award.granted" | "programme.completed" => Fact::Decided(
+            f.parsed("learner")?,
+            f.parsed("school")?,
+            f.parsed("school_year")?,
+        ),
+        "learner.withdrawn" => Fact::Withdrawn(
+            f.parsed("learner")?,
+            f.parsed("school")?,
+            f.parsed("school_year")?,
+            f.text("reason")?.to_owned(),
+        ),
+        "copy.issued" => Fact::CopyIssued(Box::new(CopyView {
+            copy_id: f.text("copy_id")?.to_owned(),
+            learner: f.parsed("learner")?,
+            school: f.parsed("school")?,
+            school_year: f.parsed("school_year")?,
+            kind: match f.text("kind")? {
+                "copy" => CopyKind::Copy,
+                "extract" => CopyKind::Extract,
+                _ => return Err(f.bad("kind")),
+            },
+            record_digest: Digest::parse_hex(f.text("record_digest")?)
+                .map_err(|_| f.bad("record_digest"))?,
+            requester: f.text("requester")?.to_owned(),
+            index,
+            issued_by: *submission.author(),
+        })),
+        "identity.corrected" => {
+            Fact::IdentityCorrected(f.parsed("learner")?, f.text("reason")?.to_owned())
+        }
         _ => Fact::Other,
     })
 }
@@ -315,6 +358,7 @@ impl Projections {
                         since: index,
                         via,
                         left: None,
+                        withdrawn: None,
                     });
                 if let Some(info) = self.classes.get_mut(class) {
                     info.roster.insert(learner.clone());
@@ -430,7 +474,71 @@ impl Projections {
                     self.refresh_year(learner, *school_year, ledger);
                 }
             }
+            Fact::Summer(learner, class, subject) => {
+                self.touch_learner_year(learner, class, index);
+                if let Some(subject) = subject {
+                    let key = (learner.clone(), class.school_year, subject.clone());
+                    Self::push_trail(&mut self.grade_trail, key, index);
+                }
+                self.refresh_year(learner, class.school_year, ledger);
+            }
+            Fact::Decided(learner, school, school_year)
+            | Fact::Withdrawn(learner, school, school_year, _) => {
+                let state = self.year_mut(learner, *school_year);
+                if let Fact::Withdrawn(_, _, _, reason) = fact {
+                    if let Some(enrolment) =
+                        state.enrolments.iter_mut().rev().find(|e| {
+                            &e.school == school && e.left.is_none() && e.withdrawn.is_none()
+                        })
+                    {
+                        enrolment.withdrawn = Some((index, reason.clone()));
+                    }
+                }
+                self.touch_learner_at(learner, school, *school_year, index);
+                self.refresh_year(learner, *school_year, ledger);
+            }
+            Fact::CopyIssued(copy) => {
+                self.touch_learner_at(&copy.learner, &copy.school, copy.school_year, index);
+                self.copies
+                    .entry(copy.learner.clone())
+                    .or_default()
+                    .push((**copy).clone());
+            }
+            Fact::IdentityCorrected(learner, reason) => {
+                Self::push_trail(&mut self.learner_trail, learner.clone(), index);
+                self.identity_corrections
+                    .entry(learner.clone())
+                    .or_default()
+                    .push((index, reason.clone()));
+            }
             Fact::Other => {}
+        }
+    }
+
+    /// Adds an event about a learner's year at a school to the trails of the learner, the year
+    /// and the learner's latest class there that year.
+    fn touch_learner_at(
+        &mut self,
+        learner: &LearnerCode,
+        school: &UnitCode,
+        school_year: SchoolYear,
+        index: u64,
+    ) {
+        let class = self
+            .years
+            .get(&(learner.clone(), school_year))
+            .and_then(|state| state.enrolments.iter().rev().find(|e| &e.school == school))
+            .map(|enrolment| ClassKey {
+                school: school.clone(),
+                school_year,
+                class: enrolment.class.clone(),
+            });
+        match class {
+            Some(class) => self.touch_learner_year(learner, &class, index),
+            None => {
+                Self::push_trail(&mut self.learner_trail, learner.clone(), index);
+                Self::push_trail(&mut self.year_trail, (learner.clone(), school_year), index);
+            }
         }
     }
 

@@ -10,7 +10,7 @@ use crate::domain::value::{
     AssessmentKind, AssessmentValue, ClassName, ConductLevel, Digest, LearnerCode, SchoolYear,
     Semester, SubjectCode, SubjectMode, Term, UnitCode,
 };
-use crate::domain::{ClassKey, SigningStatus, SubjectSpec};
+use crate::domain::{ClassKey, Decision, SigningStatus, SubjectSpec};
 use crate::key::PublicKey;
 use crate::rules::level::Level;
 use crate::rules::score::{semester_average, year_average, Score};
@@ -18,7 +18,7 @@ use crate::rules::subject::{
     Assessments, CommentedSemester, ScoredSemester, Subject, SubjectValue,
 };
 use crate::rules::table::{self, Grade, RuleSet, RuleSetId};
-use crate::rules::year::{assess_year, Award, LearnerYear, Outcome};
+use crate::rules::year::{assess_year, AfterSummer, Award, LearnerYear, Outcome, Summer};
 
 /// One assessment in force.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -236,6 +236,8 @@ pub struct EnrolmentView {
     pub transferred_from: Option<UnitCode>,
     /// For a transfer-out: its index, the receiving school and the reason, if any.
     pub transferred_out: Option<(u64, UnitCode, Option<String>)>,
+    /// For a withdrawal (thôi học): its index and reason.
+    pub withdrawn: Option<(u64, String)>,
 }
 
 impl EnrolmentView {
@@ -252,6 +254,7 @@ impl EnrolmentView {
             "transferred_out": self.transferred_out.as_ref().map(|(at, to, reason)| {
                 json!({"index": at, "to_school": to.as_str(), "reason": reason})
             }),
+            "withdrawn": self.withdrawn.as_ref().map(|(at, reason)| json!({"index": at, "reason": reason})),
         })
     }
 }
@@ -346,8 +349,51 @@ pub struct TranscriptYear {
     pub award: Option<Award>,
     /// The subjects to re-assess when the outcome is re-assessment.
     pub reassess_subjects: Vec<String>,
+    /// Summer re-training and re-assessment: the results recorded and the values after summer.
+    pub summer: SummerView,
+    /// The principal's decision (`promotion.decided`) and its index.
+    pub decision: Option<(Decision, u64)>,
+    /// The award granted (`award.granted`) and its index.
+    pub award_granted: Option<(Award, u64)>,
+    /// The index of the principal's record of programme completion.
+    pub programme_completed: Option<u64>,
     /// The signing chain.
     pub signing: SigningView,
+}
+
+/// What happened in summer: the results recorded (the before-summer values are the year's
+/// own) and what the rules give after summer.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct SummerView {
+    /// The summer re-training result in force (rèn luyện trong hè).
+    pub conduct: Option<ConductLevel>,
+    /// The re-assessment results in force (kiểm tra, đánh giá lại): subject, value, index.
+    pub reassessments: Vec<(SubjectCode, AssessmentValue, u64)>,
+    /// The year conduct, learning and outcome after summer (TT 22 `after_summer`), once a
+    /// summer result or the decision is recorded for a learner the year sent to summer; a
+    /// result not recorded leaves the value as it was.
+    pub after: Option<AfterSummer>,
+}
+
+impl SummerView {
+    /// `{"conduct", "reassessments": [{"subject", "value", "at"}], "after": {"conduct",
+    /// "learning", "outcome"}}`.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        json!({
+            "conduct": json::optional(self.conduct, json::conduct),
+            "reassessments": self.reassessments.iter().map(|(subject, value, at)| json!({
+                "subject": subject.as_str(),
+                "value": json::assessment_value(*value),
+                "at": at,
+            })).collect::<Vec<_>>(),
+            "after": self.after.map(|after| json!({
+                "conduct": json::text(after.conduct),
+                "learning": json::text(after.learning.level),
+                "outcome": after.outcome.name(),
+            })),
+        })
+    }
 }
 
 impl TranscriptYear {
@@ -378,6 +424,10 @@ impl TranscriptYear {
             "outcome": self.outcome.map(Outcome::name),
             "award": self.award.map(Award::name),
             "reassess_subjects": self.reassess_subjects,
+            "summer": self.summer.to_json(),
+            "decision": self.decision.map(|(decision, at)| json!({"outcome": decision.as_str(), "index": at})),
+            "award_granted": self.award_granted.map(|(award, at)| json!({"award": award.name(), "index": at})),
+            "programme_completed": self.programme_completed,
             "signing": self.signing.to_json(),
         })
     }
@@ -394,6 +444,11 @@ pub struct Transcript {
     pub registered: Option<(u64, UnitCode)>,
     /// The school years, oldest first.
     pub years: Vec<TranscriptYear>,
+    /// Identity corrections (`identity.corrected`): index and reason, oldest first (the
+    /// commitments themselves stay in the ledger and the erasable register).
+    pub identity_corrections: Vec<(u64, String)>,
+    /// Electronic copies and extracts issued from the record, oldest first.
+    pub copies: Vec<super::CopyView>,
 }
 
 impl Transcript {
@@ -413,6 +468,8 @@ impl Transcript {
             "learner": self.learner.as_str(),
             "registered": self.registered.as_ref().map(|(at, school)| json!({"index": at, "school": school.as_str()})),
             "years": self.years.iter().map(TranscriptYear::to_json).collect::<Vec<_>>(),
+            "identity_corrections": self.identity_corrections.iter().map(|(at, reason)| json!({"index": at, "reason": reason})).collect::<Vec<_>>(),
+            "copies": self.copies.iter().map(super::CopyView::to_json).collect::<Vec<_>>(),
         })
     }
 }
@@ -445,6 +502,12 @@ impl Projections {
             learner: learner.clone(),
             registered,
             years,
+            identity_corrections: self
+                .identity_corrections
+                .get(learner)
+                .cloned()
+                .unwrap_or_default(),
+            copies: self.copies(learner),
         })
     }
 
@@ -471,6 +534,7 @@ impl Projections {
                     super::EnrolledVia::Enrolment => None,
                 },
                 transferred_out: enrolment.left.clone(),
+                withdrawn: enrolment.withdrawn.clone(),
             })
             .collect();
         let rules = match enrolments.last().and_then(|enrolment| enrolment.grade) {
@@ -528,6 +592,14 @@ impl Projections {
             outcome: None,
             award: None,
             reassess_subjects: Vec::new(),
+            summer: SummerView {
+                conduct: state.summer_conduct,
+                reassessments: state.reassessments.clone(),
+                after: None,
+            },
+            decision: state.decision,
+            award_granted: state.award,
+            programme_completed: state.completed,
             signing: self.signing_view(school_year, state, &subjects),
         };
         if let Some(rules) = rule_set {
@@ -551,12 +623,40 @@ impl Projections {
                     .sum();
                 let rules_subjects: Option<Vec<Subject>> =
                     subjects.iter().map(|s| s.rules_subject(rules)).collect();
-                let results = rules_subjects
-                    .filter(|list| !list.is_empty())
-                    .and_then(|list| {
-                        LearnerYear::new(list, [one.level(), two.level()], absent, None).ok()
+                // Summer applies once a summer result or the decision is recorded; a result
+                // not recorded leaves the value as it was.
+                let summer = (state.summer_conduct.is_some()
+                    || !state.reassessments.is_empty()
+                    || state.decision.is_some())
+                .then(|| Summer {
+                    conduct: state.summer_conduct.map(ConductLevel::level),
+                    reassessment: state
+                        .reassessments
+                        .iter()
+                        .filter_map(|(code, value, _)| {
+                            let code =
+                                crate::rules::subject::SubjectCode::new(code.as_str()).ok()?;
+                            Some((code, crate::domain::summer_value(*value)))
+                        })
+                        .collect(),
+                });
+                let assess = |summer: Option<Summer>| {
+                    rules_subjects
+                        .clone()
+                        .filter(|list| !list.is_empty())
+                        .and_then(|list| {
+                            LearnerYear::new(list, [one.level(), two.level()], absent, summer).ok()
+                        })
+                        .and_then(|learner_year| assess_year(&learner_year, rules, &options).ok())
+                };
+                // A re-assessment a later correction made ineligible is left out (as the
+                // domain does) rather than hiding every result.
+                let results = assess(summer.clone()).or_else(|| {
+                    assess(None).map(|mut results| {
+                        results.after_summer = None;
+                        results
                     })
-                    .and_then(|learner_year| assess_year(&learner_year, rules, &options).ok());
+                });
                 if let Some(results) = results {
                     // The full computation agrees with the partial one; take its values.
                     for (record, (_, computed)) in subjects.iter_mut().zip(&results.subjects) {
@@ -569,6 +669,7 @@ impl Projections {
                     year.conduct_year = Some(results.conduct.year);
                     year.outcome = Some(results.outcome);
                     year.award = results.award;
+                    year.summer.after = results.after_summer;
                     year.reassess_subjects = results
                         .reassess_subjects
                         .iter()
@@ -616,7 +717,7 @@ impl Projections {
         let current = state
             .enrolments
             .last()
-            .filter(|enrolment| enrolment.left.is_none());
+            .filter(|enrolment| enrolment.left.is_none() && enrolment.withdrawn.is_none());
         let mut confirmations = Vec::new();
         let mut unconfirmed = false;
         let mut seals = Vec::new();
