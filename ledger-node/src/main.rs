@@ -42,9 +42,12 @@ enum Command {
         #[arg(long = "ministry-key")]
         ministry_keys: Vec<String>,
     },
-    /// Run a demo node on the embedded defaults: on an empty data directory, create a node and
-    /// append demo grade submissions through the real append path; on an existing one, just
-    /// serve it. Prints the URL and the verifier key.
+    /// Run a demo node on the embedded defaults: on an empty data directory, create a node that
+    /// enforces the học bạ rules and append a generated province's school year so far (schools,
+    /// staff and their authority, classes, learners, assessments, corrections, a transfer, a
+    /// revoked key) through the real append path, each event at its own date; on an existing
+    /// one, just serve it. Prints the URL and the verifier key; the demo keys are written to
+    /// DIR/demo-keys/.
     Demo {
         /// The data directory.
         #[arg(long, default_value = "./hocba-demo")]
@@ -52,9 +55,9 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
-        /// How many demo submissions to append on first start.
-        #[arg(long, default_value_t = 20_000)]
-        records: u64,
+        /// About how many learners the generated province has (rounded up to whole classes).
+        #[arg(long, default_value_t = 600)]
+        learners: u64,
     },
     /// Compute one learner's year results under the assessment rules (TT 22): subject averages
     /// and levels, learning and conduct, promotion outcome, re-assessment subjects, award, and
@@ -229,28 +232,28 @@ fn run(command: Command) -> Result<ExitCode, String> {
         Command::Demo {
             data,
             listen,
-            records,
+            learners,
         } => {
             let layout = Layout::new(&data);
-            let load = if layout.config().exists() {
-                None
-            } else {
-                let config = config::init(
-                    &layout,
-                    ledger_node::demo::DEMO_ORIGIN,
-                    config::Policy::Open,
-                )
+            if layout.config().exists() {
+                return serve(&data, &listen, None);
+            }
+            let province = ledger_node::demo::province(learners);
+            let config = config::init(
+                &layout,
+                ledger_node::demo::DEMO_ORIGIN,
+                ledger_node::demo::policy(&province),
+            )
+            .map_err(|error| error.to_string())?;
+            ledger_node::demo::write_keys(&province, &data.join("demo-keys"))
                 .map_err(|error| error.to_string())?;
-                ledger_node::demo::write_keys(&data.join("demo-keys"))
-                    .map_err(|error| error.to_string())?;
-                eprintln!(
-                    "created a demo node in {} ({})",
-                    data.display(),
-                    config.origin
-                );
-                Some(records)
-            };
-            serve(&data, &listen, load)
+            eprintln!(
+                "created a demo node in {} ({}) with {} learners",
+                data.display(),
+                config.origin,
+                province.spec().learner_count()
+            );
+            serve(&data, &listen, Some(province))
         }
         Command::Verify {
             data,
@@ -419,13 +422,18 @@ fn progress_bar(what: &'static str) -> ProgressBar {
     bar
 }
 
-fn serve(data: &Path, listen: &str, demo_records: Option<u64>) -> Result<ExitCode, String> {
+fn serve(
+    data: &Path,
+    listen: &str,
+    demo: Option<fixtures::province::Province>,
+) -> Result<ExitCode, String> {
     let layout = Layout::new(data);
-    let node = Node::open(&layout).map_err(|error| error.to_string())?;
+    let clock = ledger_node::demo::LoadingClock::default();
+    let node = Node::open_with_clock(&layout, clock.clock()).map_err(|error| error.to_string())?;
     let runtime = tokio::runtime::Runtime::new().map_err(|error| error.to_string())?;
     runtime.block_on(async {
-        if let Some(count) = demo_records {
-            load_demo(&node, count).await?;
+        if let Some(province) = demo {
+            load_demo(&node, &province, &clock).await?;
         }
         let listener = tokio::net::TcpListener::bind(listen)
             .await
@@ -443,39 +451,41 @@ fn serve(data: &Path, listen: &str, demo_records: Option<u64>) -> Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
-/// Appends `count` demo submissions through the node's own append path, 64 at a time.
-async fn load_demo(node: &Node, count: u64) -> Result<(), String> {
+/// Appends the province's events dated up to now, in order, each sequenced at its own date.
+async fn load_demo(
+    node: &Node,
+    province: &fixtures::province::Province,
+    clock: &ledger_node::demo::LoadingClock,
+) -> Result<(), String> {
     let service = node.service();
-    let teacher = std::sync::Arc::new(ledger_node::demo::teacher_key());
-    let bar = ProgressBar::new(count);
+    let now_ms = ledger_node::sequencer::now_us() / 1_000;
+    let bar = ProgressBar::new_spinner();
     bar.set_style(
         ProgressStyle::with_template(
-            "loading demo data {bar:40} {human_pos}/{human_len} ({per_sec})",
+            "{spinner} loading the school year so far: {human_pos} events ({per_sec})",
         )
         .expect("valid template"),
     );
-    let mut tasks = tokio::task::JoinSet::new();
-    for worker in 0..64u64 {
-        let service = std::sync::Arc::clone(&service);
-        let teacher = std::sync::Arc::clone(&teacher);
-        let bar = bar.clone();
-        tasks.spawn(async move {
-            for n in (worker..count).step_by(64) {
-                let submission = ledger_node::demo::submission(n, &teacher);
-                service
-                    .submit(submission)
-                    .await
-                    .map_err(|error| format!("demo record {n}: {error}"))?;
-                bar.inc(1);
-            }
-            Ok::<(), String>(())
-        });
+    let mut count = 0u64;
+    for submission in province.events() {
+        let verified = submission
+            .verify()
+            .map_err(|error| format!("demo event {count}: {error}"))?;
+        let claimed_ms = verified.submission().claimed_at_ms();
+        if claimed_ms > now_ms {
+            break;
+        }
+        clock.set(claimed_ms * 1_000);
+        service
+            .submit(submission)
+            .await
+            .map_err(|error| format!("demo event {count}: {error}"))?;
+        count += 1;
+        bar.inc(1);
     }
-    while let Some(result) = tasks.join_next().await {
-        result.map_err(|error| error.to_string())??;
-    }
+    clock.clear();
     bar.finish_and_clear();
-    eprintln!("appended {count} demo submissions");
+    eprintln!("appended {count} events of the school year so far");
     Ok(())
 }
 
