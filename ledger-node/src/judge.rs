@@ -145,6 +145,23 @@ pub fn refusal(error: &DomainError) -> ApiError {
         .with_status(status)
 }
 
+/// Parses the Ministry root keys of a `hocba` policy (base64 Ed25519 public keys, screened).
+///
+/// # Errors
+/// A key that is not base64 or not a valid, strong Ed25519 key.
+pub fn ministry_keys_of(ministry_keys: &[String]) -> Result<Vec<PublicKey>, String> {
+    use base64::Engine as _;
+    ministry_keys
+        .iter()
+        .map(|key| {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(key)
+                .map_err(|error| format!("ministry key {key:?}: {error}"))?;
+            PublicKey::from_bytes(&bytes).map_err(|error| format!("ministry key {key:?}: {error}"))
+        })
+        .collect()
+}
+
 /// The judge a node's policy asks for, with the projections it maintains (none for the open
 /// policy).
 ///
@@ -154,17 +171,7 @@ pub fn judge_for(policy: &Policy) -> Result<(Box<dyn Judge>, Option<SharedProjec
     match policy {
         Policy::Open => Ok((Box::new(Open), None)),
         Policy::Hocba { ministry_keys } => {
-            let keys = ministry_keys
-                .iter()
-                .map(|key| {
-                    use base64::Engine as _;
-                    let bytes = base64::engine::general_purpose::STANDARD
-                        .decode(key)
-                        .map_err(|error| format!("ministry key {key:?}: {error}"))?;
-                    PublicKey::from_bytes(&bytes)
-                        .map_err(|error| format!("ministry key {key:?}: {error}"))
-                })
-                .collect::<Result<Vec<_>, String>>()?;
+            let keys = ministry_keys_of(ministry_keys)?;
             let judge = DomainJudge::new(keys);
             let projections = judge.projections();
             Ok((Box::new(judge), Some(projections)))

@@ -39,7 +39,7 @@ pub fn replay(layout: &Layout, mut progress: impl FnMut(u64)) -> Result<Replayed
         .last()
         .ok_or("the node has signed no checkpoint yet")?;
     let size = checkpoint.size;
-    let mut judge = domain_judge(ministry_keys)?;
+    let mut judge = DomainJudge::new(crate::judge::ministry_keys_of(ministry_keys)?);
     scan::scan(&layout.segments(), |index, bytes| {
         if index >= size {
             return Ok(());
@@ -70,21 +70,6 @@ pub fn replay(layout: &Layout, mut progress: impl FnMut(u64)) -> Result<Replayed
         size,
         root: checkpoint.root.to_base64(),
     })
-}
-
-fn domain_judge(ministry_keys: &[String]) -> Result<DomainJudge, String> {
-    use base64::Engine as _;
-    let keys = ministry_keys
-        .iter()
-        .map(|key| {
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(key)
-                .map_err(|error| format!("ministry key {key:?}: {error}"))?;
-            ledger_core::key::PublicKey::from_bytes(&bytes)
-                .map_err(|error| format!("ministry key {key:?}: {error}"))
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    Ok(DomainJudge::new(keys))
 }
 
 impl Replayed {
