@@ -21,6 +21,18 @@ impl Ledger {
             .or_default()
     }
 
+    /// Sets the status of the learner's latest enrolment of the year, if any.
+    fn set_current_status(
+        &mut self,
+        learner: &super::value::LearnerCode,
+        school_year: SchoolYear,
+        status: EnrolmentStatus,
+    ) {
+        if let Some(enrolment) = self.record_mut(learner, school_year).enrolments.last_mut() {
+            enrolment.status = status;
+        }
+    }
+
     #[allow(clippy::too_many_lines)]
     pub(crate) fn apply_event(&mut self, event: Event, author: PublicKey, at: Position) {
         let index = at.index;
@@ -147,14 +159,14 @@ impl Ledger {
                 to_school,
                 ..
             } => {
-                if let Some(enrolment) =
-                    self.record_mut(&learner, school_year).enrolments.last_mut()
-                {
-                    enrolment.status = EnrolmentStatus::TransferredOut {
+                self.set_current_status(
+                    &learner,
+                    school_year,
+                    EnrolmentStatus::TransferredOut {
                         to_school,
                         at: index,
-                    };
-                }
+                    },
+                );
             }
             Event::LearnerTransferredIn {
                 learner,
@@ -421,11 +433,11 @@ impl Ledger {
                 reason,
                 ..
             } => {
-                if let Some(enrolment) =
-                    self.record_mut(&learner, school_year).enrolments.last_mut()
-                {
-                    enrolment.status = EnrolmentStatus::Withdrawn { at: index, reason };
-                }
+                self.set_current_status(
+                    &learner,
+                    school_year,
+                    EnrolmentStatus::Withdrawn { at: index, reason },
+                );
             }
             Event::CopyIssued {
                 copy_id,

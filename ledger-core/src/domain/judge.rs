@@ -11,7 +11,7 @@ use super::error::DomainError;
 use super::event::{
     assessment_value, conduct_level, ClassKey, CorrectedValue, Duty, Event, SubjectSpec,
 };
-use super::state::{AssessmentSlot, Class, EnrolmentStatus, LearnerYear, Target, Unit};
+use super::state::{Class, EnrolmentStatus, Learner, LearnerYear, Target, Unit};
 use super::value::{
     AssessmentKind, LearnerCode, Role, SchoolYear, Semester, SubjectCode, SubjectMode, Term,
     UnitCode, UnitKind,
@@ -76,13 +76,16 @@ impl Ledger {
     }
 
     pub(super) fn learner_exists(&self, learner: &LearnerCode) -> Result<(), DomainError> {
-        if self.learners.contains_key(learner) {
-            Ok(())
-        } else {
-            Err(DomainError::LearnerUnknown {
+        self.known_learner(learner).map(|_| ())
+    }
+
+    /// The registered learner, or `LearnerUnknown`.
+    pub(super) fn known_learner(&self, learner: &LearnerCode) -> Result<&Learner, DomainError> {
+        self.learners
+            .get(learner)
+            .ok_or_else(|| DomainError::LearnerUnknown {
                 learner: learner.to_string(),
             })
-        }
     }
 
     /// The author must hold one of `roles` for the class's school and year.
@@ -313,13 +316,10 @@ impl Ledger {
                 needed
                     .extend((1..=spec.regular_count()).map(|slot| (AssessmentKind::Regular, slot)));
                 for (kind, slot) in needed {
-                    let key = AssessmentSlot {
-                        subject: spec.code.clone(),
-                        semester,
-                        kind,
-                        slot,
-                    };
-                    if record.and_then(|r| r.assessments.get(&key)).is_none() {
+                    if record
+                        .and_then(|r| r.assessment_versions(&spec.code, semester, kind, slot))
+                        .is_none()
+                    {
                         let which = if kind == AssessmentKind::Regular {
                             format!("regular assessment {slot} (ĐĐGtx)")
                         } else if kind == AssessmentKind::Midterm {

@@ -67,8 +67,8 @@ pub use event::{
     EVENT_TYPES, PERIODS_PER_YEAR_MAX, SUBJECTS_MAX,
 };
 use state::{
-    AssessmentSlot, Assignment, Class, Corrected, CorrectionRequest, Grant, IssuedCopy, Learner,
-    LearnerYear, Reopening, Target, Unit, Version,
+    Assignment, Class, Corrected, CorrectionRequest, Grant, IssuedCopy, Learner, LearnerYear,
+    Reopening, Target, Unit, Version,
 };
 use value::{
     AssessmentKind, AssessmentValue, ClassName, ConductLevel, CopyId, Digest, GrantId, LearnerCode,
@@ -76,6 +76,7 @@ use value::{
 };
 pub(crate) use year_end::subject_value as summer_value;
 pub use year_end::FINAL_GRADES;
+pub(crate) use year_end::{merge_subject_specs, rules_for};
 
 use crate::key::PublicKey;
 use crate::record::VerifiedSubmission;
@@ -353,17 +354,8 @@ impl Ledger {
         kind: AssessmentKind,
         slot: u8,
     ) -> Option<&Vec<Version<AssessmentValue>>> {
-        let slot = AssessmentSlot {
-            subject: subject.clone(),
-            semester,
-            kind,
-            slot: if kind == AssessmentKind::Regular {
-                slot
-            } else {
-                0
-            },
-        };
-        self.record(learner, school_year)?.assessments.get(&slot)
+        self.record(learner, school_year)?
+            .assessment_versions(subject, semester, kind, slot)
     }
 
     /// The conduct level in force for a semester.

@@ -187,6 +187,27 @@ impl LearnerYear {
         self.enrolments.last()
     }
 
+    /// Every version of an assessment, oldest first; `slot` counts only for a regular one.
+    pub(crate) fn assessment_versions(
+        &self,
+        subject: &SubjectCode,
+        semester: Semester,
+        kind: AssessmentKind,
+        slot: u8,
+    ) -> Option<&Vec<Version<AssessmentValue>>> {
+        let slot = AssessmentSlot {
+            subject: subject.clone(),
+            semester,
+            kind,
+            slot: if kind == AssessmentKind::Regular {
+                slot
+            } else {
+                0
+            },
+        };
+        self.assessments.get(&slot)
+    }
+
     /// A change to the record: any sign-off and approval no longer match it.
     pub(crate) fn changed(&mut self) {
         self.signed_off = None;

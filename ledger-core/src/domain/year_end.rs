@@ -33,6 +33,30 @@ pub(crate) fn rules_for(grade: u8, school_year: SchoolYear) -> Result<&'static R
         .map_err(|error| format!("[{}] {error}", error.code()))
 }
 
+/// The subjects of a year's classes, in order: those of every class, the latest class's
+/// specification winning, in order of first appearance. The ledger and the transcript both
+/// read a learner's year with it.
+pub(crate) fn merge_subject_specs<'a>(
+    classes: impl IntoIterator<Item = &'a [SubjectSpec]>,
+) -> Vec<SubjectSpec> {
+    let mut subjects: Vec<SubjectSpec> = Vec::new();
+    for spec in classes.into_iter().flatten() {
+        match subjects.iter_mut().find(|known| known.code == spec.code) {
+            Some(known) => *known = spec.clone(),
+            None => subjects.push(spec.clone()),
+        }
+    }
+    subjects
+}
+
+/// Reads semester I then semester II, stopping at the first that cannot be read.
+fn both_semesters<T>(
+    mut read: impl FnMut(Semester) -> Result<T, String>,
+) -> Result<[T; 2], String> {
+    let [first, second] = Semester::BOTH;
+    Ok([read(first)?, read(second)?])
+}
+
 /// A re-assessment result as the rules read it.
 pub(crate) fn subject_value(value: AssessmentValue) -> subject::SubjectValue {
     match value {
@@ -81,17 +105,11 @@ impl Ledger {
     /// The subjects a learner's year covers: those of every class enrolled in that year, the
     /// latest class's specification winning, in order of first appearance (as the transcript).
     fn year_specs(&self, record: &LearnerYear, school_year: SchoolYear) -> Vec<SubjectSpec> {
-        let mut subjects: Vec<SubjectSpec> = Vec::new();
-        for enrolment in &record.enrolments {
-            let key = enrolment.class_key(school_year);
-            for spec in self.classes.get(&key).map_or(&[][..], |c| &c.subjects) {
-                match subjects.iter_mut().find(|known| known.code == spec.code) {
-                    Some(known) => *known = spec.clone(),
-                    None => subjects.push(spec.clone()),
-                }
-            }
-        }
-        subjects
+        merge_subject_specs(record.enrolments.iter().map(|enrolment| {
+            self.classes
+                .get(&enrolment.class_key(school_year))
+                .map_or(&[][..], |c| &c.subjects)
+        }))
     }
 
     /// The grade of the learner's latest class in the year.
@@ -109,15 +127,8 @@ impl Ledger {
         rules: &RuleSet,
     ) -> Result<Subject, String> {
         let value = |semester: Semester, kind: AssessmentKind, slot: u8| {
-            let key = super::state::AssessmentSlot {
-                subject: spec.code.clone(),
-                semester,
-                kind,
-                slot,
-            };
             record
-                .assessments
-                .get(&key)
+                .assessment_versions(&spec.code, semester, kind, slot)
                 .and_then(|versions| versions.last())
                 .map(|version| version.value)
                 .ok_or_else(|| format!("the assessments of {} in {semester}", spec.code))
@@ -133,44 +144,36 @@ impl Ledger {
                         _ => Err(format!("a score of {}", spec.code)),
                     }
                 };
-                let mut semesters = Vec::with_capacity(2);
-                for semester in Semester::BOTH {
-                    semesters.push(ScoredSemester {
+                let semesters = both_semesters(|semester| {
+                    Ok(ScoredSemester {
                         regular: (1..=spec.regular_count())
                             .map(|slot| score(semester, AssessmentKind::Regular, slot))
                             .collect::<Result<Vec<_>, _>>()?,
                         midterm: score(semester, AssessmentKind::Midterm, 0)?,
                         final_: score(semester, AssessmentKind::Final, 0)?,
-                    });
-                }
-                let [one, two]: [ScoredSemester; 2] = semesters
-                    .try_into()
-                    .map_err(|_| "two semesters".to_owned())?;
+                    })
+                })?;
                 Assessments::Scored {
                     periods_per_year: periods,
-                    semesters: [one, two],
+                    semesters,
                 }
             }
             SubjectMode::Commented => {
                 let comment = |semester, kind, slot| {
                     value(semester, kind, slot).map(AssessmentValue::comment)
                 };
-                let mut semesters = Vec::with_capacity(2);
-                for semester in Semester::BOTH {
-                    semesters.push(CommentedSemester {
+                let semesters = both_semesters(|semester| {
+                    Ok(CommentedSemester {
                         regular: (1..=spec.regular_count())
                             .map(|slot| comment(semester, AssessmentKind::Regular, slot))
                             .collect::<Result<Vec<_>, _>>()?,
                         midterm: comment(semester, AssessmentKind::Midterm, 0)?,
                         final_: comment(semester, AssessmentKind::Final, 0)?,
-                    });
-                }
-                let [one, two]: [CommentedSemester; 2] = semesters
-                    .try_into()
-                    .map_err(|_| "two semesters".to_owned())?;
+                    })
+                })?;
                 Assessments::Commented {
                     periods_per_year: Some(periods),
-                    semesters: [one, two],
+                    semesters,
                 }
             }
         };
@@ -288,6 +291,21 @@ impl Ledger {
             })
     }
 
+    /// For a summer result: the learner is enrolled in `class`, the year is not decided yet,
+    /// and what the rules give for it.
+    fn summer_evaluation(
+        &self,
+        learner: &LearnerCode,
+        class: &ClassKey,
+    ) -> Result<Evaluation, DomainError> {
+        self.check_enrolled(learner, class)?;
+        let year = class.school_year;
+        if let Some(record) = self.record(learner, year) {
+            Self::check_not_decided(record, learner, year)?;
+        }
+        self.evaluated(learner, year)
+    }
+
     fn check_not_decided(
         record: &LearnerYear,
         learner: &LearnerCode,
@@ -345,12 +363,8 @@ impl Ledger {
             Event::SummerConductRecorded { learner, class, .. } => {
                 self.class(class)?;
                 self.check_teacher(author, class, &Duty::Homeroom, at, action)?;
-                self.check_enrolled(learner, class)?;
                 let year = class.school_year;
-                if let Some(record) = self.record(learner, year) {
-                    Self::check_not_decided(record, learner, year)?;
-                }
-                let evaluation = self.evaluated(learner, year)?;
+                let evaluation = self.summer_evaluation(learner, class)?;
                 if evaluation.before.outcome != Outcome::SummerTraining {
                     return Err(DomainError::SummerTrainingNotRequired {
                         learner: learner.to_string(),
@@ -374,12 +388,8 @@ impl Ledger {
                 let spec = self.class_subject(class, subject)?;
                 let parsed = assessment_value(value, spec.mode, subject)?;
                 self.check_teacher(author, class, &Duty::Subject(subject.clone()), at, action)?;
-                self.check_enrolled(learner, class)?;
                 let year = class.school_year;
-                if let Some(record) = self.record(learner, year) {
-                    Self::check_not_decided(record, learner, year)?;
-                }
-                let evaluation = self.evaluated(learner, year)?;
+                let evaluation = self.summer_evaluation(learner, class)?;
                 if !evaluation.due.contains(subject) {
                     return Err(DomainError::ReassessmentNotRequired {
                         learner: learner.to_string(),
@@ -566,12 +576,7 @@ impl Ledger {
             } => {
                 self.active_school(school)?;
                 self.check_authority(author, SCHOOL_OFFICE, school, None, at, action)?;
-                let found =
-                    self.learners
-                        .get(learner)
-                        .ok_or_else(|| DomainError::LearnerUnknown {
-                            learner: learner.to_string(),
-                        })?;
+                let found = self.known_learner(learner)?;
                 let holder = self.custodian(learner).unwrap_or(&found.registered_by);
                 if holder != school {
                     return Err(DomainError::LearnerNotEnrolled {

@@ -397,21 +397,14 @@ impl Projections {
         school_year: SchoolYear,
         state: &YearState,
     ) -> Vec<SubjectSpec> {
-        let mut subjects: Vec<SubjectSpec> = Vec::new();
-        for enrolment in &state.enrolments {
+        crate::domain::merge_subject_specs(state.enrolments.iter().map(|enrolment| {
             let key = ClassKey {
                 school: enrolment.school.clone(),
                 school_year,
                 class: enrolment.class.clone(),
             };
-            for spec in self.classes.get(&key).map_or(&[][..], |c| &c.subjects) {
-                match subjects.iter_mut().find(|known| known.code == spec.code) {
-                    Some(known) => *known = spec.clone(),
-                    None => subjects.push(spec.clone()),
-                }
-            }
-        }
-        subjects
+            self.classes.get(&key).map_or(&[][..], |c| &c.subjects)
+        }))
     }
 
     /// Copies the values in force of a learner's year from the ledger.

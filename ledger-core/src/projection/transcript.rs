@@ -6,6 +6,9 @@ use serde_json::{json, Value};
 
 use super::json;
 use super::{InForce, Projections, YearState};
+/// The rule set for a class's grade in a school year: the domain's, so that both read the rules
+/// alike.
+pub(crate) use crate::domain::rules_for;
 use crate::domain::value::{
     AssessmentKind, AssessmentValue, ClassName, ConductLevel, Digest, LearnerCode, SchoolYear,
     Semester, SubjectCode, SubjectMode, Term, UnitCode,
@@ -17,7 +20,7 @@ use crate::rules::score::{semester_average, year_average, Score};
 use crate::rules::subject::{
     Assessments, CommentedSemester, ScoredSemester, Subject, SubjectValue,
 };
-use crate::rules::table::{self, Grade, RuleSet, RuleSetId};
+use crate::rules::table::RuleSet;
 use crate::rules::year::{assess_year, AfterSummer, Award, LearnerYear, Outcome, Summer};
 
 /// One assessment in force.
@@ -472,15 +475,6 @@ impl Transcript {
             "copies": self.copies.iter().map(super::CopyView::to_json).collect::<Vec<_>>(),
         })
     }
-}
-
-/// The rule set for a class's grade in a school year.
-pub(crate) fn rules_for(grade: u8, school_year: SchoolYear) -> Result<&'static RuleSet, String> {
-    let grade = Grade::new(grade).map_err(|error| format!("[{}] {error}", error.code()))?;
-    let year = table::SchoolYear::new(school_year.start_year())
-        .map_err(|error| format!("[{}] {error}", error.code()))?;
-    table::lookup(RuleSetId::Tt22, grade, Some(year))
-        .map_err(|error| format!("[{}] {error}", error.code()))
 }
 
 impl Projections {
