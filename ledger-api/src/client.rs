@@ -60,6 +60,56 @@ impl Client {
         serde_json::from_slice(&bytes).map_err(|error| ClientError::Unexpected(error.to_string()))
     }
 
+    /// Appends several signed submissions in one request (at most
+    /// [`crate::router::BATCH_EVENTS_MAX`]) and waits until every accepted one is durable. The
+    /// answers come in the order of `submissions`: each a receipt or that event's refusal.
+    ///
+    /// # Errors
+    /// [`ClientError::Api`] when the whole request is refused (empty or oversized batch), or a
+    /// transport error.
+    pub async fn submit_batch(
+        &self,
+        submissions: &[SignedSubmission],
+    ) -> Result<Vec<Result<Receipt, ApiError>>, ClientError> {
+        let mut body = b"{\"submissions\":[".to_vec();
+        for (position, submission) in submissions.iter().enumerate() {
+            if position > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(&submission.to_wire_json());
+        }
+        body.extend_from_slice(b"]}");
+        let response = self
+            .http
+            .post(format!("{}/v1/submissions/batch", self.base))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|error| ClientError::Transport(error.to_string()))?;
+        let bytes = Self::body(response).await?;
+        let answer: crate::wire::BatchAnswer = serde_json::from_slice(&bytes)
+            .map_err(|error| ClientError::Unexpected(error.to_string()))?;
+        if answer.results.len() != submissions.len() {
+            return Err(ClientError::Unexpected(format!(
+                "{} answers for {} submissions",
+                answer.results.len(),
+                submissions.len()
+            )));
+        }
+        answer
+            .results
+            .into_iter()
+            .map(|item| match (item.receipt, item.problem) {
+                (Some(receipt), None) => Ok(Ok(receipt)),
+                (None, Some(problem)) => Ok(Err(ApiError::from_problem(problem))),
+                _ => Err(ClientError::Unexpected(
+                    "a batch item must carry either a receipt or a problem".to_owned(),
+                )),
+            })
+            .collect()
+    }
+
     /// The newest signed checkpoint.
     ///
     /// # Errors

@@ -15,11 +15,18 @@ use ledger_core::tile::TilePath;
 
 use crate::error::ApiError;
 use crate::service::LedgerService;
+use crate::wire::{BatchAnswer, BatchItem};
 
 /// Largest request body accepted, in bytes: one record plus the JSON envelope and base64
 /// signature, with room for escaping. Larger bodies get `413 request-too-large`.
 pub const REQUEST_BODY_SIZE_MAX: usize = 256 * 1024;
 const _: () = assert!(REQUEST_BODY_SIZE_MAX > ledger_core::limits::RECORD_SIZE_MAX * 2);
+
+/// Most events in one batch append.
+pub const BATCH_EVENTS_MAX: usize = 1_000;
+
+/// Largest body of a batch append, in bytes.
+pub const BATCH_BODY_SIZE_MAX: usize = 8 * 1024 * 1024;
 
 type Service = Arc<dyn LedgerService>;
 
@@ -29,6 +36,10 @@ pub fn app(service: Service) -> Router {
         .route("/log/checkpoint", get(checkpoint))
         .route("/log/tile/{*path}", get(tile))
         .route("/v1/submissions", post(submit))
+        .route(
+            "/v1/submissions/batch",
+            post(submit_batch).layer(DefaultBodyLimit::max(BATCH_BODY_SIZE_MAX)),
+        )
         .route("/v1/records/{index}", get(record))
         .route("/v1/proofs/consistency", get(consistency))
         .route("/healthz", get(health))
@@ -73,20 +84,22 @@ async fn tile(
     Ok(response)
 }
 
+fn too_large(rejection: &BytesRejection, max: usize) -> ApiError {
+    ApiError::refused(
+        "request-too-large",
+        crate::error::title_of("request-too-large"),
+        format!(
+            "the request body could not be read ({rejection}); at most {max} bytes are accepted"
+        ),
+    )
+    .with_status(413)
+}
+
 async fn submit(
     State(service): State<Service>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let body = body.map_err(|rejection| {
-        ApiError::refused(
-            "request-too-large",
-            crate::error::title_of("request-too-large"),
-            format!(
-                "the request body could not be read ({rejection}); at most {REQUEST_BODY_SIZE_MAX} bytes are accepted"
-            ),
-        )
-        .with_status(413)
-    })?;
+    let body = body.map_err(|rejection| too_large(&rejection, REQUEST_BODY_SIZE_MAX))?;
     let submission = SignedSubmission::from_wire_json(&body)
         .map_err(|error| ApiError::from_record_error(&error))?;
     let receipt = service.submit(submission).await?;
@@ -96,6 +109,65 @@ async fn submit(
         StatusCode::CREATED
     };
     Ok((status, Json(receipt)).into_response())
+}
+
+/// The body of `POST /v1/submissions/batch`: the wire envelopes, each kept as its exact bytes
+/// so that one malformed event is refused alone.
+#[derive(serde::Deserialize)]
+struct BatchRequest<'a> {
+    #[serde(borrow)]
+    submissions: Vec<&'a serde_json::value::RawValue>,
+}
+
+async fn submit_batch(
+    State(service): State<Service>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|rejection| too_large(&rejection, BATCH_BODY_SIZE_MAX))?;
+    let batch_invalid = |detail: String| {
+        ApiError::refused(
+            "batch-invalid",
+            crate::error::title_of("batch-invalid"),
+            detail,
+        )
+    };
+    let request: BatchRequest<'_> = serde_json::from_slice(&body).map_err(|error| {
+        batch_invalid(format!(
+            "the body must be a JSON object {{\"submissions\": [envelope, ...]}} ({error})"
+        ))
+    })?;
+    let count = request.submissions.len();
+    if count == 0 || count > BATCH_EVENTS_MAX {
+        return Err(batch_invalid(format!(
+            "a batch carries 1 to {BATCH_EVENTS_MAX} submissions; this one has {count}"
+        )));
+    }
+    let submissions = request
+        .submissions
+        .iter()
+        .map(|raw| {
+            SignedSubmission::from_wire_json(raw.get().as_bytes())
+                .map_err(|error| ApiError::from_record_error(&error))
+        })
+        .collect();
+    let results = service
+        .submit_batch(submissions)
+        .await
+        .into_iter()
+        .map(|answer| match answer {
+            Ok(receipt) => BatchItem {
+                status: if receipt.duplicate { 200 } else { 201 },
+                receipt: Some(receipt),
+                problem: None,
+            },
+            Err(error) => BatchItem {
+                status: error.status,
+                receipt: None,
+                problem: Some(error.to_problem()),
+            },
+        })
+        .collect();
+    Ok(Json(BatchAnswer { results }).into_response())
 }
 
 async fn record(

@@ -33,6 +33,14 @@ pub trait LedgerService: Send + Sync + 'static {
     /// submission already in the log resolves with the original receipt.
     fn submit(&self, submission: SignedSubmission) -> BoxFuture<'_, Result<Receipt, ApiError>>;
 
+    /// Appends several submissions in their order; resolves once every accepted one is durable,
+    /// with one answer per submission (an entry that could not even be parsed arrives as its
+    /// refusal and is answered with it). Each is judged on its own, after the ones before it.
+    fn submit_batch(
+        &self,
+        submissions: Vec<Result<SignedSubmission, ApiError>>,
+    ) -> BoxFuture<'_, Vec<Result<Receipt, ApiError>>>;
+
     /// The record at `index` with a `tlog-proof` of its inclusion in the newest checkpoint.
     ///
     /// # Errors

@@ -55,3 +55,23 @@ pub struct ConsistencyProof {
     /// The RFC 9162 consistency proof, base64 hashes.
     pub proof: Vec<String>,
 }
+
+/// One event's answer in a batch append, in the order of the request.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BatchItem {
+    /// The status this event would have had alone: 201 new, 200 retry, or the refusal's.
+    pub status: u16,
+    /// The receipt, when the event is (or already was) durable in the log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<Receipt>,
+    /// The refusal, when the event was not appended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<crate::error::Problem>,
+}
+
+/// The answer of `POST /v1/submissions/batch`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BatchAnswer {
+    /// One item per submitted event, in the request's order.
+    pub results: Vec<BatchItem>,
+}

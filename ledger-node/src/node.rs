@@ -437,6 +437,13 @@ pub fn read_tile(log: &Log, path: &TilePath, size: u64) -> Result<Vec<u8>, ApiEr
     }
 }
 
+fn read_only() -> ApiError {
+    ApiError::unavailable(
+        "log-read-only",
+        "this node is a read-only mirror (it has no signing key) and accepts no appends",
+    )
+}
+
 impl LedgerService for NodeService {
     fn checkpoint(&self) -> Result<Vec<u8>, ApiError> {
         self.published
@@ -456,15 +463,53 @@ impl LedgerService for NodeService {
     fn submit(&self, submission: SignedSubmission) -> BoxFuture<'_, Result<Receipt, ApiError>> {
         Box::pin(async move {
             let Some(sequencer) = &self.sequencer else {
-                return Err(ApiError::unavailable(
-                    "log-read-only",
-                    "this node is a read-only mirror (it has no signing key) and accepts no appends",
-                ));
+                return Err(read_only());
             };
             let verified = submission
                 .verify()
                 .map_err(|error| ApiError::from_record_error(&error))?;
             sequencer.submit(verified).await
+        })
+    }
+
+    fn submit_batch(
+        &self,
+        submissions: Vec<Result<SignedSubmission, ApiError>>,
+    ) -> BoxFuture<'_, Vec<Result<Receipt, ApiError>>> {
+        Box::pin(async move {
+            let Some(sequencer) = &self.sequencer else {
+                return submissions.iter().map(|_| Err(read_only())).collect();
+            };
+            // Verify every signature first; only the verified ones go to the sequencer, in
+            // their order, and the answers are put back in the request's places.
+            let mut answers: Vec<Option<Result<Receipt, ApiError>>> = Vec::new();
+            let mut verified = Vec::new();
+            for submission in submissions {
+                match submission.and_then(|submission| {
+                    submission
+                        .verify()
+                        .map_err(|error| ApiError::from_record_error(&error))
+                }) {
+                    Ok(submission) => {
+                        verified.push(submission);
+                        answers.push(None);
+                    }
+                    Err(refusal) => answers.push(Some(Err(refusal))),
+                }
+            }
+            let mut sequenced = sequencer.submit_many(verified).await.into_iter();
+            answers
+                .into_iter()
+                .map(|answer| {
+                    answer.unwrap_or_else(|| {
+                        sequenced.next().unwrap_or_else(|| {
+                            Err(ApiError::internal(
+                                "the sequencer answered too few submissions",
+                            ))
+                        })
+                    })
+                })
+                .collect()
         })
     }
 

@@ -74,6 +74,52 @@ impl SequencerHandle {
         receipt.await.map_err(|_| stopped())?
     }
 
+    /// Queues several submissions together, in order, and waits for all their answers (in the
+    /// same order). Either every submission enters the queue or none does, so a batch is never
+    /// cut in two by a full queue; each is then judged on its own, after the ones before it.
+    ///
+    /// # Errors
+    /// Each answer is as for [`SequencerHandle::submit`].
+    pub async fn submit_many(
+        &self,
+        submissions: Vec<VerifiedSubmission>,
+    ) -> Vec<Result<Receipt, ApiError>> {
+        let count = submissions.len();
+        if count == 0 {
+            return Vec::new();
+        }
+        if self.failed.load(Ordering::Acquire) {
+            return (0..count).map(|_| Err(stopped())).collect();
+        }
+        let permits = match self.queue.try_reserve_many(count) {
+            Ok(permits) => permits,
+            Err(mpsc::error::TrySendError::Full(())) => {
+                return (0..count)
+                    .map(|_| {
+                        Err(ApiError::unavailable(
+                            "sequencer-busy",
+                            "the log's queue cannot take the whole batch now; retry after a second",
+                        ))
+                    })
+                    .collect()
+            }
+            Err(mpsc::error::TrySendError::Closed(())) => {
+                return (0..count).map(|_| Err(stopped())).collect()
+            }
+        };
+        let mut receipts = Vec::with_capacity(count);
+        for (permit, submission) in permits.zip(submissions) {
+            let (reply, receipt) = oneshot::channel();
+            permit.send(Message::Append(Pending { submission, reply }));
+            receipts.push(receipt);
+        }
+        let mut answers = Vec::with_capacity(count);
+        for receipt in receipts {
+            answers.push(receipt.await.unwrap_or_else(|_| Err(stopped())));
+        }
+        answers
+    }
+
     /// False once the sequencer has stopped on a fatal error.
     #[must_use]
     pub fn is_running(&self) -> bool {

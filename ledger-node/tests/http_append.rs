@@ -327,3 +327,103 @@ fn payload_values_outside_canonical_json_cannot_even_be_built() {
     assert!(built.is_err());
     let _ = SignedSubmission::from_wire_json(b"{}").expect_err("empty envelope");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_is_answered_per_event_in_order_and_refusals_change_nothing() {
+    let node = TestNode::start().await;
+    let author = key("teacher");
+    let first = node
+        .client
+        .submit(&submission(&author, "before", "7.0"))
+        .await
+        .expect("first append");
+
+    // Valid events, a retry of an earlier record, a repeat inside the batch, a reused id with
+    // other content, and a forged signature: each gets its own answer, in order.
+    let mut forged = submission(&author, "forged", "9.9").to_wire_json();
+    let at = forged.len() - 10;
+    forged[at] = if forged[at] == b'A' { b'B' } else { b'A' };
+    let forged = SignedSubmission::from_wire_json(&forged).expect("well-formed envelope");
+    let batch = vec![
+        submission(&author, "b-0", "8.0"),
+        submission(&author, "before", "7.0"),
+        submission(&author, "b-1", "6.5"),
+        submission(&author, "b-0", "8.0"),
+        submission(&author, "b-1", "1.0"),
+        forged,
+        submission(&author, "b-2", "5.0"),
+    ];
+    let answers = node.client.submit_batch(&batch).await.expect("batch");
+    let receipt = |position: usize| answers[position].as_ref().expect("a receipt").clone();
+    let refusal = |position: usize| answers[position].as_ref().expect_err("a refusal").clone();
+    assert_eq!((receipt(0).index, receipt(0).duplicate), (1, false));
+    assert_eq!(
+        (receipt(1).index, receipt(1).duplicate),
+        (first.index, true)
+    );
+    assert_eq!((receipt(2).index, receipt(2).duplicate), (2, false));
+    assert_eq!((receipt(3).index, receipt(3).duplicate), (1, true));
+    assert_eq!(
+        (
+            refusal(4).status,
+            refusal(4).code.as_str(),
+            refusal(4).index
+        ),
+        (409, "idempotency-conflict", Some(2))
+    );
+    assert_eq!(
+        (refusal(5).status, refusal(5).code.as_str()),
+        (400, "signature-invalid")
+    );
+    assert_eq!((receipt(6).index, receipt(6).duplicate), (3, false));
+    assert_eq!(node.node.log().head().size, 4);
+
+    // A malformed entry is refused alone; the whole request is refused only when it is not a
+    // batch at all, empty, or too long, and then nothing is written.
+    let good = submission(&author, "b-3", "4.0").to_wire_json();
+    let mut body = b"{\"submissions\":[".to_vec();
+    body.extend_from_slice(&good);
+    body.extend_from_slice(b",{\"body\":1}]}");
+    let (status, answer) = post_batch(&node.base, body).await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["results"][0]["status"], 201);
+    assert_eq!(answer["results"][1]["status"], 400);
+    assert_eq!(
+        answer["results"][1]["problem"]["type"],
+        "urn:hocba:problem:submission-malformed"
+    );
+    assert_eq!(node.node.log().head().size, 5);
+
+    let too_many = format!(
+        "{{\"submissions\":[{}]}}",
+        vec![String::from_utf8(good.clone()).unwrap(); 1001].join(",")
+    );
+    for body in [
+        b"{\"submissions\":[]}".to_vec(),
+        b"[1,2]".to_vec(),
+        b"{\"submissions\":".to_vec(),
+        too_many.into_bytes(),
+    ] {
+        let (status, problem) = post_batch(&node.base, body).await;
+        assert_eq!(status, 400, "{problem}");
+        assert_eq!(problem["type"], "urn:hocba:problem:batch-invalid");
+    }
+    assert_eq!(
+        node.node.log().head().size,
+        5,
+        "refused batches write nothing"
+    );
+}
+
+async fn post_batch(base: &str, body: Vec<u8>) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/v1/submissions/batch"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("send");
+    let status = response.status().as_u16();
+    let body = response.bytes().await.expect("body");
+    (status, serde_json::from_slice(&body).expect("json answer"))
+}
