@@ -32,6 +32,7 @@ pub mod layout;
 pub mod log;
 pub mod node;
 pub mod offline;
+pub mod proof_check;
 pub mod scan;
 pub mod sequencer;
 pub mod static_log;
