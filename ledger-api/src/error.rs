@@ -212,10 +212,13 @@ impl ApiError {
     }
 }
 
-/// The Vietnamese-and-English title of each refusal code.
+/// The Vietnamese-and-English title of each refusal code: every code of [`API_CODES`] and of
+/// `ledger_core::domain::DomainError::CODES` has its own; an unknown code gets a generic one.
+/// `docs/ERRORS.md` explains each code.
 #[must_use]
 pub fn title_of(code: &str) -> &'static str {
     match code {
+        // Format of a submission (docs/FORMAT.md).
         "submission-malformed" => "Bản ghi gửi lên sai cấu trúc / Malformed submission",
         "submission-not-canonical" => {
             "Bản ghi không ở dạng JSON chuẩn tắc / Submission is not canonical JSON"
@@ -237,7 +240,238 @@ pub fn title_of(code: &str) -> &'static str {
         "record-too-large" => "Bản ghi quá lớn / Record too large",
         "request-too-large" => "Yêu cầu quá lớn / Request body too large",
         "record-malformed" => "Bản ghi sai cấu trúc / Malformed record",
+        "chain-broken" => "Chuỗi bản ghi bị đứt / Broken chain of records",
         "proof-range-invalid" => "Khoảng kích thước cây không hợp lệ / Invalid tree size range",
-        _ => "Yêu cầu bị từ chối / Request refused",
+        // Authentication of requests (RFC 9421) and read access.
+        // These five are also `httpsig::AuthError::title`, which sends them.
+        "auth-missing" => "Yêu cầu chưa được ký / Request not signed",
+        "auth-malformed" => "Chữ ký sai cấu trúc / Malformed request signature",
+        "auth-expired" => "Chữ ký hết hạn / Request signature expired",
+        "auth-digest-mismatch" => {
+            "Nội dung không khớp Content-Digest / Body does not match Content-Digest"
+        }
+        "auth-signature-invalid" => "Chữ ký không hợp lệ / Invalid request signature",
+        "auth-key-unknown" => {
+            "Khóa chưa được giao quyền trên sổ này / Key holds no grant on this log"
+        }
+        "read-forbidden" => {
+            "Vai trò không được xem dữ liệu này / Roles do not allow reading this data"
+        }
+        "query-invalid" => "Tham số truy vấn không hợp lệ / Invalid path or query parameter",
+        "cursor-invalid" => {
+            "Con trỏ theo dõi thay đổi vượt quá sổ / Change-feed cursor beyond the log"
+        }
+        "batch-invalid" => "Lô sự kiện rỗng hoặc quá lớn / Empty or oversized batch",
+        "not-found" => "Không tìm thấy / Not found",
+        // The log and the node.
+        "checkpoint-pending" => {
+            "Chưa có checkpoint bao gồm dữ liệu này / No checkpoint covers the data yet"
+        }
+        "log-unavailable" => "Sổ tạm dừng nhận dữ liệu / Log unavailable",
+        "log-read-only" => "Nút chỉ đọc, không nhận ghi / Read-only node, no appends",
+        "sequencer-busy" => "Hệ thống đang quá tải, hãy thử lại / Sequencer busy, retry",
+        "internal" => "Lỗi hệ thống / Internal error",
+        // Domain: events and payloads.
+        "event-type-unknown" => "Loại sự kiện không được hỗ trợ / Unknown event type",
+        "payload-malformed" => "Dữ liệu sự kiện sai cấu trúc / Malformed event payload",
+        "payload-invalid" => "Dữ liệu sự kiện không hợp lệ / Invalid event payload",
+        "position-out-of-order" => {
+            "Vị trí trong sổ không đúng thứ tự / Log position out of order"
+        }
+        // Domain: authority (phân quyền).
+        "authority-missing" => "Không có thẩm quyền / Signer has no authority for this",
+        "authority-out-of-scope" => {
+            "Ngoài phạm vi thẩm quyền / Authority does not cover this unit or school year"
+        }
+        "authority-revoked" => "Thẩm quyền đã bị thu hồi / Authority revoked",
+        "authority-expired" => "Thẩm quyền đã hết hạn / Authority expired",
+        "authority-not-yet-valid" => "Thẩm quyền chưa có hiệu lực / Authority not yet valid",
+        "grant-scope-invalid" => {
+            "Không thể giao vai trò này cho đơn vị này / Role cannot be granted for this unit"
+        }
+        "grant-id-taken" => "Mã giao quyền đã tồn tại / Grant id already used",
+        "grant-unknown" => "Không tìm thấy quyết định giao quyền / Unknown grant",
+        "grant-already-revoked" => "Quyền đã bị thu hồi trước đó / Grant already revoked",
+        "teacher-not-assigned" => {
+            "Giáo viên không được phân công / Signer is not the assigned teacher"
+        }
+        "assignee-authority-missing" => {
+            "Giáo viên được phân công chưa được giao quyền / Assigned teacher holds no teacher role"
+        }
+        // Domain: units, classes, learners.
+        "unit-exists" => "Mã đơn vị đã tồn tại / Unit already registered",
+        "unit-unknown" => "Không tìm thấy đơn vị / Unknown unit",
+        "unit-kind-invalid" => "Loại đơn vị không phù hợp / Wrong kind of unit",
+        "unit-merged" => "Đơn vị đã sáp nhập / Unit merged into another",
+        "unit-merge-invalid" => "Sáp nhập đơn vị không hợp lệ / Merge not allowed",
+        "class-exists" => "Lớp đã được mở / Class already opened",
+        "class-unknown" => "Không tìm thấy lớp / Unknown class",
+        "subject-unknown" => "Lớp không có môn học này / Class does not study this subject",
+        "learner-exists" => "Mã người học đã tồn tại / Learner already registered",
+        "learner-unknown" => "Không tìm thấy người học / Unknown learner",
+        "learner-not-enrolled" => {
+            "Người học không thuộc lớp/trường này / Learner not enrolled there"
+        }
+        "learner-already-enrolled" => {
+            "Người học đã có tên trong năm học này / Learner already enrolled this school year"
+        }
+        "transfer-out-missing" => {
+            "Chưa có quyết định chuyển đi tương ứng / No matching transfer-out"
+        }
+        // Domain: assessments, locks (khóa sổ) and corrections.
+        "assessment-value-invalid" => {
+            "Điểm/kết quả đánh giá không hợp lệ / Invalid assessment value"
+        }
+        "assessment-slot-invalid" => "Cột điểm không hợp lệ / Invalid assessment slot",
+        "subject-confirmed" => {
+            "Điểm môn học đã xác nhận, khóa sổ / Subject results confirmed and locked"
+        }
+        "term-sealed" => "Học kỳ/năm học đã khóa sổ / Term sealed",
+        "subject-already-confirmed" => {
+            "Môn học đã được xác nhận trước đó / Subject already confirmed"
+        }
+        "term-already-sealed" => "Học kỳ/năm học đã khóa sổ trước đó / Term already sealed",
+        "term-not-sealed" => "Học kỳ/năm học chưa khóa sổ / Term not sealed",
+        "reason-missing" => "Phải ghi rõ lý do / Reason required",
+        "correction-target-missing" => {
+            "Đề nghị sửa điểm không chỉ rõ bản ghi cần sửa / Correction cites no event"
+        }
+        "correction-target-unknown" => {
+            "Bản ghi được dẫn chiếu không thể sửa / Cited event cannot be corrected"
+        }
+        "correction-target-superseded" => {
+            "Bản ghi được dẫn chiếu đã được thay thế / Cited event no longer in force"
+        }
+        "correction-request-unknown" => {
+            "Không tìm thấy đề nghị sửa điểm / Unknown correction request"
+        }
+        "correction-not-pending" => {
+            "Đề nghị sửa điểm đã được phê duyệt / Correction request already approved"
+        }
+        // Domain: signatures (ký, phê duyệt), end of year and record procedures.
+        "record-incomplete" => "Học bạ chưa đủ dữ liệu / Record incomplete",
+        "learner-already-signed-off" => {
+            "Học bạ đã được giáo viên chủ nhiệm ký / Record already signed off"
+        }
+        "learner-not-signed-off" => {
+            "Học bạ chưa được giáo viên chủ nhiệm ký / Record not signed off by the homeroom teacher"
+        }
+        "learner-already-approved" => {
+            "Học bạ đã được hiệu trưởng phê duyệt / Record already approved"
+        }
+        "approval-digest-mismatch" => {
+            "Mã băm học bạ phê duyệt không khớp / Approved digest does not match the record"
+        }
+        "summer-training-not-required" => {
+            "Không thuộc diện rèn luyện trong hè / Summer re-training not required"
+        }
+        "reassessment-not-required" => {
+            "Môn không thuộc diện kiểm tra, đánh giá lại / Re-assessment not required"
+        }
+        "promotion-mismatch" => {
+            "Quyết định không khớp kết quả đánh giá / Decision disagrees with the rules"
+        }
+        "promotion-already-decided" => {
+            "Đã có quyết định lên lớp / End-of-year outcome already decided"
+        }
+        "promotion-not-decided" => {
+            "Chưa có quyết định lên lớp / End-of-year outcome not decided"
+        }
+        "award-not-allowed" => "Không đủ điều kiện khen thưởng / Award not allowed by the rules",
+        "award-already-granted" => "Đã khen thưởng / Award already granted",
+        "grade-not-final" => "Không phải lớp cuối cấp / Not a final grade (9 or 12)",
+        "programme-already-completed" => {
+            "Đã xác nhận hoàn thành chương trình / Programme completion already recorded"
+        }
+        "record-not-approved" => {
+            "Học bạ chưa được hiệu trưởng phê duyệt / Record not approved as it stands"
+        }
+        "copy-id-taken" => "Mã bản sao đã được dùng / Copy id already used",
+        "copy-digest-mismatch" => {
+            "Mã băm bản sao không khớp học bạ / Copy digest does not match the record"
+        }
+        "identity-unchanged" => {
+            "Cam kết định danh không thay đổi / Identity commitment unchanged"
+        }
+        _ => FALLBACK_TITLE,
     }
+}
+
+/// The title of a code [`title_of`] does not know.
+pub const FALLBACK_TITLE: &str = "Yêu cầu bị từ chối / Request refused";
+
+/// Every code the HTTP layer itself emits (the domain's refusals are
+/// `ledger_core::domain::DomainError::CODES`). [`status_of_api_code`] gives each one's status.
+pub const API_CODES: &[&str] = &[
+    // A submission's format, checked before anything else (`ApiError::from_record_error`).
+    "submission-malformed",
+    "submission-not-canonical",
+    "submission-version-unsupported",
+    "schema-version-unsupported",
+    "event-type-invalid",
+    "idempotency-id-invalid",
+    "key-malformed",
+    "key-weak",
+    "signature-invalid",
+    "record-too-large",
+    "request-too-large",
+    // Authentication (RFC 9421 request signatures) and read access.
+    "auth-missing",
+    "auth-malformed",
+    "auth-expired",
+    "auth-digest-mismatch",
+    "auth-signature-invalid",
+    "auth-key-unknown",
+    "read-forbidden",
+    // Reads.
+    "query-invalid",
+    "cursor-invalid",
+    "batch-invalid",
+    "proof-range-invalid",
+    "not-found",
+    "learner-unknown",
+    "class-unknown",
+    // The log and the node.
+    "idempotency-conflict",
+    "checkpoint-pending",
+    "log-unavailable",
+    "log-read-only",
+    "sequencer-busy",
+    "internal",
+];
+
+/// The HTTP status with which the API layer emits `code`, or `None` for a code not in
+/// [`API_CODES`]. (`learner-unknown`, `class-unknown` and the key and schema codes are also
+/// domain refusals, which the node answers with its own status.)
+#[must_use]
+pub fn status_of_api_code(code: &str) -> Option<u16> {
+    let status = match code {
+        "submission-malformed"
+        | "submission-not-canonical"
+        | "submission-version-unsupported"
+        | "schema-version-unsupported"
+        | "event-type-invalid"
+        | "idempotency-id-invalid"
+        | "key-malformed"
+        | "key-weak"
+        | "signature-invalid"
+        | "query-invalid"
+        | "cursor-invalid"
+        | "batch-invalid"
+        | "proof-range-invalid" => 400,
+        "auth-missing"
+        | "auth-malformed"
+        | "auth-expired"
+        | "auth-digest-mismatch"
+        | "auth-signature-invalid"
+        | "auth-key-unknown" => 401,
+        "read-forbidden" => 403,
+        "not-found" | "learner-unknown" | "class-unknown" => 404,
+        "idempotency-conflict" => 409,
+        "record-too-large" | "request-too-large" => 413,
+        "internal" => 500,
+        "checkpoint-pending" | "log-unavailable" | "log-read-only" | "sequencer-busy" => 503,
+        _ => return None,
+    };
+    Some(status)
 }
