@@ -361,12 +361,51 @@ pub struct Proven {
     pub witnesses: Vec<Cosigned>,
 }
 
+impl Cosigned {
+    /// The cosignature's time in UTC, ISO 8601 (`2026-09-21T14:15:00Z`).
+    #[must_use]
+    pub fn utc(&self) -> String {
+        Moment::from_s(self.timestamp).utc()
+    }
+
+    /// The cosignature's time in Vietnam time (`2026-09-21T21:15:00+07:00`).
+    #[must_use]
+    pub fn vietnam(&self) -> String {
+        Moment::from_s(self.timestamp).vietnam()
+    }
+}
+
 impl Proven {
+    /// The author's claimed time in UTC, ISO 8601 with milliseconds.
+    #[must_use]
+    pub fn claimed_at_utc(&self) -> String {
+        Moment::from_ms(self.claimed_at_ms).utc()
+    }
+
+    /// The author's claimed time in Vietnam time (UTC+7), ISO 8601 with milliseconds.
+    #[must_use]
+    pub fn claimed_at_vietnam(&self) -> String {
+        Moment::from_ms(self.claimed_at_ms).vietnam()
+    }
+
+    /// The log's sequencing time in UTC, ISO 8601 with microseconds.
+    #[must_use]
+    pub fn sequenced_at_utc(&self) -> String {
+        Moment::from_us(self.sequenced_at_us).utc()
+    }
+
+    /// The log's sequencing time in Vietnam time (UTC+7), ISO 8601 with microseconds.
+    #[must_use]
+    pub fn sequenced_at_vietnam(&self) -> String {
+        Moment::from_us(self.sequenced_at_us).vietnam()
+    }
+
     /// A plain-words report, each line in Vietnamese first, then in English.
     #[must_use]
     pub fn explain(&self) -> String {
-        let claimed = Moment::from_ms(self.claimed_at_ms);
-        let sequenced = Moment::from_us(self.sequenced_at_us);
+        let (claimed_utc, claimed_vietnam) = (self.claimed_at_utc(), self.claimed_at_vietnam());
+        let (sequenced_utc, sequenced_vietnam) =
+            (self.sequenced_at_utc(), self.sequenced_at_vietnam());
         let mut lines: Vec<String> = vec![
             format!(
                 "Bản ghi số {} (sự kiện {}, lược đồ phiên bản {}) do khóa {} ký, đã nằm trong \
@@ -403,25 +442,15 @@ impl Proven {
             ),
             format!("Mã chống gửi trùng: {}", self.idempotency_id),
             format!("Idempotency id: {}", self.idempotency_id),
+            format!("Sổ ghi nhận lúc {sequenced_vietnam} giờ Việt Nam ({sequenced_utc})."),
+            format!("Sequenced by the log at {sequenced_utc} ({sequenced_vietnam} Vietnam time)."),
             format!(
-                "Sổ ghi nhận lúc {} giờ Việt Nam ({}).",
-                sequenced.vietnam(),
-                sequenced.utc()
+                "Bên gửi khai lúc {claimed_vietnam} giờ Việt Nam ({claimed_utc}); sổ không kiểm \
+                 tra thời điểm này."
             ),
             format!(
-                "Sequenced by the log at {} ({} Vietnam time).",
-                sequenced.utc(),
-                sequenced.vietnam()
-            ),
-            format!(
-                "Bên gửi khai lúc {} giờ Việt Nam ({}); sổ không kiểm tra thời điểm này.",
-                claimed.vietnam(),
-                claimed.utc()
-            ),
-            format!(
-                "Claimed by the sender at {} ({} Vietnam time); the log does not check this time.",
-                claimed.utc(),
-                claimed.vietnam()
+                "Claimed by the sender at {claimed_utc} ({claimed_vietnam} Vietnam time); the log \
+                 does not check this time."
             ),
         ];
         if self.witnesses.is_empty() {
@@ -435,18 +464,17 @@ impl Proven {
             );
         }
         for witness in &self.witnesses {
-            let at = Moment::from_s(witness.timestamp);
             lines.push(format!(
                 "Nhân chứng {} đã đồng ký điểm kiểm tra này lúc {} giờ Việt Nam ({}).",
                 witness.name,
-                at.vietnam(),
-                at.utc()
+                witness.vietnam(),
+                witness.utc()
             ));
             lines.push(format!(
                 "Witness {} cosigned this checkpoint at {} ({} Vietnam time).",
                 witness.name,
-                at.utc(),
-                at.vietnam()
+                witness.utc(),
+                witness.vietnam()
             ));
         }
         lines.push(
@@ -477,18 +505,15 @@ impl Proven {
     /// The report as JSON, for `--json`.
     #[must_use]
     pub fn to_json(&self) -> Value {
-        let claimed = Moment::from_ms(self.claimed_at_ms);
-        let sequenced = Moment::from_us(self.sequenced_at_us);
         let witnesses: Vec<Value> = self
             .witnesses
             .iter()
             .map(|witness| {
-                let at = Moment::from_s(witness.timestamp);
                 json!({
                     "name": witness.name,
                     "timestamp": witness.timestamp,
-                    "utc": at.utc(),
-                    "vietnam": at.vietnam(),
+                    "utc": witness.utc(),
+                    "vietnam": witness.vietnam(),
                 })
             })
             .collect();
@@ -509,13 +534,13 @@ impl Proven {
                 "idempotency_id": self.idempotency_id,
                 "claimed_at": {
                     "unix_ms": self.claimed_at_ms,
-                    "utc": claimed.utc(),
-                    "vietnam": claimed.vietnam(),
+                    "utc": self.claimed_at_utc(),
+                    "vietnam": self.claimed_at_vietnam(),
                 },
                 "sequenced_at": {
                     "unix_us": self.sequenced_at_us,
-                    "utc": sequenced.utc(),
-                    "vietnam": sequenced.vietnam(),
+                    "utc": self.sequenced_at_utc(),
+                    "vietnam": self.sequenced_at_vietnam(),
                 },
             },
             "witnesses": witnesses,
