@@ -15,6 +15,7 @@
 
 pub mod client;
 pub mod error;
+pub mod httpsig;
 pub mod router;
 pub mod service;
 pub mod wire;
