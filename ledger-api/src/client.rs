@@ -1,9 +1,21 @@
 //! The typed client of the HTTP API, used by the CLI, tests, benches and mirrors.
 
+use ledger_core::domain::value::{LearnerCode, Semester, SubjectCode};
+use ledger_core::domain::ClassKey;
+use ledger_core::key::PublicKey;
+use ledger_core::projection::AuditSubject;
 use ledger_core::record::SignedSubmission;
 
 use crate::error::{ApiError, Problem};
-use crate::wire::Receipt;
+use crate::httpsig::{self, RequestSigner};
+use crate::service::AuthorityFilter;
+use crate::wire::{Receipt, Reflected};
+
+/// A key as a path segment or query value: URL-safe base64 without padding.
+fn key_in_path(key: &PublicKey) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.to_bytes())
+}
 
 /// Why a client call failed.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +37,8 @@ pub enum ClientError {
 pub struct Client {
     base: String,
     http: reqwest::Client,
+    /// Signs reads (docs/AUTH.md); without one, only the public endpoints answer.
+    signer: Option<std::sync::Arc<RequestSigner>>,
 }
 
 impl Client {
@@ -40,7 +54,94 @@ impl Client {
         Ok(Self {
             base: base.trim_end_matches('/').to_owned(),
             http,
+            signer: None,
         })
+    }
+
+    /// The same client, signing its reads with `signer`.
+    #[must_use]
+    pub fn with_signer(mut self, signer: RequestSigner) -> Self {
+        self.signer = Some(std::sync::Arc::new(signer));
+        self
+    }
+
+    /// A learner's transcript (học bạ).
+    ///
+    /// # Errors
+    /// As [`Client::submit`]; `401`/`403` when the signer may not read it.
+    pub async fn transcript(&self, learner: &LearnerCode) -> Result<Reflected, ClientError> {
+        self.read(&format!("v1/learners/{learner}/transcript"))
+            .await
+    }
+
+    /// A class's gradebook (sổ điểm) for one subject and semester.
+    ///
+    /// # Errors
+    /// As [`Client::transcript`].
+    pub async fn gradebook(
+        &self,
+        class: &ClassKey,
+        subject: &SubjectCode,
+        semester: Semester,
+    ) -> Result<Reflected, ClientError> {
+        self.read(&format!(
+            "v1/schools/{}/years/{}/classes/{}/gradebook?subject={subject}&semester={}",
+            class.school,
+            class.school_year,
+            class.class,
+            semester.number()
+        ))
+        .await
+    }
+
+    /// One page of an audit trail, each entry with its inclusion proof: entries after index
+    /// `after` (all when `None`), at most `limit`.
+    ///
+    /// # Errors
+    /// As [`Client::transcript`].
+    pub async fn audit(
+        &self,
+        subject: &AuditSubject,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Reflected, ClientError> {
+        let path = match subject {
+            AuditSubject::Learner(learner) => format!("v1/learners/{learner}/audit"),
+            AuditSubject::Grade {
+                learner,
+                school_year,
+                subject,
+            } => format!("v1/learners/{learner}/years/{school_year}/subjects/{subject}/audit"),
+            AuditSubject::Class(class) => format!(
+                "v1/schools/{}/years/{}/classes/{}/audit",
+                class.school, class.school_year, class.class
+            ),
+            AuditSubject::Key(key) => format!("v1/keys/{}/audit", key_in_path(key)),
+        };
+        let page = match after {
+            Some(after) => format!("?after={after}&limit={limit}"),
+            None => format!("?limit={limit}"),
+        };
+        self.read(&format!("{path}{page}")).await
+    }
+
+    /// Authority state: every grant, a unit's, or a key's.
+    ///
+    /// # Errors
+    /// As [`Client::transcript`].
+    pub async fn authority(&self, filter: &AuthorityFilter) -> Result<Reflected, ClientError> {
+        let path = match filter {
+            AuthorityFilter::All => "v1/authority".to_owned(),
+            AuthorityFilter::Unit(unit) => format!("v1/authority?unit={unit}"),
+            AuthorityFilter::Key(key) => format!("v1/authority?key={}", key_in_path(key)),
+        };
+        self.read(&path).await
+    }
+
+    /// A signed GET of a projection.
+    async fn read(&self, path: &str) -> Result<Reflected, ClientError> {
+        let bytes = self.get(path).await?;
+        serde_json::from_slice(&bytes).map_err(|error| ClientError::Unexpected(error.to_string()))
     }
 
     /// Appends a signed submission and waits for its receipt.
@@ -151,9 +252,15 @@ impl Client {
     }
 
     async fn get(&self, path: &str) -> Result<Vec<u8>, ClientError> {
-        let response = self
-            .http
-            .get(format!("{}/{path}", self.base))
+        let mut request = self.http.get(format!("{}/{path}", self.base));
+        if let Some(signer) = &self.signer {
+            let created = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |elapsed| elapsed.as_secs());
+            let signed = signer.sign("GET", &format!("/{path}"), None, created, None);
+            request = httpsig::apply(request, &signed);
+        }
+        let response = request
             .send()
             .await
             .map_err(|error| ClientError::Transport(error.to_string()))?;

@@ -10,11 +10,18 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use ledger_core::domain::value::{
+    ClassName, LearnerCode, SchoolYear, Semester, SubjectCode, UnitCode,
+};
+use ledger_core::domain::ClassKey;
+use ledger_core::key::PublicKey;
+use ledger_core::projection::AuditSubject;
 use ledger_core::record::SignedSubmission;
 use ledger_core::tile::TilePath;
 
+use crate::auth::Reader;
 use crate::error::ApiError;
-use crate::service::LedgerService;
+use crate::service::{AuthorityFilter, LedgerService, ReadQuery, AUDIT_PAGE_MAX};
 use crate::wire::{BatchAnswer, BatchItem};
 
 /// Largest request body accepted, in bytes: one record plus the JSON envelope and base64
@@ -41,6 +48,22 @@ pub fn app(service: Service) -> Router {
             post(submit_batch).layer(DefaultBodyLimit::max(BATCH_BODY_SIZE_MAX)),
         )
         .route("/v1/records/{index}", get(record))
+        .route("/v1/learners/{learner}/transcript", get(transcript))
+        .route("/v1/learners/{learner}/audit", get(learner_audit))
+        .route(
+            "/v1/learners/{learner}/years/{school_year}/subjects/{subject}/audit",
+            get(grade_audit),
+        )
+        .route(
+            "/v1/schools/{school}/years/{school_year}/classes/{class}/gradebook",
+            get(gradebook),
+        )
+        .route(
+            "/v1/schools/{school}/years/{school_year}/classes/{class}/audit",
+            get(class_audit),
+        )
+        .route("/v1/keys/{key}/audit", get(key_audit))
+        .route("/v1/authority", get(authority))
         .route("/v1/proofs/consistency", get(consistency))
         .route("/healthz", get(health))
         .layer(DefaultBodyLimit::max(REQUEST_BODY_SIZE_MAX))
@@ -209,4 +232,186 @@ async fn health(State(service): State<Service>) -> Response {
         StatusCode::SERVICE_UNAVAILABLE
     };
     (status, Json(health)).into_response()
+}
+
+/// A path or query value that does not parse: `400 query-invalid`, naming the parameter.
+fn invalid(what: &str, problem: impl std::fmt::Display) -> ApiError {
+    ApiError::refused(
+        "query-invalid",
+        crate::error::title_of("query-invalid"),
+        format!("{what}: {problem}"),
+    )
+}
+
+fn parsed<T>(
+    what: &str,
+    text: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<T, ApiError> {
+    parse(text).map_err(|problem| invalid(what, problem))
+}
+
+fn class_key(school: &str, school_year: &str, class: &str) -> Result<ClassKey, ApiError> {
+    Ok(ClassKey {
+        school: parsed("school", school, UnitCode::parse)?,
+        school_year: parsed("school_year", school_year, SchoolYear::parse)?,
+        class: parsed("class", class, ClassName::parse)?,
+    })
+}
+
+/// A public key in a path or query: standard or URL-safe base64, padded or not.
+fn key_of(text: &str) -> Result<PublicKey, ApiError> {
+    use base64::Engine as _;
+    let standard: String = text
+        .trim_end_matches('=')
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            other => other,
+        })
+        .collect();
+    let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(standard)
+        .map_err(|error| invalid("key", format!("not base64 ({error})")))?;
+    PublicKey::from_bytes(&bytes).map_err(|error| invalid("key", error))
+}
+
+async fn answer(service: &Service, reader: Reader, query: ReadQuery) -> Result<Response, ApiError> {
+    Ok(Json(service.read(reader.0, query).await?).into_response())
+}
+
+async fn transcript(
+    State(service): State<Service>,
+    reader: Reader,
+    Path(learner): Path<String>,
+) -> Result<Response, ApiError> {
+    let learner = parsed("learner", &learner, LearnerCode::parse)?;
+    answer(&service, reader, ReadQuery::Transcript(learner)).await
+}
+
+/// The query of a gradebook read.
+#[derive(serde::Deserialize)]
+struct GradebookQuery {
+    subject: String,
+    semester: u64,
+}
+
+async fn gradebook(
+    State(service): State<Service>,
+    reader: Reader,
+    Path((school, school_year, class)): Path<(String, String, String)>,
+    query: Result<Query<GradebookQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|rejection| {
+        invalid(
+            "query",
+            format!("give ?subject=CODE&semester=1|2 ({rejection})"),
+        )
+    })?;
+    let query = ReadQuery::Gradebook {
+        class: class_key(&school, &school_year, &class)?,
+        subject: parsed("subject", &query.subject, SubjectCode::parse)?,
+        semester: Semester::from_number(query.semester)
+            .map_err(|problem| invalid("semester", problem))?,
+    };
+    answer(&service, reader, query).await
+}
+
+/// The paging of an audit read.
+#[derive(serde::Deserialize)]
+struct Page {
+    after: Option<u64>,
+    limit: Option<usize>,
+}
+
+async fn audit(
+    service: &Service,
+    reader: Reader,
+    subject: AuditSubject,
+    page: Result<Query<Page>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(page) = page.map_err(|rejection| {
+        invalid("query", format!("give ?after=INDEX&limit=N ({rejection})"))
+    })?;
+    let limit = page.limit.unwrap_or(AUDIT_PAGE_MAX);
+    if limit == 0 || limit > AUDIT_PAGE_MAX {
+        return Err(invalid("limit", format!("must be 1 to {AUDIT_PAGE_MAX}")));
+    }
+    let query = ReadQuery::Audit {
+        subject,
+        after: page.after,
+        limit,
+    };
+    answer(service, reader, query).await
+}
+
+async fn learner_audit(
+    State(service): State<Service>,
+    reader: Reader,
+    Path(learner): Path<String>,
+    page: Result<Query<Page>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let learner = parsed("learner", &learner, LearnerCode::parse)?;
+    audit(&service, reader, AuditSubject::Learner(learner), page).await
+}
+
+async fn grade_audit(
+    State(service): State<Service>,
+    reader: Reader,
+    Path((learner, school_year, subject)): Path<(String, String, String)>,
+    page: Result<Query<Page>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let subject = AuditSubject::Grade {
+        learner: parsed("learner", &learner, LearnerCode::parse)?,
+        school_year: parsed("school_year", &school_year, SchoolYear::parse)?,
+        subject: parsed("subject", &subject, SubjectCode::parse)?,
+    };
+    audit(&service, reader, subject, page).await
+}
+
+async fn class_audit(
+    State(service): State<Service>,
+    reader: Reader,
+    Path((school, school_year, class)): Path<(String, String, String)>,
+    page: Result<Query<Page>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let class = class_key(&school, &school_year, &class)?;
+    audit(&service, reader, AuditSubject::Class(class), page).await
+}
+
+async fn key_audit(
+    State(service): State<Service>,
+    reader: Reader,
+    Path(key): Path<String>,
+    page: Result<Query<Page>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    audit(&service, reader, AuditSubject::Key(key_of(&key)?), page).await
+}
+
+/// The filter of an authority read.
+#[derive(serde::Deserialize)]
+struct AuthorityQuery {
+    unit: Option<String>,
+    key: Option<String>,
+}
+
+async fn authority(
+    State(service): State<Service>,
+    reader: Reader,
+    query: Result<Query<AuthorityQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|rejection| {
+        invalid(
+            "query",
+            format!("give ?unit=CODE or ?key=KEY or nothing ({rejection})"),
+        )
+    })?;
+    let filter = match (query.unit, query.key) {
+        (None, None) => AuthorityFilter::All,
+        (Some(unit), None) => AuthorityFilter::Unit(parsed("unit", &unit, UnitCode::parse)?),
+        (None, Some(key)) => AuthorityFilter::Key(key_of(&key)?),
+        (Some(_), Some(_)) => return Err(invalid("query", "give unit or key, not both")),
+    };
+    answer(&service, reader, ReadQuery::Authority(filter)).await
 }

@@ -3,11 +3,56 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use ledger_core::domain::value::{LearnerCode, Semester, SubjectCode, UnitCode};
+use ledger_core::domain::ClassKey;
+use ledger_core::key::PublicKey;
+use ledger_core::projection::audit::AuditSubject;
 use ledger_core::record::SignedSubmission;
 use ledger_core::tile::TilePath;
 
 use crate::error::ApiError;
-use crate::wire::{ConsistencyProof, Health, Receipt, RecordWithProof};
+use crate::wire::{ConsistencyProof, Health, Receipt, RecordWithProof, Reflected};
+
+/// Most audit entries in one answer; longer trails are paged with `after`.
+pub const AUDIT_PAGE_MAX: usize = 1_000;
+
+/// A projection read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadQuery {
+    /// A learner's transcript (học bạ) across years and schools.
+    Transcript(LearnerCode),
+    /// A class's gradebook (sổ điểm) for one subject and semester.
+    Gradebook {
+        /// The class.
+        class: ClassKey,
+        /// The subject.
+        subject: SubjectCode,
+        /// The semester.
+        semester: Semester,
+    },
+    /// The audit trail of a learner, grade, class or key, each entry with its inclusion proof.
+    Audit {
+        /// What the trail is about.
+        subject: AuditSubject,
+        /// Only entries with a larger index (for paging).
+        after: Option<u64>,
+        /// At most this many entries (1 to [`AUDIT_PAGE_MAX`]).
+        limit: usize,
+    },
+    /// Authority state: who holds which role where, when, and who granted it.
+    Authority(AuthorityFilter),
+}
+
+/// Which grants an authority read returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuthorityFilter {
+    /// Every grant ever made.
+    All,
+    /// The grants scoped exactly to a unit.
+    Unit(UnitCode),
+    /// The grants held by a key.
+    Key(PublicKey),
+}
 
 /// A boxed future, so the trait stays object safe.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -40,6 +85,18 @@ pub trait LedgerService: Send + Sync + 'static {
         &self,
         submissions: Vec<Result<SignedSubmission, ApiError>>,
     ) -> BoxFuture<'_, Vec<Result<Receipt, ApiError>>>;
+
+    /// Answers a projection read for `reader` (the key that signed the request, `None` when the
+    /// request was not signed), once a signed checkpoint covers everything the answer reflects.
+    ///
+    /// # Errors
+    /// `401`/`403` when the reader may not see the data, `404` for an unknown learner or class,
+    /// `503 checkpoint-pending` when no checkpoint covers the data in time.
+    fn read(
+        &self,
+        reader: Option<PublicKey>,
+        query: ReadQuery,
+    ) -> BoxFuture<'_, Result<Reflected, ApiError>>;
 
     /// The record at `index` with a `tlog-proof` of its inclusion in the newest checkpoint.
     ///

@@ -75,3 +75,32 @@ pub struct BatchAnswer {
     /// One item per submitted event, in the request's order.
     pub results: Vec<BatchItem>,
 }
+
+/// The signed checkpoint a read answer is proven under.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckpointRef {
+    /// The log's origin (its name).
+    pub origin: String,
+    /// The tree size.
+    pub size: u64,
+    /// The RFC 6962 root hash, base64.
+    pub root: String,
+    /// The whole signed note, so the answer can be checked against the log's verifier key
+    /// without another request.
+    pub note: String,
+}
+
+/// The answer of a projection read (transcript, gradebook, audit trail, authority).
+///
+/// `data` reflects exactly the first `as_of_size` records of the log, and every one of those
+/// records is covered by `checkpoint` (`as_of_size ≤ checkpoint.size`): nothing in an answer is
+/// unproven.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Reflected {
+    /// The checkpoint that covers every record the answer reflects.
+    pub checkpoint: CheckpointRef,
+    /// How many records of the log the answer reflects.
+    pub as_of_size: u64,
+    /// The projection itself (docs/PROJECTIONS.md).
+    pub data: serde_json::Value,
+}

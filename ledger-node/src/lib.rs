@@ -33,6 +33,7 @@ pub mod log;
 pub mod node;
 pub mod offline;
 pub mod proof_check;
+pub mod reads;
 pub mod scan;
 pub mod sequencer;
 pub mod static_log;

@@ -7,14 +7,17 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use ledger_api::service::BoxFuture;
-use ledger_api::wire::{ConsistencyProof, Health, Receipt, RecordWithProof};
+use ledger_api::service::ReadQuery;
+use ledger_api::wire::{ConsistencyProof, Health, Receipt, RecordWithProof, Reflected};
 use ledger_api::{ApiError, LedgerService};
 use ledger_core::checkpoint::{Checkpoint, Origin};
+use ledger_core::key::PublicKey;
 use ledger_core::note::{Note, NoteSigner, NoteVerifier};
 use ledger_core::proof::TlogProof;
 use ledger_core::record::SignedSubmission;
 use ledger_core::tile::{TilePath, TILE_HEIGHT, TILE_WIDTH};
 use ledger_core::tree::Hash;
+use tokio::sync::watch;
 
 use crate::config::{self, NodeConfig};
 use crate::history::History;
@@ -22,6 +25,7 @@ use crate::idempotency::IdempotencyIndex;
 use crate::judge::SharedProjections;
 use crate::layout::Layout;
 use crate::log::{Log, LogWriter, Recovery};
+use crate::reads::Reads;
 use crate::sequencer::{self, Sequencer, SequencerHandle};
 
 /// How often a new checkpoint is signed when the log has grown.
@@ -174,6 +178,11 @@ pub struct Node {
     log: Arc<Log>,
     sequencer: Option<Sequencer>,
     published: Arc<RwLock<Option<Published>>>,
+    /// The size of each checkpoint as it is published, for reads waiting on one.
+    published_sizes: watch::Receiver<u64>,
+    /// Set by a read that waits for a checkpoint, so the checkpointer signs without delay.
+    checkpoint_wanted: Arc<AtomicBool>,
+    clock: sequencer::Clock,
     stop: Arc<AtomicBool>,
     checkpointer: Option<std::thread::JoinHandle<()>>,
     projections: Option<SharedProjections>,
@@ -218,8 +227,11 @@ impl Node {
             truncated_bytes = recovery.truncated_bytes,
             "log open"
         );
+        let (sizes_sender, published_sizes) =
+            watch::channel(newest.as_ref().map_or(0, |published| published.size));
         let published = Arc::new(RwLock::new(newest));
         let stop = Arc::new(AtomicBool::new(false));
+        let checkpoint_wanted = Arc::new(AtomicBool::new(false));
         let mut projections = None;
         let (sequencer, checkpointer) = match signer {
             Some(signer) => {
@@ -227,12 +239,16 @@ impl Node {
                     IdempotencyIndex::open(&layout.sled(), &log).map_err(NodeError::Index)?;
                 let (judge, judged) = replay_judge(&config.policy, &log)?;
                 projections = judged;
-                let sequencer = sequencer::start(writer, index, judge, clock);
+                let sequencer = sequencer::start(writer, index, judge, Arc::clone(&clock));
                 let checkpointer = start_checkpointer(
                     Arc::clone(&log),
                     signer,
                     history,
-                    Arc::clone(&published),
+                    Publication {
+                        published: Arc::clone(&published),
+                        sizes: sizes_sender,
+                        wanted: Arc::clone(&checkpoint_wanted),
+                    },
                     Arc::clone(&stop),
                 );
                 (Some(sequencer), Some(checkpointer))
@@ -243,6 +259,9 @@ impl Node {
             log,
             sequencer,
             published,
+            published_sizes,
+            checkpoint_wanted,
+            clock,
             stop,
             checkpointer,
             projections,
@@ -292,6 +311,16 @@ impl Node {
                 .as_ref()
                 .map(|sequencer| sequencer.handle().clone()),
             published: Arc::clone(&self.published),
+            reads: self.projections.as_ref().map(|projections| {
+                Arc::new(Reads {
+                    log: Arc::clone(&self.log),
+                    projections: Arc::clone(projections),
+                    published: Arc::clone(&self.published),
+                    published_sizes: self.published_sizes.clone(),
+                    checkpoint_wanted: Arc::clone(&self.checkpoint_wanted),
+                    clock: Arc::clone(&self.clock),
+                })
+            }),
         })
     }
 }
@@ -317,47 +346,72 @@ impl Drop for Node {
     }
 }
 
+/// Where the checkpointer publishes, and how readers ask it for a checkpoint.
+struct Publication {
+    published: Arc<RwLock<Option<Published>>>,
+    sizes: watch::Sender<u64>,
+    wanted: Arc<AtomicBool>,
+}
+
+/// The shortest gap between two checkpoints signed because a reader asked: bounds the fsyncs
+/// of the history under heavy reading and writing.
+const CHECKPOINT_ON_DEMAND_GAP: Duration = Duration::from_millis(50);
+
 fn start_checkpointer(
     log: Arc<Log>,
     signer: NoteSigner,
     mut history: History,
-    published: Arc<RwLock<Option<Published>>>,
+    publication: Publication,
     stop: Arc<AtomicBool>,
 ) -> std::thread::JoinHandle<()> {
     std::thread::Builder::new()
         .name("checkpointer".to_owned())
         .spawn(move || {
             while !stop.load(Ordering::Acquire) {
-                if let Err(error) = sign_if_grown(&log, &signer, &mut history, &published) {
-                    // Without a durable history the node could later sign an inconsistent
-                    // checkpoint; stop signing and let the operator restart.
-                    tracing::error!(%error, "checkpoint signing failed; no further checkpoints");
-                    return;
+                publication.wanted.store(false, Ordering::Release);
+                match sign_if_grown(&log, &signer, &mut history, &publication.published) {
+                    Ok(Some(size)) => {
+                        publication.sizes.send_replace(size);
+                    }
+                    Ok(None) => {}
+                    Err(error) => {
+                        // Without a durable history the node could later sign an inconsistent
+                        // checkpoint; stop signing and let the operator restart.
+                        tracing::error!(%error, "checkpoint signing failed; no further checkpoints");
+                        return;
+                    }
                 }
-                // Sleep in short steps so that closing the node is prompt.
+                // Sleep in short steps so that closing the node and readers' requests are
+                // served promptly.
                 let started = std::time::Instant::now();
                 while started.elapsed() < CHECKPOINT_INTERVAL && !stop.load(Ordering::Acquire) {
-                    std::thread::sleep(Duration::from_millis(20));
+                    if started.elapsed() >= CHECKPOINT_ON_DEMAND_GAP
+                        && publication.wanted.load(Ordering::Acquire)
+                    {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
                 }
             }
         })
         .expect("spawn the checkpointer thread")
 }
 
-/// Signs and publishes a checkpoint for the current head if it is newer than the published one.
+/// Signs and publishes a checkpoint for the current head if it is newer than the published one;
+/// returns its size.
 fn sign_if_grown(
     log: &Log,
     signer: &NoteSigner,
     history: &mut History,
     published: &RwLock<Option<Published>>,
-) -> Result<(), String> {
+) -> Result<Option<u64>, String> {
     let head = log.head();
     let current = published.read().expect("published lock").clone();
     if current
         .as_ref()
         .is_some_and(|published| published.size >= head.size)
     {
-        return Ok(());
+        return Ok(None);
     }
     // The stored hashes and offsets under this checkpoint must survive a crash, because recovery
     // trusts them up to the newest checkpoint.
@@ -377,13 +431,15 @@ fn sign_if_grown(
         size: head.size,
         root: head.root,
     });
-    Ok(())
+    Ok(Some(head.size))
 }
 
 struct NodeService {
     log: Arc<Log>,
     sequencer: Option<SequencerHandle>,
     published: Arc<RwLock<Option<Published>>>,
+    /// The projection reads, on a node that keeps the học bạ projections.
+    reads: Option<Arc<Reads>>,
 }
 
 impl NodeService {
@@ -510,6 +566,21 @@ impl LedgerService for NodeService {
                     })
                 })
                 .collect()
+        })
+    }
+
+    fn read(
+        &self,
+        reader: Option<PublicKey>,
+        query: ReadQuery,
+    ) -> BoxFuture<'_, Result<Reflected, ApiError>> {
+        Box::pin(async move {
+            let Some(reads) = &self.reads else {
+                return Err(ApiError::not_found(
+                    "this log does not keep the học bạ projections (it runs the open policy)",
+                ));
+            };
+            reads.read(reader, query).await
         })
     }
 

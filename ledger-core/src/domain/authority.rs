@@ -56,6 +56,7 @@ pub(crate) fn grantors(role: Role) -> &'static [Role] {
         Role::GvBoMon | Role::GvChuNhiem | Role::VanThu => {
             &[Role::HieuTruong, Role::GiamDocTrungTam]
         }
+        Role::ThanhTra => &[Role::BoGddt, Role::SoGddt],
     }
 }
 
@@ -70,6 +71,12 @@ pub(crate) fn scope_kinds(role: Role) -> &'static [UnitKind] {
         Role::GvBoMon | Role::GvChuNhiem | Role::VanThu => {
             &[UnitKind::School, UnitKind::GdtxCentre]
         }
+        Role::ThanhTra => &[
+            UnitKind::Province,
+            UnitKind::Commune,
+            UnitKind::School,
+            UnitKind::GdtxCentre,
+        ],
     }
 }
 

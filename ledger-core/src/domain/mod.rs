@@ -278,6 +278,12 @@ impl Ledger {
             .map(|(name, _)| name.as_str())
     }
 
+    /// The unit a unit belongs to (a school's commune or province, a commune's province).
+    #[must_use]
+    pub fn unit_parent(&self, unit: &UnitCode) -> Option<&UnitCode> {
+        self.units.get(unit).and_then(|found| found.parent.as_ref())
+    }
+
     /// The unit a merged unit was merged into.
     #[must_use]
     pub fn successor(&self, unit: &UnitCode) -> Option<&UnitCode> {

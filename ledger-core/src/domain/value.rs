@@ -303,11 +303,14 @@ pub enum Role {
     GvChuNhiem,
     /// Clerk (văn thư).
     VanThu,
+    /// Inspector or appointed auditor (thanh tra): reads every record in the scope's units and
+    /// signs no school-record event.
+    ThanhTra,
 }
 
 impl Role {
     /// Every role, in rank order.
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 10] = [
         Role::BoGddt,
         Role::SoGddt,
         Role::UbndXa,
@@ -317,6 +320,7 @@ impl Role {
         Role::GvBoMon,
         Role::GvChuNhiem,
         Role::VanThu,
+        Role::ThanhTra,
     ];
 
     /// The role's name on the wire (`hieu_truong`).
@@ -332,6 +336,7 @@ impl Role {
             Role::GvBoMon => "gv_bo_mon",
             Role::GvChuNhiem => "gv_chu_nhiem",
             Role::VanThu => "van_thu",
+            Role::ThanhTra => "thanh_tra",
         }
     }
 

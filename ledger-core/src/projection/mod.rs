@@ -29,6 +29,7 @@
 //! - [`authority`]: who holds which role where, when, granted and revoked by whom.
 //! - [`audit`]: the log indexes of every event that touched a learner, a grade, a class or a key.
 
+pub mod access;
 pub mod audit;
 pub mod authority;
 pub mod gradebook;
@@ -234,6 +235,13 @@ pub(crate) struct Setter {
     pub(crate) subject: Option<SubjectCode>,
 }
 
+/// Where a unit sits: its parent, and its successor once merged.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub(crate) struct UnitLink {
+    pub(crate) parent: Option<UnitCode>,
+    pub(crate) successor: Option<UnitCode>,
+}
+
 /// A grant, from its `authority.granted` event.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub(crate) struct GrantInfo {
@@ -265,6 +273,8 @@ pub struct Projections {
     key_trail: BTreeMap<[u8; 32], Vec<u64>>,
     // Set-up and records.
     unit_names: BTreeMap<UnitCode, String>,
+    /// Each unit's parent and, once merged, its successor: what read access follows.
+    unit_links: BTreeMap<UnitCode, UnitLink>,
     classes: BTreeMap<ClassKey, ClassInfo>,
     learners: BTreeMap<LearnerCode, (u64, UnitCode)>,
     years: BTreeMap<(LearnerCode, SchoolYear), YearState>,

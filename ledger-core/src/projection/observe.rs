@@ -545,6 +545,13 @@ impl Projections {
     fn refresh_unit(&mut self, unit: &UnitCode, ledger: &Ledger) {
         if let Some(name) = ledger.unit_name(unit) {
             self.unit_names.insert(unit.clone(), name.to_owned());
+            self.unit_links.insert(
+                unit.clone(),
+                super::UnitLink {
+                    parent: ledger.unit_parent(unit).cloned(),
+                    successor: ledger.successor(unit).cloned(),
+                },
+            );
         }
     }
 

@@ -1,0 +1,250 @@
+//! Projection reads: transcripts, gradebooks, audit trails and authority, answered from the
+//! projections the sequencer keeps, refused unless the reader's authority covers the data, and
+//! proven under a signed checkpoint that covers every record the answer reflects.
+//!
+//! The projections follow the sequencer, which admits an event before its batch is durable. An
+//! answer therefore waits until a checkpoint covers its `as_of_size`; a reader asking for it
+//! wakes the checkpointer, so the wait is one group commit and one signature, not a full
+//! checkpoint interval. Nothing in an answer is ever unproven or not yet durable.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use ledger_api::service::{AuthorityFilter, ReadQuery};
+use ledger_api::wire::{CheckpointRef, Reflected};
+use ledger_api::ApiError;
+use ledger_core::key::PublicKey;
+use ledger_core::projection::access::{AccessRefusal, ReadTarget};
+use ledger_core::projection::{AuditSubject, Projections};
+use serde_json::Value;
+use tokio::sync::watch;
+
+use crate::judge::SharedProjections;
+use crate::log::Log;
+use crate::node::Published;
+
+/// How long a read waits for a checkpoint covering its answer before `503 checkpoint-pending`.
+pub const CHECKPOINT_WAIT_MAX: Duration = Duration::from_secs(5);
+
+/// The read side of a domain node.
+pub struct Reads {
+    pub(crate) log: Arc<Log>,
+    pub(crate) projections: SharedProjections,
+    pub(crate) published: Arc<RwLock<Option<Published>>>,
+    /// The size of each checkpoint as it is published.
+    pub(crate) published_sizes: watch::Receiver<u64>,
+    /// Set to ask the checkpointer for a checkpoint now rather than at its next tick.
+    pub(crate) checkpoint_wanted: Arc<AtomicBool>,
+    pub(crate) clock: crate::sequencer::Clock,
+}
+
+/// What one evaluation under the projections' lock produced.
+struct Answer {
+    data: Value,
+    as_of_size: u64,
+    /// For audit trails: the indexes whose inclusion proofs go with the entries.
+    proven: Option<Vec<u64>>,
+}
+
+impl Reads {
+    /// Answers `query` for `reader`.
+    ///
+    /// # Errors
+    /// `401 auth-missing` for an unsigned request, the access refusal, `404` for an unknown
+    /// learner or class, `503 checkpoint-pending` when no checkpoint covers the answer in time.
+    pub async fn read(
+        &self,
+        reader: Option<PublicKey>,
+        query: ReadQuery,
+    ) -> Result<Reflected, ApiError> {
+        let Some(reader) = reader else {
+            return Err(ApiError::refused(
+                "auth-missing",
+                ledger_api::error::title_of("auth-missing"),
+                "this read needs a request signed by an enrolled key (docs/AUTH.md); only \
+                 /log/checkpoint and /log/tile/… are public",
+            )
+            .with_status(401));
+        };
+        let answer = {
+            let projections = self.projections.read().expect("projections lock");
+            evaluate(&projections, &reader, (self.clock)(), &query)?
+        };
+        let published = self.covering(answer.as_of_size).await?;
+        let mut data = answer.data;
+        if let Some(indexes) = answer.proven {
+            self.attach_proofs(&mut data, &indexes, published.size)?;
+        }
+        Ok(Reflected {
+            checkpoint: checkpoint_ref(&published),
+            as_of_size: answer.as_of_size,
+            data,
+        })
+    }
+
+    /// The newest checkpoint once one covers `size` records.
+    async fn covering(&self, size: u64) -> Result<Published, ApiError> {
+        let current = || self.published.read().expect("published lock").clone();
+        if let Some(published) = current().filter(|published| published.size >= size) {
+            return Ok(published);
+        }
+        self.checkpoint_wanted.store(true, Ordering::Release);
+        let mut sizes = self.published_sizes.clone();
+        let signed = tokio::time::timeout(CHECKPOINT_WAIT_MAX, async {
+            sizes.wait_for(|&signed| signed >= size).await.is_ok()
+        })
+        .await
+        .unwrap_or(false);
+        match current() {
+            Some(published) if signed && published.size >= size => Ok(published),
+            _ => Err(ApiError::unavailable(
+                "checkpoint-pending",
+                format!(
+                    "no signed checkpoint covers the {size} records this answer reflects yet; \
+                     retry in a second"
+                ),
+            )),
+        }
+    }
+
+    /// Adds each audit entry's leaf hash and its inclusion proof in the checkpoint of `size`.
+    fn attach_proofs(&self, data: &mut Value, indexes: &[u64], size: u64) -> Result<(), ApiError> {
+        let Some(entries) = data.get_mut("entries").and_then(Value::as_array_mut) else {
+            return Err(ApiError::internal("an audit answer without entries"));
+        };
+        for (entry, &index) in entries.iter_mut().zip(indexes) {
+            let bytes = self
+                .log
+                .read_record(index)
+                .map_err(|error| ApiError::internal(format!("read record {index}: {error}")))?;
+            let proof = ledger_core::tree::inclusion_proof(index, size, self.log.tree())
+                .map_err(|error| ApiError::internal(format!("inclusion proof: {error}")))?;
+            entry["leaf_hash"] = Value::String(ledger_core::tree::leaf_hash(&bytes).to_base64());
+            entry["proof"] = proof
+                .iter()
+                .map(|hash| Value::String(hash.to_base64()))
+                .collect();
+        }
+        Ok(())
+    }
+}
+
+/// Checks access and computes the answer from the projections.
+fn evaluate(
+    projections: &Projections,
+    reader: &PublicKey,
+    now_us: u64,
+    query: &ReadQuery,
+) -> Result<Answer, ApiError> {
+    let allow = |target: ReadTarget<'_>| {
+        projections
+            .may_read(reader, now_us, target)
+            .map_err(|refusal| access_refused(&refusal))
+    };
+    let as_of_size = projections.as_of_size();
+    let plain = |data: Value| Answer {
+        data,
+        as_of_size,
+        proven: None,
+    };
+    match query {
+        ReadQuery::Transcript(learner) => {
+            allow(ReadTarget::Learner(learner))?;
+            let transcript = projections.transcript(learner).ok_or_else(|| {
+                unknown(
+                    "learner-unknown",
+                    format!("no learner {learner} in the log"),
+                )
+            })?;
+            Ok(plain(transcript.to_json()))
+        }
+        ReadQuery::Gradebook {
+            class,
+            subject,
+            semester,
+        } => {
+            allow(ReadTarget::Class(class))?;
+            let gradebook = projections
+                .gradebook(class, subject, *semester)
+                .ok_or_else(|| {
+                    unknown(
+                        "class-unknown",
+                        format!("no class {class} in the log, or it does not study {subject}"),
+                    )
+                })?;
+            Ok(plain(gradebook.to_json()))
+        }
+        ReadQuery::Audit {
+            subject,
+            after,
+            limit,
+        } => {
+            let target = match subject {
+                AuditSubject::Learner(learner) | AuditSubject::Grade { learner, .. } => {
+                    ReadTarget::Learner(learner)
+                }
+                AuditSubject::Class(class) => ReadTarget::Class(class),
+                AuditSubject::Key(key) => ReadTarget::Key(key),
+            };
+            allow(target)?;
+            let mut trail = projections.audit(subject);
+            let total = trail.entries.len();
+            trail
+                .entries
+                .retain(|entry| after.is_none_or(|after| entry.index > after));
+            let more = trail.entries.len() > *limit;
+            trail.entries.truncate(*limit);
+            let indexes = trail.indexes();
+            let mut data = trail.to_json();
+            data["total_entries"] = Value::from(total);
+            data["next_after"] = match (more, indexes.last()) {
+                (true, Some(&last)) => Value::from(last),
+                _ => Value::Null,
+            };
+            Ok(Answer {
+                data,
+                as_of_size,
+                proven: Some(indexes),
+            })
+        }
+        ReadQuery::Authority(filter) => {
+            let state = match filter {
+                AuthorityFilter::All => {
+                    allow(ReadTarget::Everything)?;
+                    projections.authority()
+                }
+                AuthorityFilter::Unit(unit) => {
+                    allow(ReadTarget::Unit(unit))?;
+                    projections.grants_at(unit)
+                }
+                AuthorityFilter::Key(key) => {
+                    allow(ReadTarget::Key(key))?;
+                    projections.grants_of(key)
+                }
+            };
+            Ok(plain(state.to_json()))
+        }
+    }
+}
+
+fn access_refused(refusal: &AccessRefusal) -> ApiError {
+    let code = refusal.code();
+    let status = if code == "auth-key-unknown" { 401 } else { 403 };
+    ApiError::refused(code, ledger_api::error::title_of(code), refusal.to_string())
+        .with_status(status)
+}
+
+fn unknown(code: &str, detail: String) -> ApiError {
+    ApiError::refused(code, ledger_api::error::title_of(code), detail).with_status(404)
+}
+
+fn checkpoint_ref(published: &Published) -> CheckpointRef {
+    let note = String::from_utf8_lossy(&published.note).into_owned();
+    CheckpointRef {
+        origin: note.lines().next().unwrap_or_default().to_owned(),
+        size: published.size,
+        root: published.root.to_base64(),
+        note,
+    }
+}

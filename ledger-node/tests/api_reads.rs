@@ -1,0 +1,339 @@
+//! Projection reads over real HTTP: signed requests (RFC 9421), read access that follows the
+//! authority on the log, answers proven under a signed checkpoint, and audit entries whose
+//! inclusion proofs verify offline.
+
+mod common;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use base64::Engine as _;
+use common::TestNode;
+use fixtures::province::{Province, Spec};
+use ledger_api::client::{Client, ClientError};
+use ledger_api::httpsig::RequestSigner;
+use ledger_api::service::AuthorityFilter;
+use ledger_api::wire::Reflected;
+use ledger_core::checkpoint::Checkpoint;
+use ledger_core::domain::value::{ClassName, LearnerCode, SchoolYear, Semester, SubjectCode};
+use ledger_core::domain::ClassKey;
+use ledger_core::key::PublicKey;
+use ledger_core::projection::AuditSubject;
+use ledger_core::tree::{self, Hash};
+use ledger_node::config::{self, Policy};
+use ledger_node::layout::Layout;
+use serde_json::Value;
+
+/// A one-class school year loaded through the real append path, and who is who in it.
+struct Year {
+    node: TestNode,
+    province: Province,
+    /// The class, its subject teacher of `subject`, and the subject.
+    class: ClassKey,
+    teacher: String,
+    subject: SubjectCode,
+    principal: String,
+    learner: LearnerCode,
+}
+
+fn key_label(province: &Province, key_b64: &str) -> String {
+    province
+        .keys()
+        .into_iter()
+        .find(|(_, key)| {
+            base64::engine::general_purpose::STANDARD.encode(key.verifying_key().as_bytes())
+                == key_b64
+        })
+        .map(|(label, _)| label)
+        .expect("a fixture key")
+}
+
+async fn load_year() -> Year {
+    let province = Province::generate(&Spec::one_class());
+    let directory = tempfile::tempdir().unwrap();
+    let ministry_keys = province
+        .ministry_keys()
+        .iter()
+        .map(|key| base64::engine::general_purpose::STANDARD.encode(key.to_bytes()))
+        .collect();
+    config::install(
+        &Layout::new(directory.path()),
+        &common::log_signer(),
+        Policy::Hocba { ministry_keys },
+    )
+    .unwrap();
+    // Each event is sequenced at its own claimed time, as the generated year assumes.
+    let now = Arc::new(AtomicU64::new(0));
+    let source = Arc::clone(&now);
+    let node =
+        TestNode::serve_with_clock(directory, Arc::new(move || source.load(Ordering::SeqCst)))
+            .await;
+    let mut assignments = Vec::new();
+    let mut grantees = std::collections::HashMap::new();
+    let mut revoked = std::collections::HashSet::new();
+    let mut principal = None;
+    let mut learner = None;
+    for submission in province.events() {
+        let verified = submission.verify().unwrap();
+        let event = verified.submission();
+        let payload = event.payload();
+        let text = |field: &str| payload[field].as_str().unwrap_or_default().to_owned();
+        match event.event_type() {
+            "teacher.assigned" if text("duty") == "subject" => {
+                assignments.push((
+                    ClassKey {
+                        school: ledger_core::domain::value::UnitCode::parse(&text("school"))
+                            .unwrap(),
+                        school_year: SchoolYear::parse(&text("school_year")).unwrap(),
+                        class: ClassName::parse(&text("class")).unwrap(),
+                    },
+                    text("teacher"),
+                    SubjectCode::parse(&text("subject")).unwrap(),
+                ));
+            }
+            "authority.granted" => {
+                grantees.insert(text("grant_id"), text("grantee"));
+                if principal.is_none() && text("role") == "hieu_truong" {
+                    principal = Some(text("grantee"));
+                }
+            }
+            "authority.revoked" => {
+                revoked.insert(grantees[&text("grant_id")].clone());
+            }
+            "learner.enrolled" if learner.is_none() => {
+                learner = Some(LearnerCode::parse(&text("learner")).unwrap());
+            }
+            _ => {}
+        }
+        now.store(event.claimed_at_ms() * 1_000, Ordering::SeqCst);
+        node.client.submit(&submission).await.expect("accepted");
+    }
+    // Reads happen "today", after the year: grants are checked against the wall clock.
+    now.store(ledger_node::sequencer::now_us(), Ordering::SeqCst);
+    // A subject teacher whose key was never revoked.
+    let (class, teacher, subject) = assignments
+        .into_iter()
+        .find(|(_, teacher, _)| !revoked.contains(teacher))
+        .expect("a subject teacher assignment");
+    let principal = key_label(&province, &principal.expect("a principal grant"));
+    Year {
+        teacher: key_label(&province, &teacher),
+        node,
+        province,
+        class,
+        subject,
+        principal,
+        learner: learner.expect("an enrolment"),
+    }
+}
+
+impl Year {
+    fn client_of(&self, label: &str) -> Client {
+        Client::new(&self.node.base)
+            .unwrap()
+            .with_signer(RequestSigner::new(self.province.signing_key(label)))
+    }
+}
+
+fn refusal(result: Result<Reflected, ClientError>) -> (u16, String) {
+    match result {
+        Err(ClientError::Api(error)) => (error.status, error.code),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// The answer's checkpoint is signed by the log and covers what the answer reflects.
+fn checked_checkpoint(answer: &Reflected) -> Checkpoint {
+    let verifier = common::log_signer().verifier();
+    let checkpoint = Checkpoint::open(answer.checkpoint.note.as_bytes(), &verifier)
+        .expect("the answer's checkpoint is signed by the log");
+    assert_eq!(checkpoint.size, answer.checkpoint.size);
+    assert_eq!(checkpoint.root.to_base64(), answer.checkpoint.root);
+    assert!(answer.as_of_size <= checkpoint.size);
+    checkpoint
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_are_signed_scoped_by_authority_and_proven_under_a_checkpoint() {
+    let year = load_year().await;
+    let size = year.node.node.log().head().size;
+
+    // The principal reads a learner's transcript; the answer reflects the whole log and its
+    // checkpoint is the log's.
+    let principal = year.client_of(&year.principal);
+    let transcript = principal
+        .transcript(&year.learner)
+        .await
+        .expect("transcript");
+    let checkpoint = checked_checkpoint(&transcript);
+    assert_eq!(transcript.as_of_size, size);
+    assert_eq!(checkpoint.size, size);
+    assert_eq!(transcript.data["learner"], year.learner.as_str());
+
+    // The subject teacher reads their class's gradebook, but not a class they do not teach.
+    let teacher = year.client_of(&year.teacher);
+    let gradebook = teacher
+        .gradebook(&year.class, &year.subject, Semester::First)
+        .await
+        .expect("gradebook");
+    checked_checkpoint(&gradebook);
+    assert!(!gradebook.data["rows"].as_array().unwrap().is_empty());
+    let other_class = ClassKey {
+        class: ClassName::parse("9Z9").unwrap(),
+        ..year.class.clone()
+    };
+    assert_eq!(
+        refusal(
+            teacher
+                .gradebook(&other_class, &year.subject, Semester::First)
+                .await
+        ),
+        (403, "read-forbidden".to_owned())
+    );
+    // The Ministry sees everything, so for it the same class is simply unknown.
+    let ministry = year.client_of("bo-gddt");
+    assert_eq!(
+        refusal(
+            ministry
+                .gradebook(&other_class, &year.subject, Semester::First)
+                .await
+        ),
+        (404, "class-unknown".to_owned())
+    );
+    assert_eq!(
+        refusal(
+            ministry
+                .transcript(&LearnerCode::parse("KHONGCO999").unwrap())
+                .await
+        ),
+        (404, "learner-unknown".to_owned())
+    );
+
+    // Every grant is the Ministry's to list; a principal lists its own school's.
+    ministry
+        .authority(&AuthorityFilter::All)
+        .await
+        .expect("the Ministry lists every grant");
+    assert_eq!(
+        refusal(principal.authority(&AuthorityFilter::All).await),
+        (403, "read-forbidden".to_owned())
+    );
+    let school_grants = principal
+        .authority(&AuthorityFilter::Unit(year.class.school.clone()))
+        .await
+        .expect("the school's grants");
+    assert!(!school_grants.data["grants"].as_array().unwrap().is_empty());
+
+    // Unsigned and unknown readers are refused before anything is looked up.
+    let anonymous = Client::new(&year.node.base).unwrap();
+    assert_eq!(
+        refusal(anonymous.transcript(&year.learner).await),
+        (401, "auth-missing".to_owned())
+    );
+    let stranger = Client::new(&year.node.base)
+        .unwrap()
+        .with_signer(RequestSigner::new(common::key("stranger")));
+    assert_eq!(
+        refusal(stranger.transcript(&year.learner).await),
+        (401, "auth-key-unknown".to_owned())
+    );
+
+    // The audit trail of a grade: each entry's inclusion proof verifies offline against the
+    // signed checkpoint, and the leaf hash is that of the record the log serves.
+    let subject = AuditSubject::Grade {
+        learner: year.learner.clone(),
+        school_year: year.class.school_year,
+        subject: year.subject.clone(),
+    };
+    let trail = principal.audit(&subject, None, 1_000).await.expect("trail");
+    let checkpoint = checked_checkpoint(&trail);
+    let entries = trail.data["entries"].as_array().unwrap();
+    assert!(!entries.is_empty());
+    for entry in entries {
+        let index = entry["index"].as_u64().unwrap();
+        let leaf = Hash::from_base64(entry["leaf_hash"].as_str().unwrap()).unwrap();
+        let proof: Vec<Hash> = entry["proof"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|hash| Hash::from_base64(hash.as_str().unwrap()).unwrap())
+            .collect();
+        tree::verify_inclusion(&leaf, index, checkpoint.size, &proof, &checkpoint.root)
+            .expect("the entry is in the checkpoint");
+        let record = year.node.client.record(index).await.unwrap();
+        assert_eq!(record.leaf_hash, leaf.to_base64());
+        let mut wrong = proof.clone();
+        if let Some(first) = wrong.first_mut() {
+            *first = tree::leaf_hash(b"not this");
+            assert!(tree::verify_inclusion(
+                &leaf,
+                index,
+                checkpoint.size,
+                &wrong,
+                &checkpoint.root
+            )
+            .is_err());
+        }
+    }
+
+    // Paging: one entry at a time walks the same trail.
+    let mut after = None;
+    let mut walked = Vec::new();
+    loop {
+        let page = principal.audit(&subject, after, 1).await.expect("page");
+        walked.extend(page.data["entries"].as_array().unwrap().iter().cloned());
+        match page.data["next_after"].as_u64() {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(
+        &walked
+            .iter()
+            .map(|e| e["index"].clone())
+            .collect::<Vec<_>>(),
+        &entries
+            .iter()
+            .map(|e| e["index"].clone())
+            .collect::<Vec<_>>()
+    );
+
+    // A teacher's own key trail is theirs to read; another teacher's is not.
+    let teacher_key = PublicKey::from(&year.province.signing_key(&year.teacher));
+    teacher
+        .audit(&AuditSubject::Key(teacher_key), None, 10)
+        .await
+        .expect("own trail");
+    let principal_key = PublicKey::from(&year.province.signing_key(&year.principal));
+    assert_eq!(
+        refusal(
+            teacher
+                .audit(&AuditSubject::Key(principal_key), None, 10)
+                .await
+        ),
+        (403, "read-forbidden".to_owned())
+    );
+    assert_eq!(
+        year.node.node.log().head().size,
+        size,
+        "reads write nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_read_parameters_are_refused_with_query_invalid() {
+    let node = TestNode::start().await;
+    for path in [
+        "/v1/learners/not%20a%20code/transcript",
+        "/v1/schools/S1/years/2026/classes/6A/gradebook?subject=toan&semester=1",
+        "/v1/schools/S1/years/2026-2027/classes/6A/gradebook?subject=toan&semester=3",
+        "/v1/keys/AAAA/audit",
+        "/v1/learners/HS1/audit?limit=0",
+        "/v1/authority?unit=X&key=Y",
+    ] {
+        let response = reqwest::get(format!("{}{path}", node.base)).await.unwrap();
+        assert_eq!(response.status().as_u16(), 400, "{path}");
+        let problem: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+        assert_eq!(problem["type"], "urn:hocba:problem:query-invalid", "{path}");
+    }
+}
