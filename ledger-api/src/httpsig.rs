@@ -18,6 +18,21 @@
 //! - [`signature_base`], [`signature_params`], [`content_digest`]: the pieces, public so that the
 //!   vectors in `fixtures/vectors/httpsig/` can be checked against them.
 //!
+//! ```
+//! use ledger_api::httpsig::{verify_request, RequestSigner};
+//!
+//! let signer = RequestSigner::new(ed25519_dalek::SigningKey::from_bytes(&[7; 32]));
+//! let signed = signer.sign("GET", "/v1/records/42", None, 1_757_034_000, None);
+//! assert!(signed.signature_input.starts_with(r#"hocba=("@method" "@path" "@query");created="#));
+//!
+//! // The server, 100 seconds later, with the headers it received.
+//! let mut headers = axum::http::HeaderMap::new();
+//! headers.insert("signature-input", signed.signature_input.parse().unwrap());
+//! headers.insert("signature", signed.signature.parse().unwrap());
+//! let key = verify_request("GET", "/v1/records/42", &headers, b"", 1_757_034_100).unwrap();
+//! assert_eq!(key, signer.public_key());
+//! ```
+//!
 //! Out of scope here: whether the verified key is enrolled and what it may read (the router
 //! decides from the key), and replay protection beyond the ±300 s window (a `nonce` is signed
 //! but not remembered).
@@ -361,9 +376,10 @@ pub fn signature_base(
 /// Verifies the `hocba` signature of a request and returns the key that made it. Other labels
 /// in the fields are ignored.
 ///
-/// `path_and_query` is the request target as received (in axum, `OriginalUri`'s
-/// `path_and_query`), `body` the whole body (empty when there is none), `now` the server's time
-/// in Unix seconds. The checks run in the order of `docs/AUTH.md`, section "Verifying".
+/// `path_and_query` is the request target as received (in axum, `Uri::path_and_query`; inside
+/// a `Router::nest` the URI before the prefix was stripped), `body` the whole body (empty when
+/// there is none), `now` the server's time in Unix seconds. The checks run in the order of
+/// `docs/AUTH.md`, section 8.
 ///
 /// # Errors
 /// The [`AuthError`] of the first check that fails.
@@ -1550,6 +1566,66 @@ mod tests {
         let error = verify_request("GET", "/", &map, b"", NOW).unwrap_err();
         assert_eq!(error.code(), "auth-signature-invalid");
         assert!(error.to_string().contains("weak"), "{error}");
+    }
+
+    /// [`apply`] puts the headers on a real reqwest request, and the verifier accepts what an
+    /// axum server receives over loopback (method, URI, headers, body).
+    #[tokio::test]
+    async fn signed_reqwest_requests_verify_on_an_axum_server() {
+        use axum::body::Bytes;
+        use axum::http::{Method, Uri};
+
+        async fn check(method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> String {
+            let target = uri.path_and_query().map_or("/", |target| target.as_str());
+            match verify_request(method.as_str(), target, &headers, &body, NOW) {
+                Ok(key) => BASE64.encode(key.to_bytes()),
+                Err(error) => error.code().to_owned(),
+            }
+        }
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, axum::Router::new().fallback(check))
+                .await
+                .unwrap();
+        });
+        let client = reqwest::Client::new();
+        let signer = signer("teacher-1");
+
+        let target = "/v1/learners/79000701%2F0001/transcript?year=2025-2026";
+        let signed = signer.sign("GET", target, None, NOW, Some("n-1"));
+        let answer = apply(client.get(format!("{base}{target}")), &signed)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(answer, signer.keyid());
+
+        let body = "{\"note\":\"Điểm\"}";
+        let signed = signer.sign("POST", "/v1/search", Some(body.as_bytes()), NOW, None);
+        let answer = apply(client.post(format!("{base}/v1/search")), &signed)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(answer, signer.keyid());
+
+        let answer = client
+            .get(format!("{base}/v1/records/1"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(answer, "auth-missing");
+        server.abort();
     }
 
     #[test]
