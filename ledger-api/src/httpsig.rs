@@ -62,6 +62,10 @@ pub const COMPONENTS: [&str; 3] = ["@method", "@path", "@query"];
 /// The component covered after [`COMPONENTS`] when the request has a body.
 pub const CONTENT_DIGEST_COMPONENT: &str = "content-digest";
 
+/// The `Accept-Signature` value (RFC 9421 §5.1) a `401` answer can carry to tell a client what
+/// to sign: our components, a `created` time and `alg="ed25519"`.
+pub const ACCEPT_SIGNATURE: &str = r#"hocba=("@method" "@path" "@query");created;alg="ed25519""#;
+
 /// Largest accepted |now − created|, in seconds: enough for clocks a few minutes apart, short
 /// enough that a captured request is soon useless.
 pub const CREATED_SKEW_S_MAX: u64 = 300;
@@ -1657,6 +1661,27 @@ mod tests {
             ]
         );
         assert!(all.iter().all(|error| error.status() == 401));
+    }
+
+    #[test]
+    fn accept_signature_asks_for_our_components() {
+        let parsed = sf::parse_dictionary(ACCEPT_SIGNATURE).unwrap();
+        let [(label, sf::Member::InnerList(items, params))] = parsed.as_slice() else {
+            panic!("one inner list expected: {parsed:?}");
+        };
+        assert_eq!(label, LABEL);
+        let names: Vec<_> = items.iter().map(|item| item.bare.clone()).collect();
+        assert_eq!(
+            names,
+            COMPONENTS.map(|name| sf::BareItem::String(name.to_owned()))
+        );
+        assert_eq!(
+            params,
+            &[
+                ("created".to_owned(), sf::BareItem::Other(sf::Kind::Boolean)),
+                ("alg".to_owned(), sf::BareItem::String(ALG.to_owned())),
+            ]
+        );
     }
 
     #[test]
