@@ -8,7 +8,7 @@ use ledger_core::record::SignedSubmission;
 
 use crate::error::{ApiError, Problem};
 use crate::httpsig::{self, RequestSigner};
-use crate::service::AuthorityFilter;
+use crate::service::{AuthorityFilter, FeedFilter};
 use crate::wire::{Receipt, Reflected};
 
 /// A key as a path segment or query value: URL-safe base64 without padding.
@@ -136,6 +136,33 @@ impl Client {
             AuthorityFilter::Key(key) => format!("v1/authority?key={}", key_in_path(key)),
         };
         self.read(&path).await
+    }
+
+    /// One page of the change feed: records after index `after` (from the start when `None`),
+    /// at most `limit`, matching `filter`.
+    ///
+    /// # Errors
+    /// As [`Client::transcript`].
+    pub async fn feed(
+        &self,
+        filter: &FeedFilter,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Reflected, ClientError> {
+        let mut query = format!("v1/feed?limit={limit}");
+        if let Some(after) = after {
+            query.push_str(&format!("&after={after}"));
+        }
+        match filter {
+            FeedFilter::All => {}
+            FeedFilter::School(school) => query.push_str(&format!("&school={school}")),
+            FeedFilter::Class(class) => query.push_str(&format!(
+                "&school={}&school_year={}&class={}",
+                class.school, class.school_year, class.class
+            )),
+            FeedFilter::Learner(learner) => query.push_str(&format!("&learner={learner}")),
+        }
+        self.read(&query).await
     }
 
     /// A signed GET of a projection.

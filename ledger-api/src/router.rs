@@ -21,7 +21,9 @@ use ledger_core::tile::TilePath;
 
 use crate::auth::Reader;
 use crate::error::ApiError;
-use crate::service::{AuthorityFilter, LedgerService, ReadQuery, AUDIT_PAGE_MAX};
+use crate::service::{
+    AuthorityFilter, FeedFilter, LedgerService, ReadQuery, AUDIT_PAGE_MAX, FEED_PAGE_MAX,
+};
 use crate::wire::{BatchAnswer, BatchItem};
 
 /// Largest request body accepted, in bytes: one record plus the JSON envelope and base64
@@ -64,6 +66,7 @@ pub fn app(service: Service) -> Router {
         )
         .route("/v1/keys/{key}/audit", get(key_audit))
         .route("/v1/authority", get(authority))
+        .route("/v1/feed", get(feed))
         .route("/v1/proofs/consistency", get(consistency))
         .route("/healthz", get(health))
         .layer(DefaultBodyLimit::max(REQUEST_BODY_SIZE_MAX))
@@ -414,4 +417,59 @@ async fn authority(
         (Some(_), Some(_)) => return Err(invalid("query", "give unit or key, not both")),
     };
     answer(&service, reader, ReadQuery::Authority(filter)).await
+}
+
+/// The query of a change-feed read.
+#[derive(serde::Deserialize)]
+struct FeedQuery {
+    after: Option<u64>,
+    limit: Option<usize>,
+    school: Option<String>,
+    school_year: Option<String>,
+    class: Option<String>,
+    learner: Option<String>,
+}
+
+async fn feed(
+    State(service): State<Service>,
+    reader: Reader,
+    query: Result<Query<FeedQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|rejection| {
+        invalid(
+            "query",
+            format!(
+                "give ?after=INDEX&limit=N with at most one filter: school=CODE, \
+                 school=CODE&school_year=YYYY-YYYY&class=NAME, or learner=CODE ({rejection})"
+            ),
+        )
+    })?;
+    let limit = query.limit.unwrap_or(FEED_PAGE_MAX);
+    if limit == 0 || limit > FEED_PAGE_MAX {
+        return Err(invalid("limit", format!("must be 1 to {FEED_PAGE_MAX}")));
+    }
+    let filter = match (query.school, query.school_year, query.class, query.learner) {
+        (None, None, None, None) => FeedFilter::All,
+        (Some(school), None, None, None) => {
+            FeedFilter::School(parsed("school", &school, UnitCode::parse)?)
+        }
+        (Some(school), Some(school_year), Some(class), None) => {
+            FeedFilter::Class(class_key(&school, &school_year, &class)?)
+        }
+        (None, None, None, Some(learner)) => {
+            FeedFilter::Learner(parsed("learner", &learner, LearnerCode::parse)?)
+        }
+        _ => {
+            return Err(invalid(
+                "query",
+                "filter by school, by school+school_year+class, or by learner, one at a time",
+            ))
+        }
+    };
+    let query = ReadQuery::Feed {
+        filter,
+        after: query.after,
+        limit,
+    };
+    answer(&service, reader, query).await
 }

@@ -7,6 +7,7 @@ use ledger_core::domain::value::{LearnerCode, Semester, SubjectCode, UnitCode};
 use ledger_core::domain::ClassKey;
 use ledger_core::key::PublicKey;
 use ledger_core::projection::audit::AuditSubject;
+pub use ledger_core::projection::feed::FeedFilter;
 use ledger_core::record::SignedSubmission;
 use ledger_core::tile::TilePath;
 
@@ -41,7 +42,19 @@ pub enum ReadQuery {
     },
     /// Authority state: who holds which role where, when, and who granted it.
     Authority(AuthorityFilter),
+    /// The change feed: the records a vendor follows to rebuild its own copy.
+    Feed {
+        /// Which records.
+        filter: FeedFilter,
+        /// Only records with a larger index (the cursor).
+        after: Option<u64>,
+        /// At most this many records (1 to [`FEED_PAGE_MAX`]).
+        limit: usize,
+    },
 }
+
+/// Most records in one change-feed page.
+pub const FEED_PAGE_MAX: usize = 1_000;
 
 /// Which grants an authority read returns.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use ledger_api::service::{AuthorityFilter, ReadQuery};
+use base64::Engine as _;
+use ledger_api::service::{AuthorityFilter, FeedFilter, ReadQuery};
 use ledger_api::wire::{CheckpointRef, Reflected};
 use ledger_api::ApiError;
 use ledger_core::key::PublicKey;
@@ -67,6 +68,14 @@ impl Reads {
             )
             .with_status(401));
         };
+        if let ReadQuery::Feed {
+            filter,
+            after,
+            limit,
+        } = &query
+        {
+            return self.feed(&reader, filter, *after, *limit);
+        }
         let answer = {
             let projections = self.projections.read().expect("projections lock");
             evaluate(&projections, &reader, (self.clock)(), &query)?
@@ -80,6 +89,71 @@ impl Reads {
             checkpoint: checkpoint_ref(&published),
             as_of_size: answer.as_of_size,
             data,
+        })
+    }
+
+    /// A page of the change feed: the matching records the newest checkpoint covers, each with
+    /// its bytes, so a vendor can check them against the log and apply them in order.
+    fn feed(
+        &self,
+        reader: &PublicKey,
+        filter: &FeedFilter,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Reflected, ApiError> {
+        let target = match filter {
+            FeedFilter::All => ReadTarget::Everything,
+            FeedFilter::School(school) => ReadTarget::Unit(school),
+            FeedFilter::Class(class) => ReadTarget::Class(class),
+            FeedFilter::Learner(learner) => ReadTarget::Learner(learner),
+        };
+        let published = self
+            .published
+            .read()
+            .expect("published lock")
+            .clone()
+            .ok_or_else(|| {
+                ApiError::unavailable("checkpoint-pending", "no checkpoint has been signed yet")
+            })?;
+        let (page, types) = {
+            let projections = self.projections.read().expect("projections lock");
+            projections
+                .may_read(reader, (self.clock)(), target)
+                .map_err(|refusal| access_refused(&refusal))?;
+            let page = projections.feed(filter, after, published.size, limit);
+            let types: Vec<String> = page
+                .indexes
+                .iter()
+                .map(|&index| {
+                    projections
+                        .entry(index)
+                        .map_or_else(String::new, |(event_type, _)| event_type.to_owned())
+                })
+                .collect();
+            (page, types)
+        };
+        let mut records = Vec::with_capacity(page.indexes.len());
+        for (&index, event_type) in page.indexes.iter().zip(types) {
+            let bytes = self
+                .log
+                .read_record(index)
+                .map_err(|error| ApiError::internal(format!("read record {index}: {error}")))?;
+            records.push(serde_json::json!({
+                "index": index,
+                "event_type": event_type,
+                "leaf_hash": ledger_core::tree::leaf_hash(&bytes).to_base64(),
+                "record": base64::engine::general_purpose::STANDARD.encode(&bytes),
+            }));
+        }
+        let next_after = page.indexes.last().copied().or(after);
+        Ok(Reflected {
+            checkpoint: checkpoint_ref(&published),
+            as_of_size: published.size,
+            data: serde_json::json!({
+                "records": records,
+                "next_after": next_after,
+                "more": page.more,
+            }),
         })
     }
 
@@ -208,6 +282,7 @@ fn evaluate(
                 proven: Some(indexes),
             })
         }
+        ReadQuery::Feed { .. } => Err(ApiError::internal("the feed is not a projection read")),
         ReadQuery::Authority(filter) => {
             let state = match filter {
                 AuthorityFilter::All => {

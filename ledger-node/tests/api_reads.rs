@@ -12,7 +12,7 @@ use common::TestNode;
 use fixtures::province::{Province, Spec};
 use ledger_api::client::{Client, ClientError};
 use ledger_api::httpsig::RequestSigner;
-use ledger_api::service::AuthorityFilter;
+use ledger_api::service::{AuthorityFilter, FeedFilter};
 use ledger_api::wire::Reflected;
 use ledger_core::checkpoint::Checkpoint;
 use ledger_core::domain::value::{ClassName, LearnerCode, SchoolYear, Semester, SubjectCode};
@@ -336,4 +336,115 @@ async fn malformed_read_parameters_are_refused_with_query_invalid() {
         let problem: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
         assert_eq!(problem["type"], "urn:hocba:problem:query-invalid", "{path}");
     }
+}
+
+/// Follows a feed to its end, page by page, returning each record's index, event type and bytes.
+async fn follow(client: &Client, filter: &FeedFilter, limit: usize) -> Vec<(u64, String, Vec<u8>)> {
+    let mut after = None;
+    let mut records = Vec::new();
+    loop {
+        let page = client.feed(filter, after, limit).await.expect("feed page");
+        checked_checkpoint(&page);
+        for record in page.data["records"].as_array().unwrap() {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(record["record"].as_str().unwrap())
+                .unwrap();
+            assert_eq!(
+                record["leaf_hash"].as_str().unwrap(),
+                tree::leaf_hash(&bytes).to_base64()
+            );
+            records.push((
+                record["index"].as_u64().unwrap(),
+                record["event_type"].as_str().unwrap().to_owned(),
+                bytes,
+            ));
+        }
+        after = page.data["next_after"].as_u64();
+        if !page.data["more"].as_bool().unwrap() {
+            return records;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_change_feed_rebuilds_an_identical_copy_and_follows_its_filters() {
+    let year = load_year().await;
+    let size = year.node.node.log().head().size;
+    year.node.wait_for_checkpoint(size).await;
+
+    // The Ministry follows the whole log; a second copy replayed from it alone, with the
+    // domain rules, equals the node's projections field for field.
+    let ministry = year.client_of("bo-gddt");
+    let all = follow(&ministry, &FeedFilter::All, 500).await;
+    assert_eq!(
+        all.iter().map(|(index, ..)| *index).collect::<Vec<_>>(),
+        (0..size).collect::<Vec<_>>()
+    );
+    let verified: Vec<_> = all
+        .iter()
+        .map(|(_, _, bytes)| ledger_core::record::verify_record(bytes).expect("a valid record"))
+        .collect();
+    let config = ledger_core::domain::DomainConfig {
+        ministry_keys: year.province.ministry_keys(),
+    };
+    let (_, copy) = ledger_core::projection::Projections::rebuild(
+        &config,
+        verified.iter().map(|record| {
+            (
+                record.submission(),
+                ledger_core::domain::Position {
+                    index: record.view().index(),
+                    sequenced_at_us: record.view().sequenced_at_us(),
+                },
+            )
+        }),
+    )
+    .expect("the feed replays under the domain rules");
+    let live = year.node.node.projections().unwrap();
+    assert!(
+        copy == *live.read().unwrap(),
+        "the copy equals the node's projections"
+    );
+
+    // The principal follows their school: every record of the class is in it, and so is the
+    // revocation of the teacher key that was lost.
+    let principal = year.client_of(&year.principal);
+    let school = follow(
+        &principal,
+        &FeedFilter::School(year.class.school.clone()),
+        300,
+    )
+    .await;
+    let class = follow(&principal, &FeedFilter::Class(year.class.clone()), 1_000).await;
+    let school_indexes: std::collections::BTreeSet<u64> =
+        school.iter().map(|(index, ..)| *index).collect();
+    assert_eq!(school_indexes.len(), school.len(), "no record twice");
+    assert!(class
+        .iter()
+        .all(|(index, ..)| school_indexes.contains(index)));
+    assert!(school
+        .iter()
+        .any(|(_, event_type, _)| event_type == "authority.revoked"));
+    assert!(
+        school.len() < all.len(),
+        "the Ministry's own set-up is not the school's"
+    );
+    let learner = follow(&principal, &FeedFilter::Learner(year.learner.clone()), 50).await;
+    assert!(!learner.is_empty());
+
+    // Teachers do not follow whole schools, and nobody but the Ministry follows everything.
+    let teacher = year.client_of(&year.teacher);
+    for (client, filter) in [
+        (&teacher, FeedFilter::School(year.class.school.clone())),
+        (&principal, FeedFilter::All),
+    ] {
+        assert_eq!(
+            refusal(client.feed(&filter, None, 10).await),
+            (403, "read-forbidden".to_owned())
+        );
+    }
+    teacher
+        .feed(&FeedFilter::Class(year.class.clone()), None, 10)
+        .await
+        .expect("a teacher follows their class");
 }

@@ -168,7 +168,7 @@ impl Projections {
     }
 
     /// The schools that registered or ever enrolled the learner.
-    fn schools_of(&self, learner: &LearnerCode) -> Vec<&UnitCode> {
+    pub(super) fn schools_of(&self, learner: &LearnerCode) -> Vec<&UnitCode> {
         let registered = self.learners.get(learner).map(|(_, school)| school);
         let enrolled = self
             .years

@@ -32,6 +32,7 @@
 pub mod access;
 pub mod audit;
 pub mod authority;
+pub mod feed;
 pub mod gradebook;
 mod json;
 mod observe;
@@ -271,6 +272,7 @@ pub struct Projections {
     lock_trail: BTreeMap<(ClassKey, SubjectCode), Vec<u64>>,
     seal_trail: BTreeMap<(UnitCode, SchoolYear), Vec<u64>>,
     key_trail: BTreeMap<[u8; 32], Vec<u64>>,
+    school_trail: BTreeMap<UnitCode, Vec<u64>>,
     // Set-up and records.
     unit_names: BTreeMap<UnitCode, String>,
     /// Each unit's parent and, once merged, its successor: what read access follows.

@@ -513,6 +513,7 @@ impl Projections {
             }
             Fact::Other => {}
         }
+        self.note_schools(fact, index);
     }
 
     /// Adds an event about a learner's year at a school to the trails of the learner, the year
