@@ -1822,9 +1822,11 @@ mod tests {
         signature: String,
     }
 
-    fn vectors_path() -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../fixtures/vectors/httpsig/requests.json")
+    const REQUESTS_FILE: &str = "requests.json";
+    const REFUSALS_FILE: &str = "refusals.json";
+
+    fn vectors_dir() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/vectors/httpsig")
     }
 
     fn vector(
@@ -1930,24 +1932,33 @@ mod tests {
         }
     }
 
-    /// The checked-in vectors equal what this module generates, and each verifies.
-    #[test]
-    fn vectors_match_the_checked_in_file() {
-        let generated = generate_vectors();
-        let text = serde_json::to_string_pretty(&generated).unwrap() + "\n";
-        let path = vectors_path();
+    /// Compares `generated` with the checked-in `file_name`, first rewriting it when
+    /// [`VECTORS_ENV`] is `1`, and returns the parsed file.
+    fn check_vectors_file<T>(file_name: &str, generated: &T) -> T
+    where
+        T: Serialize + serde::de::DeserializeOwned + PartialEq,
+    {
+        let text = serde_json::to_string_pretty(generated).unwrap() + "\n";
+        let path = vectors_dir().join(file_name);
         if std::env::var_os(VECTORS_ENV).is_some_and(|value| value == "1") {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, &text).unwrap();
         }
         let on_disk = std::fs::read_to_string(&path)
             .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-        let file: VectorsFile = serde_json::from_str(&on_disk).unwrap();
+        let file: T = serde_json::from_str(&on_disk).unwrap();
         assert!(
-            file == generated && on_disk == text,
+            file == *generated && on_disk == text,
             "{} differs from the generator; rerun with {VECTORS_ENV}=1 if the change is intended",
             path.display()
         );
+        file
+    }
+
+    /// The checked-in request vectors equal what this module generates, and each verifies.
+    #[test]
+    fn vectors_match_the_checked_in_file() {
+        let file = check_vectors_file(REQUESTS_FILE, &generate_vectors());
         for case in &file.cases {
             let body = case
                 .body_base64
@@ -1969,5 +1980,261 @@ mod tests {
             .unwrap_or_else(|error| panic!("{}: {error}", case.description));
             assert_eq!(BASE64.encode(key.to_bytes()), case.keyid);
         }
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RefusalsFile {
+        scheme: String,
+        note: String,
+        cases: Vec<Refusal>,
+    }
+
+    /// A request as the node receives it, and the code it must be refused with.
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Refusal {
+        description: String,
+        method: String,
+        path_and_query: String,
+        /// Header lines in order, as `[name, value]`.
+        headers: Vec<(String, String)>,
+        body_base64: Option<String>,
+        now: u64,
+        code: String,
+    }
+
+    /// One refusal: `edit` changes the request signed by `teacher-thpt-chu-van-an`.
+    struct Edit<'a> {
+        description: &'a str,
+        body: Option<&'a [u8]>,
+        edit: Box<dyn Fn(&mut Refusal) + 'a>,
+    }
+
+    fn set_header(refusal: &mut Refusal, name: &str, value: &str) {
+        match refusal
+            .headers
+            .iter_mut()
+            .find(|(existing, _)| existing == name)
+        {
+            Some(header) => header.1 = value.to_owned(),
+            None => refusal.headers.push((name.to_owned(), value.to_owned())),
+        }
+    }
+
+    fn replace_in_header(refusal: &mut Refusal, name: &str, from: &str, to: &str) {
+        let header = refusal
+            .headers
+            .iter_mut()
+            .find(|(existing, _)| existing == name)
+            .unwrap();
+        assert!(header.1.contains(from), "{from} not in {}", header.1);
+        header.1 = header.1.replace(from, to);
+    }
+
+    fn generate_refusals() -> RefusalsFile {
+        let signer = signer("teacher-thpt-chu-van-an");
+        let target = "/v1/records/search?year=2025-2026";
+        let body: &[u8] = b"{\"school\":\"79000701\"}";
+        let mut weak_key = [0u8; 32];
+        weak_key[0] = 1; // the identity point, of order 1
+        let weak_keyid = BASE64.encode(weak_key);
+        let keyid = signer.keyid().to_owned();
+        let unpadded = keyid.trim_end_matches('=').to_owned();
+        let edits: Vec<Edit> = vec![
+            Edit {
+                description: "no signature headers at all",
+                body: None,
+                edit: Box::new(|r| r.headers.clear()),
+            },
+            Edit {
+                description: "Signature-Input and Signature carry only another label",
+                body: None,
+                edit: Box::new(|r| {
+                    replace_in_header(r, "Signature-Input", "hocba=", "sig1=");
+                    replace_in_header(r, "Signature", "hocba=", "sig1=");
+                }),
+            },
+            Edit {
+                description: "Signature-Input is not a valid structured field",
+                body: None,
+                edit: Box::new(|r| {
+                    set_header(r, "Signature-Input", "hocba=(\"@method\" \"@path\"")
+                }),
+            },
+            Edit {
+                description: "alg is not ed25519",
+                body: None,
+                edit: Box::new(|r| {
+                    replace_in_header(r, "Signature-Input", "ed25519", "rsa-pss-sha512")
+                }),
+            },
+            Edit {
+                description: "an extra covered component",
+                body: None,
+                edit: Box::new(|r| {
+                    replace_in_header(
+                        r,
+                        "Signature-Input",
+                        "\"@query\")",
+                        "\"@query\" \"@authority\")",
+                    );
+                }),
+            },
+            Edit {
+                description: "an unknown parameter",
+                body: None,
+                edit: Box::new(|r| {
+                    replace_in_header(r, "Signature-Input", ";alg=", ";expires=1757034600;alg=");
+                }),
+            },
+            Edit {
+                description: "keyid without its base64 padding",
+                body: None,
+                edit: Box::new(|r| replace_in_header(r, "Signature-Input", &keyid, &unpadded)),
+            },
+            Edit {
+                description: "created 301 seconds before the node's time",
+                body: None,
+                edit: Box::new(|r| r.now = NOW + 301),
+            },
+            Edit {
+                description: "created 301 seconds after the node's time",
+                body: None,
+                edit: Box::new(|r| r.now = NOW - 301),
+            },
+            Edit {
+                description: "a body under a signature that does not cover content-digest",
+                body: None,
+                edit: Box::new(|r| r.body_base64 = Some(BASE64.encode(body))),
+            },
+            Edit {
+                description: "the body changed after signing",
+                body: Some(body),
+                edit: Box::new(|r| {
+                    r.body_base64 = Some(BASE64.encode(b"{\"school\":\"79000702\"}"))
+                }),
+            },
+            Edit {
+                description: "the query changed after signing",
+                body: None,
+                edit: Box::new(|r| {
+                    r.path_and_query = "/v1/records/search?year=2024-2025".to_owned()
+                }),
+            },
+            Edit {
+                description: "the method changed after signing",
+                body: None,
+                edit: Box::new(|r| r.method = "DELETE".to_owned()),
+            },
+            Edit {
+                description: "created changed within the window after signing",
+                body: None,
+                edit: Box::new(|r| {
+                    replace_in_header(
+                        r,
+                        "Signature-Input",
+                        &format!("created={NOW}"),
+                        &format!("created={}", NOW + 1),
+                    );
+                }),
+            },
+            Edit {
+                description: "one bit of the signature changed",
+                body: None,
+                edit: Box::new(|r| {
+                    let signature = &mut r.headers[1].1;
+                    let mut bytes = BASE64
+                        .decode(&signature["hocba=:".len()..signature.len() - 1])
+                        .unwrap();
+                    bytes[0] ^= 1;
+                    *signature = format!("hocba=:{}:", BASE64.encode(bytes));
+                }),
+            },
+            Edit {
+                description: "a weak (small-order) keyid",
+                body: None,
+                edit: Box::new(|r| replace_in_header(r, "Signature-Input", &keyid, &weak_keyid)),
+            },
+        ];
+        let expected = [
+            "auth-missing",
+            "auth-missing",
+            "auth-malformed",
+            "auth-malformed",
+            "auth-malformed",
+            "auth-malformed",
+            "auth-malformed",
+            "auth-expired",
+            "auth-expired",
+            "auth-digest-mismatch",
+            "auth-digest-mismatch",
+            "auth-signature-invalid",
+            "auth-signature-invalid",
+            "auth-signature-invalid",
+            "auth-signature-invalid",
+            "auth-signature-invalid",
+        ];
+        assert_eq!(edits.len(), expected.len());
+        let cases = edits
+            .iter()
+            .zip(expected)
+            .map(|(edit, code)| {
+                let method = if edit.body.is_some() { "POST" } else { "GET" };
+                let signed = signer.sign(method, target, edit.body, NOW, None);
+                let mut headers = vec![
+                    ("Signature-Input".to_owned(), signed.signature_input),
+                    ("Signature".to_owned(), signed.signature),
+                ];
+                if let Some(digest) = signed.content_digest {
+                    headers.push(("Content-Digest".to_owned(), digest));
+                }
+                let mut refusal = Refusal {
+                    description: edit.description.to_owned(),
+                    method: method.to_owned(),
+                    path_and_query: target.to_owned(),
+                    headers,
+                    body_base64: edit.body.map(|body| BASE64.encode(body)),
+                    now: NOW,
+                    code: code.to_owned(),
+                };
+                (edit.edit)(&mut refusal);
+                refusal
+            })
+            .collect();
+        RefusalsFile {
+            scheme: SCHEME.to_owned(),
+            note: "Requests the node must refuse, each with its refusal code (docs/AUTH.md \
+                   sections 8 and 9). Generated by the tests of ledger-api/src/httpsig.rs \
+                   (HOCBA_REGENERATE_VECTORS=1 rewrites); checked independently by \
+                   scripts/check_httpsig_vectors.py. Do not edit by hand."
+                .to_owned(),
+            cases,
+        }
+    }
+
+    /// Every refusal code has vectors, and the verifier refuses each with its code.
+    #[test]
+    fn refusal_vectors_match_the_checked_in_file() {
+        let file = check_vectors_file(REFUSALS_FILE, &generate_refusals());
+        for case in &file.cases {
+            let mut map = HeaderMap::new();
+            for (name, value) in &case.headers {
+                map.append(
+                    axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                    HeaderValue::from_str(value).unwrap(),
+                );
+            }
+            let body = case
+                .body_base64
+                .as_ref()
+                .map(|body| BASE64.decode(body).unwrap())
+                .unwrap_or_default();
+            let result = verify_request(&case.method, &case.path_and_query, &map, &body, case.now);
+            assert_eq!(code(result), case.code, "{}", case.description);
+        }
+        let codes: std::collections::BTreeSet<_> =
+            file.cases.iter().map(|case| case.code.as_str()).collect();
+        assert_eq!(codes.len(), 5, "every refusal code has a vector: {codes:?}");
     }
 }
