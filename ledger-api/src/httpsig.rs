@@ -37,9 +37,9 @@
 //! decides from the key), and replay protection beyond the ±300 s window (a `nonce` is signed
 //! but not remembered).
 
-use base64::engine::general_purpose::STANDARD as BASE64;
 use std::fmt::Write as _;
 
+use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use ed25519_dalek::{Signer as _, SigningKey};
 use ledger_core::key::{KeyError, PublicKey};
