@@ -279,13 +279,22 @@ impl Client {
     }
 
     async fn get(&self, path: &str) -> Result<Vec<u8>, ClientError> {
-        let mut request = self.http.get(format!("{}/{path}", self.base));
-        if let Some(signer) = &self.signer {
+        let url = reqwest::Url::parse(&format!("{}/{path}", self.base))
+            .map_err(|error| ClientError::Transport(error.to_string()))?;
+        // Sign the target exactly as it will be sent, base path prefix and encoding included.
+        let target = match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        };
+        let signed = self.signer.as_ref().map(|signer| {
             let created = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |elapsed| elapsed.as_secs());
-            let signed = signer.sign("GET", &format!("/{path}"), None, created, None);
-            request = httpsig::apply(request, &signed);
+            signer.sign("GET", &target, None, created, None)
+        });
+        let mut request = self.http.get(url);
+        if let Some(signed) = &signed {
+            request = httpsig::apply(request, signed);
         }
         let response = request
             .send()

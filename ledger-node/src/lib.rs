@@ -34,6 +34,7 @@ pub mod node;
 pub mod offline;
 pub mod proof_check;
 pub mod reads;
+pub mod remote;
 pub mod scan;
 pub mod sequencer;
 pub mod static_log;

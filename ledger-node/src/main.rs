@@ -67,23 +67,73 @@ enum Command {
         /// The input file, or `-` for standard input.
         file: String,
     },
-    /// Print a learner's transcript (học bạ) as JSON, computed offline from the node's files up to
-    /// its newest signed checkpoint, which the answer names.
+    /// Print a learner's transcript (học bạ) as JSON with the signed checkpoint it reflects:
+    /// offline from a node's files (`--data`), or from a running node with a signed request
+    /// (`--url` and `--key`).
     Transcript {
-        /// The node's data directory.
-        #[arg(long)]
-        data: PathBuf,
+        /// The node's data directory (offline, up to its newest signed checkpoint).
+        #[arg(long, conflicts_with_all = ["url", "key"], required_unless_present = "url")]
+        data: Option<PathBuf>,
+        /// A running node's base URL.
+        #[arg(long, requires = "key")]
+        url: Option<String>,
+        /// The reader's key seed file (64 hex digits), e.g. `hocba-demo/demo-keys/bo-gddt.seed`.
+        #[arg(long, requires = "url")]
+        key: Option<PathBuf>,
         /// The learner code (mã người học).
         learner: String,
     },
-    /// Print every event that touched a learner (who, when, why, at which log index), computed
-    /// offline up to the newest signed checkpoint.
+    /// Print every event that touched a learner (who, when, why, at which log index): offline
+    /// from a node's files (`--data`), or from a running node (`--url`, `--key`) with each
+    /// event's proof of inclusion in the signed checkpoint.
     History {
-        /// The node's data directory.
-        #[arg(long)]
-        data: PathBuf,
+        /// The node's data directory (offline, up to its newest signed checkpoint).
+        #[arg(long, conflicts_with_all = ["url", "key"], required_unless_present = "url")]
+        data: Option<PathBuf>,
+        /// A running node's base URL.
+        #[arg(long, requires = "key")]
+        url: Option<String>,
+        /// The reader's key seed file (64 hex digits).
+        #[arg(long, requires = "url")]
+        key: Option<PathBuf>,
         /// The learner code (mã người học).
         learner: String,
+    },
+    /// Sign one event with a key and append it to a running node; prints the receipt (index,
+    /// leaf hash, record id) once the record is durable. Refusals print their code (exit 1).
+    Append {
+        #[command(flatten)]
+        remote: ledger_node::remote::Remote,
+        #[command(flatten)]
+        event: ledger_node::remote::AppendArgs,
+    },
+    /// Follow the change feed of a running node: every record (or those about a school, a class
+    /// or a learner) that the newest checkpoint covers, as JSON lines, so a school system can
+    /// rebuild its own copy. Prints the cursor to resume from.
+    Feed {
+        #[command(flatten)]
+        remote: ledger_node::remote::Remote,
+        #[command(flatten)]
+        feed: ledger_node::remote::FeedArgs,
+    },
+    /// Print the RFC 9421 signature headers of one request as a curl config, so that
+    /// `hocba sign-request --key K GET /v1/… | curl -K - http://node/v1/…` sends it signed.
+    SignRequest {
+        /// The signing key's seed file (64 hex digits).
+        #[arg(long)]
+        key: PathBuf,
+        /// The HTTP method, e.g. GET.
+        method: String,
+        /// The path and query exactly as sent, e.g. `/v1/learners/HS1/transcript`.
+        path: String,
+        /// The request body, for requests that carry one.
+        #[arg(long)]
+        body: Option<PathBuf>,
+    },
+    /// Check a saved proof of inclusion and its record offline, with only the log's verifier key.
+    Proof {
+        #[command(subcommand)]
+        command: ProofCommand,
     },
     /// Print the node's verifier key (`name+id+key`, c2sp.org/signed-note).
     Vkey {
@@ -162,6 +212,15 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum ProofCommand {
+    /// Check a record saved from `GET /v1/records/{index}` (or its tlog-proof text with the
+    /// record bytes) offline: the author's signature, the log's signed checkpoint, the inclusion
+    /// proof and any required witness cosignatures. Exit 0 when all holds, 1 naming the failed
+    /// check, 2 for an unreadable file or a malformed key.
+    Verify(ledger_node::proof_check::ProofVerifyArgs),
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -213,16 +272,49 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 }
             }
         }
-        Command::Transcript { data, learner } => {
-            let replayed = ledger_node::offline::replay(&Layout::new(&data), |_| {})?;
-            println!("{}", replayed.transcript(&learner)?);
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::History { data, learner } => {
-            let replayed = ledger_node::offline::replay(&Layout::new(&data), |_| {})?;
-            println!("{}", replayed.learner_history(&learner)?);
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Transcript {
+            data,
+            url,
+            key,
+            learner,
+        } => match (data, url, key) {
+            (Some(data), _, _) => {
+                let replayed = ledger_node::offline::replay(&Layout::new(&data), |_| {})?;
+                println!("{}", replayed.transcript(&learner)?);
+                Ok(ExitCode::SUCCESS)
+            }
+            (None, Some(url), Some(key)) => {
+                ledger_node::remote::transcript(&ledger_node::remote::Remote { url, key }, &learner)
+            }
+            _ => Err("give --data DIR, or --url URL with --key FILE".to_owned()),
+        },
+        Command::History {
+            data,
+            url,
+            key,
+            learner,
+        } => match (data, url, key) {
+            (Some(data), _, _) => {
+                let replayed = ledger_node::offline::replay(&Layout::new(&data), |_| {})?;
+                println!("{}", replayed.learner_history(&learner)?);
+                Ok(ExitCode::SUCCESS)
+            }
+            (None, Some(url), Some(key)) => {
+                ledger_node::remote::history(&ledger_node::remote::Remote { url, key }, &learner)
+            }
+            _ => Err("give --data DIR, or --url URL with --key FILE".to_owned()),
+        },
+        Command::Append { remote, event } => ledger_node::remote::append(&remote, &event),
+        Command::Feed { remote, feed } => ledger_node::remote::feed(&remote, &feed),
+        Command::SignRequest {
+            key,
+            method,
+            path,
+            body,
+        } => ledger_node::remote::sign_request(&key, &method, &path, body.as_deref()),
+        Command::Proof {
+            command: ProofCommand::Verify(args),
+        } => Ok(ledger_node::proof_check::run(&args)),
         Command::Vkey { data } => {
             let config = config::load(&Layout::new(&data)).map_err(|error| error.to_string())?;
             println!("{}", config.verifier_key);

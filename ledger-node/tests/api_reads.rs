@@ -448,3 +448,166 @@ async fn the_change_feed_rebuilds_an_identical_copy_and_follows_its_filters() {
         .await
         .expect("a teacher follows their class");
 }
+
+fn hocba(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_hocba"))
+        .args(args)
+        .output()
+        .expect("run hocba")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_reads_appends_and_signs_requests_against_a_running_node() {
+    let year = load_year().await;
+    let keys = tempfile::tempdir().unwrap();
+    let seed_file = |label: &str| {
+        let path = keys
+            .path()
+            .join(format!("{}.seed", label.replace('/', "_")));
+        let seed = year.province.signing_key(label).to_bytes();
+        std::fs::write(&path, format!("{}\n", fixtures::hex::encode(&seed))).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let principal = seed_file(&year.principal);
+    let base = year.node.base.clone();
+    let learner = year.learner.as_str().to_owned();
+
+    // Blocking subprocesses run off the runtime's workers, which serve the node.
+    let run = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            hocba(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        })
+    };
+    let args = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+
+    let output = run(args(&[
+        "transcript",
+        "--url",
+        &base,
+        "--key",
+        &principal,
+        &learner,
+    ]))
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(answer["data"]["learner"], learner.as_str());
+    assert!(answer["checkpoint"]["note"]
+        .as_str()
+        .unwrap()
+        .contains('\n'));
+
+    let output = run(args(&[
+        "history", "--url", &base, "--key", &principal, &learner,
+    ]))
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let history: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(!history["data"]["entries"].as_array().unwrap().is_empty());
+    assert!(history["data"]["entries"][0]["proof"].is_array());
+
+    // A reader the log does not know is refused: exit 1 with the code.
+    let stranger = keys.path().join("stranger.seed");
+    std::fs::write(&stranger, fixtures::hex::encode(&[7u8; 32])).unwrap();
+    let output = run(args(&[
+        "transcript",
+        "--url",
+        &base,
+        "--key",
+        stranger.to_str().unwrap(),
+        &learner,
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("auth-key-unknown"));
+
+    // The school's feed as JSON lines, and the cursor to resume from.
+    let school = year.class.school.as_str().to_owned();
+    let output = run(args(&[
+        "feed", "--url", &base, "--key", &principal, "--school", &school,
+    ]))
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert!(lines.len() > 10);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("resume with --after"));
+
+    // sign-request's curl config, sent as it says, is accepted by the node.
+    let path = format!("/v1/learners/{learner}/transcript");
+    let output = run(args(&["sign-request", "--key", &principal, "GET", &path]))
+        .await
+        .unwrap();
+    assert!(output.status.success());
+    let mut request = reqwest::Client::new().get(format!("{base}{path}"));
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let quoted = line
+            .strip_prefix("header = \"")
+            .unwrap()
+            .strip_suffix('"')
+            .unwrap();
+        let header = quoted.replace("\\\"", "\"").replace("\\\\", "\\");
+        let (name, value) = header.split_once(": ").unwrap();
+        request = request.header(name, value);
+    }
+    assert_eq!(request.send().await.unwrap().status().as_u16(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hocba_append_signs_and_appends_one_event() {
+    let node = TestNode::start().await;
+    let directory = tempfile::tempdir().unwrap();
+    let key = directory.path().join("teacher.seed");
+    std::fs::write(
+        &key,
+        fixtures::hex::encode(&common::key("teacher").to_bytes()),
+    )
+    .unwrap();
+    let payload = directory.path().join("payload.json");
+    std::fs::write(&payload, r#"{"learner":"HS1","value":"8.5"}"#).unwrap();
+    let base = node.base.clone();
+    let key = key.to_str().unwrap().to_owned();
+    let payload = payload.to_str().unwrap().to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        hocba(&[
+            "append",
+            "--url",
+            &base,
+            "--key",
+            &key,
+            "--type",
+            "grade.recorded",
+            "--id",
+            "g-1",
+            &payload,
+        ])
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let receipt: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(receipt["index"], 0);
+    assert_eq!(node.node.log().head().size, 1);
+}
