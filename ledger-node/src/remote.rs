@@ -234,6 +234,10 @@ pub struct AppendArgs {
     /// The event's schema version.
     #[arg(long, default_value_t = 1)]
     pub schema_version: u32,
+    /// Print the signed envelope (the body of `POST /v1/submissions`) instead of sending it,
+    /// e.g. to send it with curl or to keep it.
+    #[arg(long)]
+    pub print: bool,
 }
 
 /// `hocba append`: signs one event with the key and appends it; prints the receipt once the
@@ -273,6 +277,10 @@ pub fn append(remote: &Remote, args: &AppendArgs) -> Result<ExitCode, String> {
     )
     .map_err(|error| error.to_string())?;
     let signed = SignedSubmission::sign(&submission, &key);
+    if args.print {
+        println!("{}", String::from_utf8_lossy(&signed.to_wire_json()));
+        return Ok(ExitCode::SUCCESS);
+    }
     let client = Client::new(&remote.url).map_err(|error| error.to_string())?;
     runtime()?.block_on(async {
         answer_of(client.submit(&signed).await, |receipt| {
