@@ -611,3 +611,79 @@ async fn hocba_append_signs_and_appends_one_event() {
     assert_eq!(receipt["index"], 0);
     assert_eq!(node.node.log().head().size, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_appointed_auditor_reads_the_province_and_signs_nothing() {
+    let year = load_year().await;
+    let ministry = year.province.signing_key("bo-gddt");
+    let auditor = common::key("thanh-tra");
+    let sign = |key: &ed25519_dalek::SigningKey, event_type: &str, id: &str, payload: Value| {
+        ledger_core::record::SignedSubmission::sign(
+            &ledger_core::record::Submission::new(
+                PublicKey::from(key),
+                ledger_node::sequencer::now_us() / 1_000,
+                event_type,
+                id,
+                payload.as_object().unwrap().clone(),
+                1,
+            )
+            .unwrap(),
+            key,
+        )
+    };
+    let grant = sign(
+        &ministry,
+        "authority.granted",
+        "grant:thanh-tra-79",
+        serde_json::json!({
+            "grant_id": "tt-79",
+            "grantee": base64::engine::general_purpose::STANDARD
+                .encode(auditor.verifying_key().as_bytes()),
+            "role": "thanh_tra",
+            "scope": {"unit": fixtures::province::PROVINCE_CODE},
+            "valid_from": "2026-01-01",
+        }),
+    );
+    year.node
+        .client
+        .submit(&grant)
+        .await
+        .expect("the Ministry appoints an auditor");
+
+    let reader = Client::new(&year.node.base)
+        .unwrap()
+        .with_signer(RequestSigner::new(auditor.clone()));
+    let transcript = reader
+        .transcript(&year.learner)
+        .await
+        .expect("the auditor reads");
+    checked_checkpoint(&transcript);
+    reader
+        .feed(&FeedFilter::School(year.class.school.clone()), None, 10)
+        .await
+        .expect("and follows a school of the province");
+    assert_eq!(
+        refusal(reader.feed(&FeedFilter::All, None, 10).await),
+        (403, "read-forbidden".to_owned())
+    );
+
+    // The role signs no school-record event.
+    let size = year.node.node.log().head().size;
+    let grade = sign(
+        &auditor,
+        "class.opened",
+        "auditor-class",
+        serde_json::json!({
+            "school": year.class.school.as_str(),
+            "school_year": year.class.school_year.to_string(),
+            "class": "6Z",
+            "grade": 6,
+            "subjects": [{"code": "toan", "mode": "scored", "periods_per_year": 140}],
+        }),
+    );
+    match year.node.client.submit(&grade).await {
+        Err(ClientError::Api(problem)) => assert_eq!(problem.status, 403, "{problem:?}"),
+        other => panic!("an auditor's event must be refused, got {other:?}"),
+    }
+    assert_eq!(year.node.node.log().head().size, size);
+}
