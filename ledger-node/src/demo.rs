@@ -8,14 +8,19 @@
 //! later events are left for the schools to append. On an existing directory it just serves.
 //!
 //! The demo keys are deterministic and written to `DIR/demo-keys/` (hex Ed25519 seeds), so the
-//! documented examples can sign more events.
+//! documented examples can sign more events; next to them, `roster.json` ([`Roster`]) says what
+//! each teacher key may record once the year so far is loaded, which `hocba load` reads.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use base64::Engine as _;
 use fixtures::province::{Province, Spec};
+use ledger_core::key::PublicKey;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use crate::config::Policy;
 use crate::sequencer::{self, Clock};
@@ -89,15 +94,443 @@ impl LoadingClock {
 pub fn write_keys(province: &Province, directory: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(directory)?;
     for (label, key) in province.keys() {
-        let name = label.replace('/', "_");
         std::fs::write(
-            directory.join(format!("{name}.seed")),
+            directory.join(seed_file_name(&label)),
             format!("{}\n", fixtures::hex::encode(&key.to_bytes())),
         )?;
     }
-    std::fs::write(
-        directory.join("README"),
-        "Deterministic demo keys (hex Ed25519 seeds), named after their holders' roles.\n\
-         Public demo material: never use them for real records.\n",
+    std::fs::write(directory.join("README"), KEYS_README)
+}
+
+/// The file holding the seed of the key labelled `label` in the demo keys' directory.
+#[must_use]
+pub fn seed_file_name(label: &str) -> String {
+    format!("{}.seed", label.replace('/', "_"))
+}
+
+/// The README of the demo keys' directory, documenting `roster.json`.
+const KEYS_README: &str = r#"Deterministic demo keys (hex Ed25519 seeds), named after their holders' roles.
+Public demo material: never use them for real records.
+
+roster.json says what each teacher key may record now that the school year has been loaded up
+to `loaded_until_ms`; `hocba load` reads it. Format (version 1):
+
+  {
+    "format": 1,
+    "origin": "<the demo log's origin>",
+    "loaded_until_ms": <Unix ms: events claimed up to this time were appended>,
+    "classes": [
+      {"school": "79010001", "school_year": "2026-2027", "class": "10A1", "grade": 10,
+       "learners": ["7901000100001", ...]}                  (actively enrolled learners)
+    ],
+    "teachers": [
+      {"label": "79010001/gv/toan/1", "seed": "79010001_gv_toan_1.seed",
+       "valid_from": "2026-08-01", "valid_until": "2027-07-31",   (the grant, Vietnam dates)
+       "duties": [
+         {"school": "79010001", "school_year": "2026-2027", "class": "10A1",
+          "duty": "subject", "subject": "toan", "mode": "scored", "regular_slots": 4,
+          "semester": 1},
+         {"school": "79010001", "school_year": "2026-2027", "class": "10A1",
+          "duty": "homeroom", "semester": 1}
+       ]}
+    ]
+  }
+
+A duty is listed when the key is the teacher assigned to it, its grant is not revoked, and a
+semester is still open for it (not sealed, and for a subject not confirmed): `semester` is the
+first open one. `mode` is `scored` (values "0" to "10", one decimal) or `commented`
+("Đ" or "CĐ"); `regular_slots` is the number of regular assessments per semester.
+Nothing changes the state but appended events, so the roster stays true until someone appends
+a lock, an assignment or a transfer, or the grant's `valid_until` passes.
+"#;
+
+/// The file name of the roster in the demo keys' directory.
+pub const ROSTER_FILE: &str = "roster.json";
+
+/// What each teacher key of a demo may record once the school year is loaded up to a time:
+/// the contents of `roster.json` (documented in the keys' README).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Roster {
+    /// The file's format version: 1.
+    pub format: u32,
+    /// The demo log's origin.
+    pub origin: String,
+    /// Events claimed up to this time (Unix ms) were appended.
+    pub loaded_until_ms: u64,
+    /// Every opened class with its actively enrolled learners.
+    pub classes: Vec<RosterClass>,
+    /// Every teacher key with at least one duty it may record for now.
+    pub teachers: Vec<RosterTeacher>,
+}
+
+/// A class of the roster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterClass {
+    /// The school's unit code.
+    pub school: String,
+    /// The school year (`2026-2027`).
+    pub school_year: String,
+    /// The class name (`10A1`).
+    pub class: String,
+    /// The grade, 6 to 12.
+    pub grade: u8,
+    /// The learner codes actively enrolled in the class, in order.
+    pub learners: Vec<String>,
+}
+
+/// A teacher key of the roster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterTeacher {
+    /// The key's label ([`Province::keys`]).
+    pub label: String,
+    /// The seed file's name in the keys' directory.
+    pub seed: String,
+    /// First day of the teacher grant (Vietnam time).
+    pub valid_from: String,
+    /// Last day of the teacher grant, if it ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
+    /// What the key may record.
+    pub duties: Vec<RosterDuty>,
+}
+
+/// One duty of a teacher: a subject of a class, or a class's homeroom.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterDuty {
+    /// The school's unit code.
+    pub school: String,
+    /// The school year.
+    pub school_year: String,
+    /// The class name.
+    pub class: String,
+    /// `subject` (assessments) or `homeroom` (conduct, absences, sign-off).
+    pub duty: String,
+    /// The subject code, for a subject duty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// `scored` or `commented`, for a subject duty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// Regular assessments (ĐĐGtx) per semester, for a subject duty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regular_slots: Option<u8>,
+    /// The first semester still open for this duty.
+    pub semester: u8,
+}
+
+/// The roster of `province` once its events claimed up to `until_ms` are appended (to an empty
+/// log, in order, as `hocba demo` does).
+///
+/// It is read off those events as they were generated: assignments (the latest per duty),
+/// enrolments, transfers and withdrawals, grants and revocations, confirmations, seals and
+/// reopenings, the only events that change who may record what.
+#[must_use]
+pub fn roster(province: &Province, origin: &str, until_ms: u64) -> Roster {
+    let labels: HashMap<String, String> = province
+        .keys()
+        .into_iter()
+        .map(|(label, key)| {
+            let public = PublicKey::from(&key);
+            (
+                base64::engine::general_purpose::STANDARD.encode(public.to_bytes()),
+                label,
+            )
+        })
+        .collect();
+    let mut state = RosterState::default();
+    for draft in province.drafts() {
+        if draft.claimed_at_ms > until_ms {
+            break;
+        }
+        state.apply(draft.event_type, &draft.payload);
+    }
+    state.roster(province, &labels, origin, until_ms)
+}
+
+/// Writes `roster.json` ([`roster`]) into the demo keys' `directory`.
+///
+/// # Errors
+/// I/O errors.
+pub fn write_roster(
+    province: &Province,
+    origin: &str,
+    until_ms: u64,
+    directory: &Path,
+) -> std::io::Result<()> {
+    let roster = roster(province, origin, until_ms);
+    let mut json = serde_json::to_vec_pretty(&roster).map_err(std::io::Error::other)?;
+    json.push(b'\n');
+    std::fs::create_dir_all(directory)?;
+    std::fs::write(directory.join(ROSTER_FILE), json)
+}
+
+/// A class, a duty, or a lock: keys of the roster's fold.
+type ClassId = (String, String, String);
+
+/// The part of the domain state the roster needs, folded over the generated events.
+#[derive(Default)]
+struct RosterState {
+    opened: BTreeSet<ClassId>,
+    /// (class, subject or None for homeroom) -> the assigned teacher's key (base64).
+    assigned: BTreeMap<(ClassId, Option<String>), String>,
+    /// learner -> the class of the active enrolment.
+    enrolled: HashMap<String, ClassId>,
+    /// grant id -> the grant.
+    grants: HashMap<String, GrantRow>,
+    /// (class, subject, semester) confirmed.
+    confirmed: HashSet<(ClassId, String, u64)>,
+    /// (school, school year, term) sealed.
+    sealed: HashSet<(String, String, String)>,
+}
+
+struct GrantRow {
+    grantee: String,
+    role: String,
+    unit: String,
+    school_year: Option<String>,
+    valid_from: String,
+    valid_until: Option<String>,
+    revoked: bool,
+}
+
+fn text(payload: &Map<String, Value>, field: &str) -> String {
+    payload
+        .get(field)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn class_of(payload: &Map<String, Value>) -> ClassId {
+    (
+        text(payload, "school"),
+        text(payload, "school_year"),
+        text(payload, "class"),
     )
+}
+
+impl RosterState {
+    fn apply(&mut self, event_type: &str, payload: &Map<String, Value>) {
+        match event_type {
+            "class.opened" => {
+                self.opened.insert(class_of(payload));
+            }
+            "teacher.assigned" => {
+                let subject = payload
+                    .get("subject")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                self.assigned
+                    .insert((class_of(payload), subject), text(payload, "teacher"));
+            }
+            "learner.enrolled" | "learner.transferred_in" => {
+                self.enrolled
+                    .insert(text(payload, "learner"), class_of(payload));
+            }
+            "learner.transferred_out" | "learner.withdrawn" => {
+                self.enrolled.remove(&text(payload, "learner"));
+            }
+            "authority.granted" => {
+                let scope = payload.get("scope").and_then(Value::as_object);
+                let scope_text = |field: &str| {
+                    scope
+                        .and_then(|scope| scope.get(field))
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                };
+                self.grants.insert(
+                    text(payload, "grant_id"),
+                    GrantRow {
+                        grantee: text(payload, "grantee"),
+                        role: text(payload, "role"),
+                        unit: scope_text("unit").unwrap_or_default(),
+                        school_year: scope_text("school_year"),
+                        valid_from: text(payload, "valid_from"),
+                        valid_until: payload
+                            .get("valid_until")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned),
+                        revoked: false,
+                    },
+                );
+            }
+            "authority.revoked" => {
+                if let Some(grant) = self.grants.get_mut(&text(payload, "grant_id")) {
+                    grant.revoked = true;
+                }
+            }
+            "subject.confirmed" => {
+                let semester = payload.get("semester").and_then(Value::as_u64).unwrap_or(0);
+                self.confirmed
+                    .insert((class_of(payload), text(payload, "subject"), semester));
+            }
+            "term.sealed" => {
+                self.sealed.insert((
+                    text(payload, "school"),
+                    text(payload, "school_year"),
+                    text(payload, "term"),
+                ));
+            }
+            "term.reopened" => {
+                let (school, year, term) = (
+                    text(payload, "school"),
+                    text(payload, "school_year"),
+                    text(payload, "term"),
+                );
+                // Reopening lifts the seal and the confirmations of the semesters it covers.
+                self.confirmed.retain(|((s, y, _), _, semester)| {
+                    !(s == &school
+                        && y == &year
+                        && (term == "year" || term == format!("semester_{semester}")))
+                });
+                self.sealed.remove(&(school, year, term));
+            }
+            _ => {}
+        }
+    }
+
+    /// The first semester open for a duty: neither the semester nor the year sealed, and for a
+    /// subject not confirmed.
+    fn open_semester(&self, class: &ClassId, subject: Option<&str>) -> Option<u8> {
+        let (school, year, _) = class;
+        let sealed = |term: &str| {
+            self.sealed
+                .contains(&(school.clone(), year.clone(), term.to_owned()))
+        };
+        if sealed("year") {
+            return None;
+        }
+        [1u8, 2].into_iter().find(|&semester| {
+            !sealed(&format!("semester_{semester}"))
+                && subject.is_none_or(|subject| {
+                    !self.confirmed.contains(&(
+                        class.clone(),
+                        subject.to_owned(),
+                        u64::from(semester),
+                    ))
+                })
+        })
+    }
+
+    /// The unrevoked grant of `role` that `key` holds for the school and year of `class`.
+    fn teacher_grant(&self, key: &str, role: &str, class: &ClassId) -> Option<&GrantRow> {
+        let (school, year, _) = class;
+        self.grants.values().find(|grant| {
+            grant.grantee == key
+                && grant.role == role
+                && !grant.revoked
+                && &grant.unit == school
+                && grant.school_year.as_ref().is_none_or(|y| y == year)
+        })
+    }
+
+    fn roster(
+        &self,
+        province: &Province,
+        labels: &HashMap<String, String>,
+        origin: &str,
+        until_ms: u64,
+    ) -> Roster {
+        let mut learners: BTreeMap<&ClassId, Vec<String>> = BTreeMap::new();
+        for (learner, class) in &self.enrolled {
+            learners.entry(class).or_default().push(learner.clone());
+        }
+        let classes = self
+            .opened
+            .iter()
+            .filter_map(|class| {
+                let (school, year, name) = class;
+                let grade = province
+                    .schools()
+                    .iter()
+                    .find(|s| &s.code == school)?
+                    .classes
+                    .iter()
+                    .find(|c| &c.name == name)?
+                    .grade;
+                let mut codes = learners.get(class).cloned().unwrap_or_default();
+                codes.sort();
+                Some(RosterClass {
+                    school: school.clone(),
+                    school_year: year.clone(),
+                    class: name.clone(),
+                    grade,
+                    learners: codes,
+                })
+            })
+            .collect();
+        let mut teachers: BTreeMap<&str, RosterTeacher> = BTreeMap::new();
+        for ((class, subject), key) in &self.assigned {
+            let Some(label) = labels.get(key) else {
+                continue;
+            };
+            let role = if subject.is_some() {
+                "gv_bo_mon"
+            } else {
+                "gv_chu_nhiem"
+            };
+            let Some(grant) = self.teacher_grant(key, role, class) else {
+                continue;
+            };
+            let Some(semester) = self.open_semester(class, subject.as_deref()) else {
+                continue;
+            };
+            let spec = subject
+                .as_deref()
+                .and_then(|code| subject_spec(province, class, code));
+            let (school, year, name) = class;
+            teachers
+                .entry(label)
+                .or_insert_with(|| RosterTeacher {
+                    label: label.clone(),
+                    seed: seed_file_name(label),
+                    valid_from: grant.valid_from.clone(),
+                    valid_until: grant.valid_until.clone(),
+                    duties: Vec::new(),
+                })
+                .duties
+                .push(RosterDuty {
+                    school: school.clone(),
+                    school_year: year.clone(),
+                    class: name.clone(),
+                    duty: if subject.is_some() {
+                        "subject"
+                    } else {
+                        "homeroom"
+                    }
+                    .to_owned(),
+                    subject: subject.clone(),
+                    mode: spec.map(|s| s.mode.as_str().to_owned()),
+                    regular_slots: spec.map(|s| s.regular_count()),
+                    semester,
+                });
+        }
+        Roster {
+            format: 1,
+            origin: origin.to_owned(),
+            loaded_until_ms: until_ms,
+            classes,
+            teachers: teachers.into_values().collect(),
+        }
+    }
+}
+
+/// The generated subject `code` of `class`.
+fn subject_spec(
+    province: &Province,
+    class: &ClassId,
+    code: &str,
+) -> Option<fixtures::province::Subject> {
+    let (school, _, name) = class;
+    province
+        .schools()
+        .iter()
+        .find(|s| &s.code == school)?
+        .classes
+        .iter()
+        .find(|c| &c.name == name)?
+        .subjects
+        .iter()
+        .find(|subject| subject.code == code)
+        .copied()
 }
