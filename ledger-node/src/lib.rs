@@ -29,6 +29,7 @@ pub mod idempotency;
 pub mod import;
 pub mod judge;
 pub mod layout;
+pub mod load;
 pub mod log;
 pub mod node;
 pub mod offline;
