@@ -1,14 +1,18 @@
 //! The axum routes. Each handler extracts its input, calls one [`LedgerService`] method and
 //! returns; there is no domain logic and no storage here.
+//!
+//! Every request passes through [`crate::request_log`]: a request id, a span, one log line and
+//! a count by route template, which `GET /metrics` serves with the node's other metrics.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use ledger_core::domain::value::{
     ClassName, LearnerCode, SchoolYear, Semester, SubjectCode, UnitCode,
@@ -37,39 +41,57 @@ pub const BATCH_EVENTS_MAX: usize = 1_000;
 /// Largest body of a batch append, in bytes.
 pub const BATCH_BODY_SIZE_MAX: usize = 8 * 1024 * 1024;
 
+/// The content type of `GET /metrics`: the Prometheus text exposition format 0.0.4.
+pub const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
 type Service = Arc<dyn LedgerService>;
 
 /// Builds the router over a service.
 pub fn app(service: Service) -> Router {
-    Router::new()
-        .route("/log/checkpoint", get(checkpoint))
-        .route("/log/tile/{*path}", get(tile))
-        .route("/v1/submissions", post(submit))
-        .route(
+    let routes: Vec<(&'static str, MethodRouter<Service>)> = vec![
+        ("/log/checkpoint", get(checkpoint)),
+        ("/log/tile/{*path}", get(tile)),
+        ("/v1/submissions", post(submit)),
+        (
             "/v1/submissions/batch",
             post(submit_batch).layer(DefaultBodyLimit::max(BATCH_BODY_SIZE_MAX)),
-        )
-        .route("/v1/records/{index}", get(record))
-        .route("/v1/learners/{learner}/transcript", get(transcript))
-        .route("/v1/learners/{learner}/audit", get(learner_audit))
-        .route(
+        ),
+        ("/v1/records/{index}", get(record)),
+        ("/v1/learners/{learner}/transcript", get(transcript)),
+        ("/v1/learners/{learner}/audit", get(learner_audit)),
+        (
             "/v1/learners/{learner}/years/{school_year}/subjects/{subject}/audit",
             get(grade_audit),
-        )
-        .route(
+        ),
+        (
             "/v1/schools/{school}/years/{school_year}/classes/{class}/gradebook",
             get(gradebook),
-        )
-        .route(
+        ),
+        (
             "/v1/schools/{school}/years/{school_year}/classes/{class}/audit",
             get(class_audit),
-        )
-        .route("/v1/keys/{key}/audit", get(key_audit))
-        .route("/v1/authority", get(authority))
-        .route("/v1/feed", get(feed))
-        .route("/v1/proofs/consistency", get(consistency))
-        .route("/healthz", get(health))
+        ),
+        ("/v1/keys/{key}/audit", get(key_audit)),
+        ("/v1/authority", get(authority)),
+        ("/v1/feed", get(feed)),
+        ("/v1/proofs/consistency", get(consistency)),
+        ("/healthz", get(health)),
+        ("/metrics", get(metrics)),
+    ];
+    routes
+        .into_iter()
+        .fold(Router::new(), |router, (template, route)| {
+            // Each route names its template for the request log (see `request_log`).
+            let tagged = route.layer(middleware::from_fn(move |request: Request, next: Next| {
+                crate::request_log::tag_route(template, request, next)
+            }));
+            router.route(template, tagged)
+        })
         .layer(DefaultBodyLimit::max(REQUEST_BODY_SIZE_MAX))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&service),
+            crate::request_log::log_request,
+        ))
         .with_state(service)
 }
 
@@ -225,6 +247,17 @@ async fn consistency(
         )
     })?;
     Ok(Json(service.consistency(range.from, range.to)?).into_response())
+}
+
+async fn metrics(State(service): State<Service>) -> Response {
+    let mut response = service.metrics().into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(METRICS_CONTENT_TYPE),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 async fn health(State(service): State<Service>) -> Response {

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use ledger_core::domain::value::{LearnerCode, Semester, SubjectCode, UnitCode};
 use ledger_core::domain::ClassKey;
@@ -125,4 +126,14 @@ pub trait LedgerService: Send + Sync + 'static {
 
     /// Readiness and sizes.
     fn health(&self) -> Health;
+
+    /// The node's metrics in the Prometheus text exposition format 0.0.4, served as
+    /// `GET /metrics`. Includes the HTTP requests reported through
+    /// [`LedgerService::observe_request`].
+    fn metrics(&self) -> String;
+
+    /// Counts one answered HTTP request: the route template it matched (never the raw path;
+    /// [`crate::request_log::UNMATCHED_ROUTE`] when none did), the response status and the time
+    /// from its arrival to its response. Called by the request-log middleware once per request.
+    fn observe_request(&self, route: &str, status: u16, latency: Duration);
 }

@@ -31,6 +31,7 @@ pub mod judge;
 pub mod layout;
 pub mod load;
 pub mod log;
+pub mod metrics;
 pub mod node;
 pub mod offline;
 pub mod proof_check;

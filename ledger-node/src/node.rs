@@ -1,9 +1,10 @@
 //! A running node: the log, the sequencer, the checkpointer, and the [`LedgerService`] the HTTP
-//! router serves.
+//! router serves, with the node's metrics ([`crate::metrics`]).
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use ledger_api::service::BoxFuture;
@@ -25,6 +26,7 @@ use crate::idempotency::IdempotencyIndex;
 use crate::judge::SharedProjections;
 use crate::layout::Layout;
 use crate::log::{Log, LogWriter, Recovery};
+use crate::metrics::{Gauges, Histogram, NodeMetrics, Unit, GROUP_COMMIT_RECORDS_BOUNDS};
 use crate::reads::Reads;
 use crate::sequencer::{self, Sequencer, SequencerHandle};
 
@@ -188,6 +190,9 @@ pub struct Node {
     projections: Option<SharedProjections>,
     config: NodeConfig,
     recovery: Recovery,
+    metrics: Arc<NodeMetrics>,
+    /// Where the segment files are, for the log's size in bytes.
+    segments_directory: PathBuf,
 }
 
 impl Node {
@@ -232,6 +237,7 @@ impl Node {
         let published = Arc::new(RwLock::new(newest));
         let stop = Arc::new(AtomicBool::new(false));
         let checkpoint_wanted = Arc::new(AtomicBool::new(false));
+        let metrics = Arc::new(NodeMetrics::new());
         let mut projections = None;
         let (sequencer, checkpointer) = match signer {
             Some(signer) => {
@@ -248,6 +254,7 @@ impl Node {
                         published: Arc::clone(&published),
                         sizes: sizes_sender,
                         wanted: Arc::clone(&checkpoint_wanted),
+                        metrics: Arc::clone(&metrics),
                     },
                     Arc::clone(&stop),
                 );
@@ -267,6 +274,8 @@ impl Node {
             projections,
             config,
             recovery,
+            metrics,
+            segments_directory: layout.segments(),
         })
     }
 
@@ -311,6 +320,8 @@ impl Node {
                 .as_ref()
                 .map(|sequencer| sequencer.handle().clone()),
             published: Arc::clone(&self.published),
+            metrics: Arc::clone(&self.metrics),
+            segments_directory: self.segments_directory.clone(),
             reads: self.projections.as_ref().map(|projections| {
                 Arc::new(Reads {
                     log: Arc::clone(&self.log),
@@ -351,6 +362,8 @@ struct Publication {
     published: Arc<RwLock<Option<Published>>>,
     sizes: watch::Sender<u64>,
     wanted: Arc<AtomicBool>,
+    /// Told of each publication, for the checkpoint's age.
+    metrics: Arc<NodeMetrics>,
 }
 
 /// The shortest gap between two checkpoints signed because a reader asked: bounds the fsyncs
@@ -371,6 +384,7 @@ fn start_checkpointer(
                 publication.wanted.store(false, Ordering::Release);
                 match sign_if_grown(&log, &signer, &mut history, &publication.published) {
                     Ok(Some(size)) => {
+                        publication.metrics.checkpoint_published();
                         publication.sizes.send_replace(size);
                     }
                     Ok(None) => {}
@@ -440,6 +454,8 @@ struct NodeService {
     published: Arc<RwLock<Option<Published>>>,
     /// The projection reads, on a node that keeps the học bạ projections.
     reads: Option<Arc<Reads>>,
+    metrics: Arc<NodeMetrics>,
+    segments_directory: PathBuf,
 }
 
 impl NodeService {
@@ -450,6 +466,89 @@ impl NodeService {
             .as_ref()
             .map_or(0, |published| published.size)
     }
+
+    async fn submit_unobserved(&self, submission: SignedSubmission) -> Result<Receipt, ApiError> {
+        let Some(sequencer) = &self.sequencer else {
+            return Err(read_only());
+        };
+        let verified = submission
+            .verify()
+            .map_err(|error| ApiError::from_record_error(&error))?;
+        sequencer.submit(verified).await
+    }
+
+    async fn submit_batch_unobserved(
+        &self,
+        submissions: Vec<Result<SignedSubmission, ApiError>>,
+    ) -> Vec<Result<Receipt, ApiError>> {
+        let Some(sequencer) = &self.sequencer else {
+            return submissions.iter().map(|_| Err(read_only())).collect();
+        };
+        // Verify every signature first; only the verified ones go to the sequencer, in their
+        // order, and the answers are put back in the request's places.
+        let mut answers: Vec<Option<Result<Receipt, ApiError>>> = Vec::new();
+        let mut verified = Vec::new();
+        for submission in submissions {
+            match submission.and_then(|submission| {
+                submission
+                    .verify()
+                    .map_err(|error| ApiError::from_record_error(&error))
+            }) {
+                Ok(submission) => {
+                    verified.push(submission);
+                    answers.push(None);
+                }
+                Err(refusal) => answers.push(Some(Err(refusal))),
+            }
+        }
+        let mut sequenced = sequencer.submit_many(verified).await.into_iter();
+        answers
+            .into_iter()
+            .map(|answer| {
+                answer.unwrap_or_else(|| {
+                    sequenced.next().unwrap_or_else(|| {
+                        Err(ApiError::internal(
+                            "the sequencer answered too few submissions",
+                        ))
+                    })
+                })
+            })
+            .collect()
+    }
+
+    /// The gauges, read now.
+    fn gauges(&self) -> Gauges {
+        let log_size_records = self.log.head().size;
+        let projection_lag_records = self.reads.as_ref().map_or(0, |reads| {
+            let as_of_size = reads
+                .projections
+                .read()
+                .expect("projections lock")
+                .as_of_size();
+            // The projections follow the sequencer, which admits an event a moment before its
+            // batch is durable, so they may be ahead of the head: that is no lag.
+            log_size_records.saturating_sub(as_of_size)
+        });
+        Gauges {
+            log_size_records,
+            log_size_bytes: segment_bytes(&self.segments_directory),
+            checkpoint_size_records: self.checkpoint_size(),
+            projection_lag_records,
+            sequencer_queue_depth: self
+                .sequencer
+                .as_ref()
+                .map(|sequencer| sequencer.queue_depth() as u64),
+        }
+    }
+}
+
+/// The total size of the segment files: one directory listing and one `stat` per segment
+/// (segments are hundreds of megabytes, so there are few). `None` when they cannot be listed.
+fn segment_bytes(directory: &std::path::Path) -> Option<u64> {
+    let segments = crate::scan::segment_files(directory).ok()?;
+    segments.iter().try_fold(0u64, |total, (_, path)| {
+        Some(total + std::fs::metadata(path).ok()?.len())
+    })
 }
 
 /// Reads a hash tile or an entry bundle of a tree of `size` from the log.
@@ -518,13 +617,10 @@ impl LedgerService for NodeService {
 
     fn submit(&self, submission: SignedSubmission) -> BoxFuture<'_, Result<Receipt, ApiError>> {
         Box::pin(async move {
-            let Some(sequencer) = &self.sequencer else {
-                return Err(read_only());
-            };
-            let verified = submission
-                .verify()
-                .map_err(|error| ApiError::from_record_error(&error))?;
-            sequencer.submit(verified).await
+            let started = Instant::now();
+            let answer = self.submit_unobserved(submission).await;
+            self.metrics.observe_append(&answer, started.elapsed());
+            answer
         })
     }
 
@@ -533,39 +629,14 @@ impl LedgerService for NodeService {
         submissions: Vec<Result<SignedSubmission, ApiError>>,
     ) -> BoxFuture<'_, Vec<Result<Receipt, ApiError>>> {
         Box::pin(async move {
-            let Some(sequencer) = &self.sequencer else {
-                return submissions.iter().map(|_| Err(read_only())).collect();
-            };
-            // Verify every signature first; only the verified ones go to the sequencer, in
-            // their order, and the answers are put back in the request's places.
-            let mut answers: Vec<Option<Result<Receipt, ApiError>>> = Vec::new();
-            let mut verified = Vec::new();
-            for submission in submissions {
-                match submission.and_then(|submission| {
-                    submission
-                        .verify()
-                        .map_err(|error| ApiError::from_record_error(&error))
-                }) {
-                    Ok(submission) => {
-                        verified.push(submission);
-                        answers.push(None);
-                    }
-                    Err(refusal) => answers.push(Some(Err(refusal))),
-                }
+            let started = Instant::now();
+            let answers = self.submit_batch_unobserved(submissions).await;
+            // Every event of the batch is answered at once, so each waited as long as the batch.
+            let latency = started.elapsed();
+            for answer in &answers {
+                self.metrics.observe_append(answer, latency);
             }
-            let mut sequenced = sequencer.submit_many(verified).await.into_iter();
             answers
-                .into_iter()
-                .map(|answer| {
-                    answer.unwrap_or_else(|| {
-                        sequenced.next().unwrap_or_else(|| {
-                            Err(ApiError::internal(
-                                "the sequencer answered too few submissions",
-                            ))
-                        })
-                    })
-                })
-                .collect()
         })
     }
 
@@ -649,5 +720,21 @@ impl LedgerService for NodeService {
             log_size: self.log.head().size,
             checkpoint_size: self.checkpoint_size(),
         }
+    }
+
+    fn metrics(&self) -> String {
+        let gauges = self.gauges();
+        match &self.sequencer {
+            Some(sequencer) => self.metrics.render(&gauges, sequencer.group_commits()),
+            // A mirror never commits: its group-commit families are rendered empty.
+            None => self.metrics.render(
+                &gauges,
+                &Histogram::new(&GROUP_COMMIT_RECORDS_BOUNDS, Unit::Count),
+            ),
+        }
+    }
+
+    fn observe_request(&self, route: &str, status: u16, latency: Duration) {
+        self.metrics.observe_request(route, status, latency);
     }
 }

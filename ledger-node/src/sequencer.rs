@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::idempotency::{key_of, IdempotencyIndex, Landed};
 use crate::judge::{Judge, Position};
 use crate::log::{LogWriter, Staged};
+use crate::metrics::{Histogram, Unit, GROUP_COMMIT_RECORDS_BOUNDS};
 
 /// Most submissions waiting for the sequencer. Beyond it appends are refused with
 /// `503 sequencer-busy` and a `Retry-After`, so memory stays bounded under overload.
@@ -49,6 +50,8 @@ enum Message {
 pub struct SequencerHandle {
     queue: mpsc::Sender<Message>,
     failed: Arc<AtomicBool>,
+    /// New records per group commit, observed by the sequencer thread.
+    group_commits: Arc<Histogram>,
 }
 
 impl SequencerHandle {
@@ -125,6 +128,19 @@ impl SequencerHandle {
     pub fn is_running(&self) -> bool {
         !self.failed.load(Ordering::Acquire)
     }
+
+    /// Submissions waiting in the queue, not yet taken into a batch.
+    #[must_use]
+    pub fn queue_depth(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
+    }
+
+    /// The histogram of new records written per group commit (its count is the number of
+    /// group commits that wrote anything).
+    #[must_use]
+    pub fn group_commits(&self) -> &Histogram {
+        &self.group_commits
+    }
 }
 
 fn stopped() -> ApiError {
@@ -183,17 +199,30 @@ pub fn start(
     let (queue, receiver) = mpsc::channel(SEQUENCER_QUEUE_MAX);
     let failed = Arc::new(AtomicBool::new(false));
     let thread_failed = Arc::clone(&failed);
+    let group_commits = Arc::new(Histogram::new(&GROUP_COMMIT_RECORDS_BOUNDS, Unit::Count));
+    let thread_group_commits = Arc::clone(&group_commits);
     let thread = std::thread::Builder::new()
         .name("sequencer".to_owned())
         .spawn(move || {
-            if let Err(error) = run(writer, &index, judge, &clock, receiver) {
+            if let Err(error) = run(
+                writer,
+                &index,
+                judge,
+                &clock,
+                &thread_group_commits,
+                receiver,
+            ) {
                 tracing::error!(%error, "the sequencer stopped; restart the node to recover");
             }
             thread_failed.store(true, Ordering::Release);
         })
         .expect("spawn the sequencer thread");
     Sequencer {
-        handle: SequencerHandle { queue, failed },
+        handle: SequencerHandle {
+            queue,
+            failed,
+            group_commits,
+        },
         thread: Some(thread),
     }
 }
@@ -252,6 +281,7 @@ fn run(
     index: &IdempotencyIndex,
     mut judge: Box<dyn Judge>,
     clock: &Clock,
+    group_commits: &Histogram,
     mut receiver: mpsc::Receiver<Message>,
 ) -> Result<(), String> {
     let mut batch: Vec<Pending> = Vec::with_capacity(BATCH_RECORDS_MAX);
@@ -325,6 +355,9 @@ fn run(
                 return Err(error.to_string());
             }
         };
+        if !staged.is_empty() {
+            group_commits.observe(staged.len() as u64);
+        }
         let index_result = if entries.is_empty() {
             Ok(())
         } else {
