@@ -277,6 +277,8 @@ struct RosterState {
     enrolled: HashMap<String, ClassId>,
     /// grant id -> the grant.
     grants: HashMap<String, GrantRow>,
+    /// grantee key (base64) -> the ids of its grants.
+    grants_by_key: HashMap<String, Vec<String>>,
     /// (class, subject, semester) confirmed.
     confirmed: HashSet<(ClassId, String, u64)>,
     /// (school, school year, term) sealed.
@@ -284,7 +286,6 @@ struct RosterState {
 }
 
 struct GrantRow {
-    grantee: String,
     role: String,
     unit: String,
     school_year: Option<String>,
@@ -338,10 +339,14 @@ impl RosterState {
                         .and_then(Value::as_str)
                         .map(str::to_owned)
                 };
+                let grant_id = text(payload, "grant_id");
+                self.grants_by_key
+                    .entry(text(payload, "grantee"))
+                    .or_default()
+                    .push(grant_id.clone());
                 self.grants.insert(
-                    text(payload, "grant_id"),
+                    grant_id,
                     GrantRow {
-                        grantee: text(payload, "grantee"),
                         role: text(payload, "role"),
                         unit: scope_text("unit").unwrap_or_default(),
                         school_year: scope_text("school_year"),
@@ -415,13 +420,15 @@ impl RosterState {
     /// The unrevoked grant of `role` that `key` holds for the school and year of `class`.
     fn teacher_grant(&self, key: &str, role: &str, class: &ClassId) -> Option<&GrantRow> {
         let (school, year, _) = class;
-        self.grants.values().find(|grant| {
-            grant.grantee == key
-                && grant.role == role
-                && !grant.revoked
-                && &grant.unit == school
-                && grant.school_year.as_ref().is_none_or(|y| y == year)
-        })
+        let ids = self.grants_by_key.get(key)?;
+        ids.iter()
+            .filter_map(|id| self.grants.get(id))
+            .find(|grant| {
+                grant.role == role
+                    && !grant.revoked
+                    && &grant.unit == school
+                    && grant.school_year.as_ref().is_none_or(|y| y == year)
+            })
     }
 
     fn roster(
@@ -431,6 +438,18 @@ impl RosterState {
         origin: &str,
         until_ms: u64,
     ) -> Roster {
+        let generated: HashMap<(&str, &str), &fixtures::province::Class> = province
+            .schools()
+            .iter()
+            .flat_map(|school| {
+                school
+                    .classes
+                    .iter()
+                    .map(move |class| ((school.code.as_str(), class.name.as_str()), class))
+            })
+            .collect();
+        let generated_class =
+            |(school, _, name): &ClassId| generated.get(&(school.as_str(), name.as_str())).copied();
         let mut learners: BTreeMap<&ClassId, Vec<String>> = BTreeMap::new();
         for (learner, class) in &self.enrolled {
             learners.entry(class).or_default().push(learner.clone());
@@ -440,14 +459,7 @@ impl RosterState {
             .iter()
             .filter_map(|class| {
                 let (school, year, name) = class;
-                let grade = province
-                    .schools()
-                    .iter()
-                    .find(|s| &s.code == school)?
-                    .classes
-                    .iter()
-                    .find(|c| &c.name == name)?
-                    .grade;
+                let grade = generated_class(class)?.grade;
                 let mut codes = learners.get(class).cloned().unwrap_or_default();
                 codes.sort();
                 Some(RosterClass {
@@ -475,9 +487,13 @@ impl RosterState {
             let Some(semester) = self.open_semester(class, subject.as_deref()) else {
                 continue;
             };
-            let spec = subject
-                .as_deref()
-                .and_then(|code| subject_spec(province, class, code));
+            let spec = subject.as_deref().and_then(|code| {
+                generated_class(class)?
+                    .subjects
+                    .iter()
+                    .find(|spec| spec.code == code)
+                    .copied()
+            });
             let (school, year, name) = class;
             teachers
                 .entry(label)
@@ -513,24 +529,4 @@ impl RosterState {
             teachers: teachers.into_values().collect(),
         }
     }
-}
-
-/// The generated subject `code` of `class`.
-fn subject_spec(
-    province: &Province,
-    class: &ClassId,
-    code: &str,
-) -> Option<fixtures::province::Subject> {
-    let (school, _, name) = class;
-    province
-        .schools()
-        .iter()
-        .find(|s| &s.code == school)?
-        .classes
-        .iter()
-        .find(|c| &c.name == name)?
-        .subjects
-        .iter()
-        .find(|subject| subject.code == code)
-        .copied()
 }
