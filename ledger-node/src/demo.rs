@@ -93,13 +93,54 @@ impl LoadingClock {
 /// I/O errors.
 pub fn write_keys(province: &Province, directory: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(directory)?;
-    for (label, key) in province.keys() {
+    let auditor = (AUDITOR_LABEL.to_owned(), auditor_key(province));
+    for (label, key) in province.keys().into_iter().chain([auditor]) {
         std::fs::write(
             directory.join(seed_file_name(&label)),
             format!("{}\n", fixtures::hex::encode(&key.to_bytes())),
         )?;
     }
     std::fs::write(directory.join("README"), KEYS_README)
+}
+
+/// The label of the demo's auditor: an inspector (`thanh_tra`) the Ministry appoints over the
+/// whole province, so the documented examples can read every school with one key.
+pub const AUDITOR_LABEL: &str = "thanh-tra";
+
+/// The demo auditor's signing key.
+#[must_use]
+pub fn auditor_key(province: &Province) -> ed25519_dalek::SigningKey {
+    province.signing_key(AUDITOR_LABEL)
+}
+
+/// The Ministry's grant of `thanh_tra` over the province to the demo auditor, claimed at
+/// `at_ms`, valid from the school year's first day.
+///
+/// # Panics
+/// Never for the generated province (its Ministry key and payload are valid by construction).
+#[must_use]
+pub fn auditor_grant(province: &Province, at_ms: u64) -> ledger_core::record::SignedSubmission {
+    use base64::Engine as _;
+    let ministry = province.signing_key("bo-gddt");
+    let auditor = auditor_key(province);
+    let payload = serde_json::json!({
+        "grant_id": "thanh-tra-79",
+        "grantee": base64::engine::general_purpose::STANDARD
+            .encode(auditor.verifying_key().as_bytes()),
+        "role": "thanh_tra",
+        "scope": {"unit": fixtures::province::PROVINCE_CODE},
+        "valid_from": "2026-08-01",
+    });
+    let submission = ledger_core::record::Submission::new(
+        ledger_core::key::PublicKey::from(&ministry),
+        at_ms,
+        "authority.granted",
+        "demo:grant:thanh-tra-79",
+        payload.as_object().expect("an object").clone(),
+        1,
+    )
+    .expect("a valid submission");
+    ledger_core::record::SignedSubmission::sign(&submission, &ministry)
 }
 
 /// The file holding the seed of the key labelled `label` in the demo keys' directory.
@@ -111,6 +152,12 @@ pub fn seed_file_name(label: &str) -> String {
 /// The README of the demo keys' directory, documenting `roster.json`.
 const KEYS_README: &str = r#"Deterministic demo keys (hex Ed25519 seeds), named after their holders' roles.
 Public demo material: never use them for real records.
+
+bo-gddt.seed is a Ministry root key (reads and grants everything); thanh-tra.seed is an auditor
+the Ministry appointed over the whole province (role thanh_tra: reads every school, signs no
+school-record event); so-gddt-79.seed is the provincial department; <school>_hieu-truong.seed
+are principals; <school>_gv_<subject>_<group>.seed subject teachers; <school>_gvcn_<class>.seed
+homeroom teachers.
 
 roster.json says what each teacher key may record now that the school year has been loaded up
 to `loaded_until_ms`; `hocba load` reads it. Format (version 1):

@@ -59,6 +59,12 @@ enum Command {
         #[arg(long, default_value_t = 600)]
         learners: u64,
     },
+    /// Append realistic, valid, signed events to a demo node from concurrent clients, for
+    /// capacity planning: regular assessments, make-up mid-terms and absences, by the teachers of
+    /// the demo's roster (`DIR/demo-keys/roster.json`). Prints events acknowledged, events and
+    /// requests per second, latency percentiles per request, refusals by problem code and
+    /// transport errors. Exit 0 for a healthy run, 1 when anything was refused or failed.
+    Load(ledger_node::load::LoadArgs),
     /// Compute one learner's year results under the assessment rules (TT 22): subject averages
     /// and levels, learning and conduct, promotion outcome, re-assessment subjects, award, and
     /// the results after summer. Reads the JSON input from FILE (or `-` for standard input) and
@@ -321,6 +327,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { data, listen } => serve(&data, &listen, None),
+        Command::Load(args) => Ok(ledger_node::load::run(args)),
         Command::Demo {
             data,
             listen,
@@ -339,13 +346,22 @@ fn run(command: Command) -> Result<ExitCode, String> {
             .map_err(|error| error.to_string())?;
             ledger_node::demo::write_keys(&province, &data.join("demo-keys"))
                 .map_err(|error| error.to_string())?;
+            // The roster and the loading share one cutoff: later events are left for the schools.
+            let until_ms = ledger_node::sequencer::now_us() / 1_000;
+            ledger_node::demo::write_roster(
+                &province,
+                &config.origin,
+                until_ms,
+                &data.join("demo-keys"),
+            )
+            .map_err(|error| error.to_string())?;
             eprintln!(
                 "created a demo node in {} ({}) with {} learners",
                 data.display(),
                 config.origin,
                 province.spec().learner_count()
             );
-            serve(&data, &listen, Some(province))
+            serve(&data, &listen, Some((province, until_ms)))
         }
         Command::Verify {
             data,
@@ -517,15 +533,15 @@ fn progress_bar(what: &'static str) -> ProgressBar {
 fn serve(
     data: &Path,
     listen: &str,
-    demo: Option<fixtures::province::Province>,
+    demo: Option<(fixtures::province::Province, u64)>,
 ) -> Result<ExitCode, String> {
     let layout = Layout::new(data);
     let clock = ledger_node::demo::LoadingClock::default();
     let node = Node::open_with_clock(&layout, clock.clock()).map_err(|error| error.to_string())?;
     let runtime = tokio::runtime::Runtime::new().map_err(|error| error.to_string())?;
     runtime.block_on(async {
-        if let Some(province) = demo {
-            load_demo(&node, &province, &clock).await?;
+        if let Some((province, until_ms)) = demo {
+            load_demo(&node, &province, &clock, until_ms).await?;
         }
         let listener = tokio::net::TcpListener::bind(listen)
             .await
@@ -543,14 +559,15 @@ fn serve(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Appends the province's events dated up to now, in order, each sequenced at its own date.
+/// Appends the province's events claimed up to `until_ms`, in order, each sequenced at its own
+/// date.
 async fn load_demo(
     node: &Node,
     province: &fixtures::province::Province,
     clock: &ledger_node::demo::LoadingClock,
+    until_ms: u64,
 ) -> Result<(), String> {
     let service = node.service();
-    let now_ms = ledger_node::sequencer::now_us() / 1_000;
     let bar = ProgressBar::new_spinner();
     bar.set_style(
         ProgressStyle::with_template(
@@ -564,7 +581,7 @@ async fn load_demo(
             .verify()
             .map_err(|error| format!("demo event {count}: {error}"))?;
         let claimed_ms = verified.submission().claimed_at_ms();
-        if claimed_ms > now_ms {
+        if claimed_ms > until_ms {
             break;
         }
         clock.set(claimed_ms * 1_000);
@@ -576,6 +593,14 @@ async fn load_demo(
         bar.inc(1);
     }
     clock.clear();
+    // The Ministry appoints the demo's auditor over the province, today.
+    service
+        .submit(ledger_node::demo::auditor_grant(
+            province,
+            ledger_node::sequencer::now_us() / 1_000,
+        ))
+        .await
+        .map_err(|error| format!("demo auditor grant: {error}"))?;
     bar.finish_and_clear();
     eprintln!("appended {count} events of the school year so far");
     Ok(())
