@@ -30,6 +30,7 @@ pub mod canonical;
 pub mod checkpoint;
 pub mod cosignature;
 pub mod domain;
+pub mod identity;
 pub mod key;
 pub mod limits;
 pub mod note;
