@@ -34,6 +34,7 @@ pub mod audit;
 pub mod authority;
 pub mod feed;
 pub mod gradebook;
+pub mod identity_access;
 mod json;
 mod observe;
 pub mod transcript;
@@ -289,6 +290,10 @@ pub struct Projections {
     // Copies and identity corrections, by learner.
     copies: BTreeMap<LearnerCode, Vec<CopyView>>,
     identity_corrections: BTreeMap<LearnerCode, Vec<(u64, String)>>,
+    /// The identity commitment in force per learner, with the index of the event that set it
+    /// (`learner.registered`, then each `identity.corrected`): what the identity register
+    /// checks its rows against.
+    identity_commitments: BTreeMap<LearnerCode, (u64, [u8; 32])>,
 }
 
 impl Projections {
@@ -472,6 +477,24 @@ impl Projections {
         state.decision = ledger.promotion(learner, school_year);
         state.award = ledger.award(learner, school_year);
         state.completed = ledger.programme_completed(learner, school_year);
+    }
+
+    /// The learner's identity commitment in force (`docs/IDENTITY.md`): set by
+    /// `learner.registered`, replaced by each `identity.corrected`. `None` for an unknown
+    /// learner.
+    #[must_use]
+    pub fn identity_commitment(&self, learner: &LearnerCode) -> Option<[u8; 32]> {
+        self.identity_commitments
+            .get(learner)
+            .map(|(_, commitment)| *commitment)
+    }
+
+    /// The log index of the event that set the learner's identity commitment in force.
+    #[must_use]
+    pub fn identity_commitment_index(&self, learner: &LearnerCode) -> Option<u64> {
+        self.identity_commitments
+            .get(learner)
+            .map(|(index, _)| *index)
     }
 
     /// The electronic copies and extracts issued from the learner's record, oldest first.

@@ -344,6 +344,7 @@ impl Projections {
                 self.learners
                     .insert(learner.clone(), (index, school.clone()));
                 Self::push_trail(&mut self.learner_trail, learner.clone(), index);
+                self.refresh_identity_commitment(learner, index, ledger);
             }
             Fact::Enrolled(learner, class) | Fact::TransferredIn(learner, class, _) => {
                 let via = match fact {
@@ -510,10 +511,20 @@ impl Projections {
                     .entry(learner.clone())
                     .or_default()
                     .push((index, reason.clone()));
+                self.refresh_identity_commitment(learner, index, ledger);
             }
             Fact::Other => {}
         }
         self.note_schools(fact, index);
+    }
+
+    /// Copies the learner's identity commitment in force from the ledger, which has just
+    /// applied the event at `index` that set it.
+    fn refresh_identity_commitment(&mut self, learner: &LearnerCode, index: u64, ledger: &Ledger) {
+        if let Some(commitment) = ledger.identity_commitment(learner) {
+            self.identity_commitments
+                .insert(learner.clone(), (index, *commitment.as_bytes()));
+        }
     }
 
     /// Adds an event about a learner's year at a school to the trails of the learner, the year

@@ -1,0 +1,158 @@
+//! Who may handle a learner's identity data in the identity register (`docs/IDENTITY.md`,
+//! "Who may handle identity data").
+//!
+//! Narrower than the read access of [`super::access`], by data minimisation (Nghị định
+//! 13/2023/NĐ-CP): the school record is readable by everyone who works with it, the identity
+//! behind it only by those who must know who the learner is.
+//!
+//! - **put and erase**: the school office (`hieu_truong`, `pho_hieu_truong`,
+//!   `giam_doc_trung_tam`, `van_thu`) of a school that registered or ever enrolled the learner,
+//!   through a live grant *without a school year* — the authority that signs
+//!   `learner.registered` and `identity.corrected`, whose commitments the register's rows must
+//!   match;
+//! - **get**: those, through any live grant over such a school; the learner's homeroom teacher
+//!   (a live `gv_chu_nhiem` grant and the homeroom duty of a class with the learner on its
+//!   roster); `so_gddt` and `ubnd_xa` over such a school; the Ministry's root keys;
+//! - never subject teachers (`gv_bo_mon`) or inspectors (`thanh_tra`): they work with the
+//!   record, which names the learner by code only.
+//!
+//! Refusals are the [`AccessRefusal`]s of reads, with the same codes.
+
+use super::access::AccessRefusal;
+use super::{GrantInfo, Projections};
+use crate::domain::value::{LearnerCode, Role, UnitCode};
+use crate::domain::Duty;
+use crate::key::PublicKey;
+
+/// What is done with a learner's identity data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdentityOperation {
+    /// Store the data the commitment in force commits to.
+    Put,
+    /// Read the data.
+    Get,
+    /// Erase the data and its salt.
+    Erase,
+}
+
+impl IdentityOperation {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Put => "storing",
+            Self::Get => "reading",
+            Self::Erase => "erasing",
+        }
+    }
+}
+
+/// The school office: the roles that sign `learner.registered` and `identity.corrected`.
+const OFFICE_ROLES: &[Role] = &[
+    Role::HieuTruong,
+    Role::PhoHieuTruong,
+    Role::GiamDocTrungTam,
+    Role::VanThu,
+];
+
+/// Supervisors above the school who may read identity data.
+const SUPERVISOR_ROLES: &[Role] = &[Role::SoGddt, Role::UbndXa];
+
+impl Projections {
+    /// Whether `key` may do `operation` on `learner`'s identity data at `now_us` (µs since the
+    /// Unix epoch). The check does not depend on whether the learner exists, so a refusal
+    /// reveals nothing; the register then answers for unknown learners.
+    ///
+    /// # Errors
+    /// [`AccessRefusal::UnknownKey`] for a key never granted a role on this log,
+    /// [`AccessRefusal::NoLiveGrant`] when all its grants are revoked or expired,
+    /// [`AccessRefusal::NotCovered`] when its live grants do not allow `operation`.
+    pub fn may_handle_identity(
+        &self,
+        key: &PublicKey,
+        now_us: u64,
+        learner: &LearnerCode,
+        operation: IdentityOperation,
+    ) -> Result<(), AccessRefusal> {
+        let is_ministry = self.ministry_keys.contains(key);
+        if is_ministry && operation == IdentityOperation::Get {
+            return Ok(());
+        }
+        let held: Vec<&GrantInfo> = self
+            .grants
+            .values()
+            .filter(|grant| &grant.grantee == key)
+            .collect();
+        if held.is_empty() && !is_ministry {
+            return Err(AccessRefusal::UnknownKey);
+        }
+        let live: Vec<&GrantInfo> = held
+            .into_iter()
+            .filter(|grant| {
+                grant.revoked.is_none()
+                    && grant.valid_from.start_us() <= now_us
+                    && grant
+                        .valid_until
+                        .is_none_or(|until| now_us < until.end_us())
+            })
+            .collect();
+        if live.is_empty() && !is_ministry {
+            return Err(AccessRefusal::NoLiveGrant);
+        }
+        let schools = self.schools_of(learner);
+        let over_a_school = |grant: &GrantInfo| {
+            schools
+                .iter()
+                .any(|school| self.unit_covers(&grant.unit, school))
+        };
+        let allowed = match operation {
+            IdentityOperation::Put | IdentityOperation::Erase => live.iter().any(|grant| {
+                OFFICE_ROLES.contains(&grant.role)
+                    && grant.school_year.is_none()
+                    && over_a_school(grant)
+            }),
+            IdentityOperation::Get => {
+                live.iter().any(|grant| {
+                    (OFFICE_ROLES.contains(&grant.role) || SUPERVISOR_ROLES.contains(&grant.role))
+                        && over_a_school(grant)
+                }) || (live.iter().any(|grant| grant.role == Role::GvChuNhiem)
+                    && self.classes.values().any(|class| {
+                        class.roster.contains(learner)
+                            && class
+                                .teachers
+                                .get(&Duty::Homeroom)
+                                .is_some_and(|(teacher, _)| teacher == key)
+                    }))
+            }
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(AccessRefusal::NotCovered {
+                what: format!(
+                    "{} the identity data of learner {learner}",
+                    operation.describe()
+                ),
+            })
+        }
+    }
+
+    /// Whether `scope` is `unit` or one of its ancestors, following merges to the successor:
+    /// the same walk as read access.
+    fn unit_covers(&self, scope: &UnitCode, unit: &UnitCode) -> bool {
+        let mut current = unit;
+        // Each step climbs or moves to a successor; the bound guards against any cycle.
+        for _ in 0..=self.unit_links.len() {
+            if current == scope {
+                return true;
+            }
+            let Some(link) = self.unit_links.get(current) else {
+                return false;
+            };
+            match (&link.successor, &link.parent) {
+                (Some(successor), _) => current = successor,
+                (None, Some(parent)) => current = parent,
+                (None, None) => return false,
+            }
+        }
+        false
+    }
+}
