@@ -4,6 +4,7 @@
 //! `cargo run --release -p benches -- all` runs everything at quick sizes (about a minute);
 //! `-- all --full` runs the sizes the document records.
 
+mod api;
 mod append;
 mod ceilings;
 mod disk;
@@ -86,6 +87,14 @@ enum Command {
         repeat: usize,
         #[arg(long, default_value_t = 20_000)]
         proof_samples: usize,
+        #[command(flatten)]
+        work: Work,
+    },
+    /// The HTTP API: single and batch appends through `hocba load`'s driver, signed transcript
+    /// reads, and the HTTP stack's ceiling, all on loopback.
+    Api {
+        #[command(flatten)]
+        api: api::ApiArgs,
         #[command(flatten)]
         work: Work,
     },
@@ -177,6 +186,10 @@ fn main() {
     let cli = Cli::parse();
     match cli.command {
         Command::All(args) => all(&args),
+        Command::Api { api, work } => {
+            print_machine(&work.directory());
+            api::run(&api, &work.directory());
+        }
         Command::Ceilings { seconds, work } => {
             print_machine(&work.directory());
             ceilings::run(seconds, &work.directory());

@@ -34,6 +34,10 @@ struct Year {
     subject: SubjectCode,
     principal: String,
     learner: LearnerCode,
+    /// A grade corrected (request approved) after its school sealed a term.
+    corrected_after_seal: Option<(LearnerCode, SchoolYear, SubjectCode)>,
+    /// A learner transferred between schools, and the receiving school.
+    transferred: Option<(LearnerCode, String)>,
 }
 
 fn key_label(province: &Province, key_b64: &str) -> String {
@@ -49,7 +53,11 @@ fn key_label(province: &Province, key_b64: &str) -> String {
 }
 
 async fn load_year() -> Year {
-    let province = Province::generate(&Spec::one_class());
+    load_year_of(Spec::one_class()).await
+}
+
+async fn load_year_of(spec: Spec) -> Year {
+    let province = Province::generate(&spec);
     let directory = tempfile::tempdir().unwrap();
     let ministry_keys = province
         .ministry_keys()
@@ -71,9 +79,16 @@ async fn load_year() -> Year {
     let mut assignments = Vec::new();
     let mut grantees = std::collections::HashMap::new();
     let mut revoked = std::collections::HashSet::new();
-    let mut principal = None;
-    let mut learner = None;
-    for submission in province.events() {
+    let mut first_enrolled = std::collections::HashMap::new();
+    // For the corrected grade: what each assessment recorded, the correction requests, and
+    // which schools have sealed a term so far.
+    let mut assessments = std::collections::HashMap::new();
+    let mut requests = std::collections::HashMap::new();
+    let mut sealed = std::collections::HashSet::new();
+    let mut corrected_after_seal = None;
+    let mut transferred = None;
+    for (index, submission) in province.events().enumerate() {
+        let index = index as u64;
         let verified = submission.verify().unwrap();
         let event = verified.submission();
         let payload = event.payload();
@@ -93,15 +108,48 @@ async fn load_year() -> Year {
             }
             "authority.granted" => {
                 grantees.insert(text("grant_id"), text("grantee"));
-                if principal.is_none() && text("role") == "hieu_truong" {
-                    principal = Some(text("grantee"));
-                }
             }
             "authority.revoked" => {
                 revoked.insert(grantees[&text("grant_id")].clone());
             }
-            "learner.enrolled" if learner.is_none() => {
-                learner = Some(LearnerCode::parse(&text("learner")).unwrap());
+            "learner.enrolled" => {
+                first_enrolled
+                    .entry((text("school"), text("class")))
+                    .or_insert_with(|| LearnerCode::parse(&text("learner")).unwrap());
+            }
+            "assessment.recorded" => {
+                assessments.insert(
+                    index,
+                    (
+                        LearnerCode::parse(&text("learner")).unwrap(),
+                        SchoolYear::parse(&text("school_year")).unwrap(),
+                        SubjectCode::parse(&text("subject")).unwrap(),
+                        text("school"),
+                    ),
+                );
+            }
+            "term.sealed" => {
+                sealed.insert(text("school"));
+            }
+            "correction.requested" => {
+                if let Some(target) = assessments.get(&payload["target"].as_u64().unwrap()) {
+                    if sealed.contains(&target.3) {
+                        requests.insert(index, target.clone());
+                    }
+                }
+            }
+            "correction.approved" if corrected_after_seal.is_none() => {
+                if let Some((learner, year, subject, _)) =
+                    requests.get(&payload["request"].as_u64().unwrap())
+                {
+                    corrected_after_seal = Some((learner.clone(), *year, subject.clone()));
+                }
+            }
+            "learner.transferred_in" => {
+                transferred = Some((
+                    LearnerCode::parse(&text("learner")).unwrap(),
+                    text("school"),
+                ));
             }
             _ => {}
         }
@@ -110,12 +158,20 @@ async fn load_year() -> Year {
     }
     // Reads happen "today", after the year: grants are checked against the wall clock.
     now.store(ledger_node::sequencer::now_us(), Ordering::SeqCst);
-    // A subject teacher whose key was never revoked.
+    // A subject teacher whose key was never revoked, in a school with a principal (hiệu
+    // trưởng), who reads for that school.
+    let labels = province.keys();
     let (class, teacher, subject) = assignments
         .into_iter()
-        .find(|(_, teacher, _)| !revoked.contains(teacher))
+        .find(|(class, teacher, _)| {
+            !revoked.contains(teacher)
+                && labels.contains_key(&format!("{}/hieu-truong", class.school))
+        })
         .expect("a subject teacher assignment");
-    let principal = key_label(&province, &principal.expect("a principal grant"));
+    let principal = format!("{}/hieu-truong", class.school);
+    let learner = first_enrolled
+        .remove(&(class.school.to_string(), class.class.to_string()))
+        .expect("a learner of the class");
     Year {
         teacher: key_label(&province, &teacher),
         node,
@@ -123,7 +179,9 @@ async fn load_year() -> Year {
         class,
         subject,
         principal,
-        learner: learner.expect("an enrolment"),
+        learner,
+        corrected_after_seal,
+        transferred,
     }
 }
 
@@ -367,8 +425,9 @@ async fn follow(client: &Client, filter: &FeedFilter, limit: usize) -> Vec<(u64,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_change_feed_rebuilds_an_identical_copy_and_follows_its_filters() {
-    let year = load_year().await;
+async fn a_school_years_life_audits_its_corrected_grade_and_feeds_an_identical_copy() {
+    // The small province: every feature, the transfer between schools included.
+    let year = load_year_of(Spec::small()).await;
     let size = year.node.node.log().head().size;
     year.node.wait_for_checkpoint(size).await;
 
@@ -431,6 +490,81 @@ async fn the_change_feed_rebuilds_an_identical_copy_and_follows_its_filters() {
     );
     let learner = follow(&principal, &FeedFilter::Learner(year.learner.clone()), 50).await;
     assert!(!learner.is_empty());
+
+    // The grade corrected after its term was sealed: its trail names the original recording,
+    // the request with its reason and the approval, each proven in the signed checkpoint; the
+    // transcript shows the corrected value and counts the correction.
+    let (corrected, school_year, subject) = year
+        .corrected_after_seal
+        .clone()
+        .expect("the year corrects a grade after sealing");
+    let grade = AuditSubject::Grade {
+        learner: corrected.clone(),
+        school_year,
+        subject: subject.clone(),
+    };
+    let trail = ministry
+        .audit(&grade, None, 1_000)
+        .await
+        .expect("grade trail");
+    let checkpoint = checked_checkpoint(&trail);
+    let types: Vec<&str> = trail.data["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["event_type"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "assessment.recorded",
+        "term.sealed",
+        "correction.requested",
+        "correction.approved",
+    ] {
+        assert!(types.contains(&expected), "{expected} in {types:?}");
+    }
+    for entry in trail.data["entries"].as_array().unwrap() {
+        let leaf = Hash::from_base64(entry["leaf_hash"].as_str().unwrap()).unwrap();
+        let proof: Vec<Hash> = entry["proof"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|hash| Hash::from_base64(hash.as_str().unwrap()).unwrap())
+            .collect();
+        let index = entry["index"].as_u64().unwrap();
+        tree::verify_inclusion(&leaf, index, checkpoint.size, &proof, &checkpoint.root)
+            .expect("each event of the corrected grade is in the checkpoint");
+    }
+    let requested = trail.data["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["event_type"] == "correction.requested")
+        .unwrap();
+    assert!(requested["reason"].as_str().is_some_and(|r| !r.is_empty()));
+    let transcript = ministry.transcript(&corrected).await.expect("transcript");
+    assert!(
+        transcript.data.to_string().contains("correction"),
+        "the transcript counts corrections: {}",
+        transcript.data
+    );
+
+    // The transferred learner: the receiving school's principal reads the whole record,
+    // including the years and grades kept by the school that released them.
+    let (moved, to_school) = year.transferred.clone().expect("a transfer");
+    let receiving = year
+        .province
+        .keys()
+        .into_keys()
+        .find(|label| label == &format!("{to_school}/hieu-truong"))
+        .expect("the receiving school's principal");
+    let receiver = year.client_of(&receiving);
+    let record = receiver
+        .transcript(&moved)
+        .await
+        .expect("the custodian reads");
+    assert!(record.data["years"]
+        .as_array()
+        .is_some_and(|years| !years.is_empty()));
 
     // Teachers do not follow whole schools, and nobody but the Ministry follows everything.
     let teacher = year.client_of(&year.teacher);
