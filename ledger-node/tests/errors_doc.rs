@@ -4,8 +4,9 @@
 //!
 //! Statuses come from the code that answers: `ledger_node::judge::refusal` on a `DomainError`
 //! of every variant, `ApiError::from_record_error` on every submission of the refusal vectors,
-//! a live node for the API refusals a test can provoke, and `status_of_api_code` for the rest
-//! (checked against the live answers where there is one).
+//! the problem of every `AuthError` variant, a live node for the API refusals a test can
+//! provoke, and `status_of_api_code` for the rest (checked against the live answers where there
+//! is one). The OpenAPI document's per-response codes must agree too.
 
 mod common;
 
@@ -14,6 +15,7 @@ use std::path::Path;
 
 use ledger_api::client::ClientError;
 use ledger_api::error::{status_of_api_code, title_of, ApiError, API_CODES, FALLBACK_TITLE};
+use ledger_api::httpsig::AuthError;
 use ledger_core::domain::DomainError;
 use ledger_core::record::SignedSubmission;
 
@@ -544,4 +546,83 @@ async fn a_live_node_answers_as_documented() {
             section.statuses
         );
     }
+}
+
+#[test]
+fn request_signature_refusals_are_sent_as_documented() {
+    // `httpsig` builds these problems itself, with its own titles.
+    let text = || "x".to_owned();
+    let refusals = [
+        AuthError::Missing {
+            vi: text(),
+            en: text(),
+        },
+        AuthError::Malformed {
+            vi: text(),
+            en: text(),
+        },
+        AuthError::Expired {
+            created: 0,
+            now: 1_000,
+        },
+        AuthError::DigestMismatch {
+            vi: text(),
+            en: text(),
+        },
+        AuthError::SignatureInvalid {
+            vi: text(),
+            en: text(),
+        },
+    ];
+    let sections = documented();
+    for refusal in &refusals {
+        let problem = ApiError::from(refusal);
+        let section = &sections[problem.code.as_str()];
+        assert_eq!(
+            problem.title, section.title,
+            "`{}`: title sent",
+            problem.code
+        );
+        assert!(
+            section.statuses.contains(&problem.status),
+            "ERRORS.md: `{}` is sent with {}, documented {:?}",
+            problem.code,
+            problem.status,
+            section.statuses
+        );
+    }
+}
+
+#[test]
+fn openapi_problem_codes_are_documented_with_their_status() {
+    let document = ledger_api::openapi::document();
+    let sections = documented();
+    let paths = document["paths"].as_object().expect("paths");
+    let mut checked = 0;
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().expect("path item") {
+            let Some(responses) = operation.get("responses").and_then(|r| r.as_object()) else {
+                continue;
+            };
+            for (status, response) in responses {
+                let Some(codes) = response.get("x-problem-codes").and_then(|c| c.as_array()) else {
+                    continue;
+                };
+                let status: u16 = status.parse().expect("numeric status");
+                for code in codes {
+                    let code = code.as_str().expect("code string");
+                    let section = sections.get(code).unwrap_or_else(|| {
+                        panic!("{method} {path}: OpenAPI lists `{code}`, ERRORS.md has no section")
+                    });
+                    assert!(
+                        section.statuses.contains(&status),
+                        "{method} {path}: OpenAPI lists `{code}` under {status}, ERRORS.md says {:?}",
+                        section.statuses
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 0, "the OpenAPI document lists no problem codes");
 }
