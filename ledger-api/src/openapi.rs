@@ -21,6 +21,9 @@ use crate::error::{title_of, PROBLEM_TYPE_PREFIX};
 use crate::router::{BATCH_BODY_SIZE_MAX, BATCH_EVENTS_MAX, REQUEST_BODY_SIZE_MAX};
 use crate::service::{AUDIT_PAGE_MAX, FEED_PAGE_MAX};
 
+// The info description states the longest request id the node keeps.
+const _: () = assert!(crate::request_log::REQUEST_ID_SIZE_MAX == 64);
+
 /// The OpenAPI version of the document.
 pub const OPENAPI_VERSION: &str = "3.1.0";
 
@@ -133,7 +136,10 @@ fn info() -> Value {
             "The submission envelope and its canonical JSON body are specified byte for byte in ",
             "docs/FORMAT.md; sign the body bytes you send, never a re-serialisation. Integers ",
             "are unsigned 64-bit; indexes and sizes stay below 2^53 in practice. Clients should ",
-            "ignore response members they do not know: members may be added, never renamed.",
+            "ignore response members they do not know: members may be added, never renamed. ",
+            "Every answer carries `X-Request-Id`: the caller's own when it sent one of 1 to ",
+            "64 visible ASCII characters, else one the node made; quote it when reporting a ",
+            "problem, since the node's log lines carry it.",
         ),
         "license": {"name": env!("CARGO_PKG_LICENSE"), "identifier": env!("CARGO_PKG_LICENSE")},
     })
