@@ -17,6 +17,7 @@ pub mod auth;
 pub mod client;
 pub mod error;
 pub mod httpsig;
+pub mod identity;
 pub mod openapi;
 pub mod request_log;
 pub mod router;
