@@ -82,6 +82,13 @@ impl Layout {
     pub fn sled(&self) -> PathBuf {
         self.index().join("sled")
     }
+
+    /// The identity register: one file per learner, primary data (it cannot be rebuilt from
+    /// the log), fsynced before any answer; see `identity_register`.
+    #[must_use]
+    pub fn identities(&self) -> PathBuf {
+        self.root.join("identities")
+    }
 }
 
 /// Makes a directory entry durable: a new or renamed file survives power loss only once its

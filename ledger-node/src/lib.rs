@@ -26,6 +26,7 @@ pub mod export;
 pub mod frame;
 pub mod history;
 pub mod idempotency;
+pub mod identity_register;
 pub mod import;
 pub mod judge;
 pub mod layout;
