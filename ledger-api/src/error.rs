@@ -82,13 +82,7 @@ impl ApiError {
     /// The node cannot serve this now (503).
     #[must_use]
     pub fn unavailable(code: &str, detail: impl Into<String>) -> Self {
-        Self::new(
-            Fault::Unavailable,
-            503,
-            code,
-            "Hệ thống tạm thời không nhận yêu cầu / Temporarily unavailable",
-            detail,
-        )
+        Self::new(Fault::Unavailable, 503, code, title_of(code), detail)
     }
 
     /// A node-side failure (500). The detail is logged, not sent.
@@ -209,6 +203,38 @@ impl ApiError {
         let code = error.code();
         let status = if code == "record-too-large" { 413 } else { 400 };
         Self::refused(code, title_of(code), error.to_string()).with_status(status)
+    }
+}
+
+/// The HTTP status of a domain refusal (`ledger_core::domain::DomainError::CODES`): 403 when the
+/// author lacks the authority, 422 when the event itself breaks a rule, 409 when it conflicts
+/// with the record's state (sealed, confirmed, already done).
+#[must_use]
+pub fn status_of_domain_code(code: &str) -> u16 {
+    if code.starts_with("authority-")
+        || matches!(
+            code,
+            "grant-scope-invalid" | "teacher-not-assigned" | "assignee-authority-missing"
+        )
+    {
+        403
+    } else if matches!(
+        code,
+        "event-type-unknown"
+            | "schema-version-unsupported"
+            | "payload-malformed"
+            | "payload-invalid"
+            | "key-malformed"
+            | "key-weak"
+            | "assessment-value-invalid"
+            | "assessment-slot-invalid"
+            | "reason-missing"
+            | "correction-target-missing"
+            | "record-incomplete"
+    ) {
+        422
+    } else {
+        409
     }
 }
 

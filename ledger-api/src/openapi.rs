@@ -51,47 +51,12 @@ pub const AUTH_CODES: [&str; 6] = [
     "auth-key-unknown",
 ];
 
-/// The HTTP status with which an append answers a domain refusal (a code of
-/// [`DomainError::CODES`]): 403 when the signer lacks the authority, 422 when the event breaks
-/// a rule of its own content, 409 when it conflicts with the record's state.
-///
-/// This is the classification of the node's judge (`ledger_node::judge::refusal`), restated
-/// here because the API crate cannot depend on the node.
-#[must_use]
-pub fn domain_status(code: &str) -> u16 {
-    if code.starts_with("authority-")
-        || matches!(
-            code,
-            "grant-scope-invalid" | "teacher-not-assigned" | "assignee-authority-missing"
-        )
-    {
-        403
-    } else if matches!(
-        code,
-        "event-type-unknown"
-            | "schema-version-unsupported"
-            | "payload-malformed"
-            | "payload-invalid"
-            | "key-malformed"
-            | "key-weak"
-            | "assessment-value-invalid"
-            | "assessment-slot-invalid"
-            | "reason-missing"
-            | "correction-target-missing"
-            | "record-incomplete"
-    ) {
-        422
-    } else {
-        409
-    }
-}
-
 /// The domain codes an append answers with `status`.
 fn domain_codes(status: u16) -> Vec<&'static str> {
     DomainError::CODES
         .iter()
         .copied()
-        .filter(|code| domain_status(code) == status)
+        .filter(|code| crate::error::status_of_domain_code(code) == status)
         .collect()
 }
 

@@ -19,8 +19,9 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use ledger_api::error::status_of_domain_code as domain_status;
 use ledger_api::error::{title_of, ApiError, Problem, API_CODES, PROBLEM_TYPE_PREFIX};
-use ledger_api::openapi::{document, domain_status, AUTH_CODES};
+use ledger_api::openapi::{document, AUTH_CODES};
 use ledger_api::service::{BoxFuture, LedgerService, ReadQuery};
 use ledger_api::wire::{
     BatchAnswer, BatchItem, CheckpointRef, ConsistencyProof, Health, Receipt, RecordWithProof,

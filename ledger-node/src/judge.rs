@@ -117,30 +117,7 @@ impl Judge for DomainJudge {
 #[must_use]
 pub fn refusal(error: &DomainError) -> ApiError {
     let code = error.code();
-    let status = if code.starts_with("authority-")
-        || matches!(
-            code,
-            "grant-scope-invalid" | "teacher-not-assigned" | "assignee-authority-missing"
-        ) {
-        403
-    } else if matches!(
-        code,
-        "event-type-unknown"
-            | "schema-version-unsupported"
-            | "payload-malformed"
-            | "payload-invalid"
-            | "key-malformed"
-            | "key-weak"
-            | "assessment-value-invalid"
-            | "assessment-slot-invalid"
-            | "reason-missing"
-            | "correction-target-missing"
-            | "record-incomplete"
-    ) {
-        422
-    } else {
-        409
-    };
+    let status = ledger_api::error::status_of_domain_code(code);
     ApiError::refused(code, ledger_api::error::title_of(code), error.to_string())
         .with_status(status)
 }

@@ -115,6 +115,19 @@ impl Reads {
             .ok_or_else(|| {
                 ApiError::unavailable("checkpoint-pending", "no checkpoint has been signed yet")
             })?;
+        // A cursor names a record a page returned, which a checkpoint covered; checkpoints never
+        // shrink, so a cursor at or beyond the newest one is not from this log.
+        if let Some(after) = after.filter(|&after| after >= published.size) {
+            return Err(ApiError::refused(
+                "cursor-invalid",
+                ledger_api::error::title_of("cursor-invalid"),
+                format!(
+                    "after={after} is beyond this log's newest checkpoint (size {}); resume \
+                     from a cursor a page of this log returned",
+                    published.size
+                ),
+            ));
+        }
         let (page, types) = {
             let projections = self.projections.read().expect("projections lock");
             projections

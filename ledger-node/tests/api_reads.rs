@@ -581,6 +581,10 @@ async fn a_school_years_life_audits_its_corrected_grade_and_feeds_an_identical_c
         .feed(&FeedFilter::Class(year.class.clone()), None, 10)
         .await
         .expect("a teacher follows their class");
+    assert_eq!(
+        refusal(ministry.feed(&FeedFilter::All, Some(size + 10), 10).await),
+        (400, "cursor-invalid".to_owned())
+    );
 }
 
 fn hocba(args: &[&str]) -> std::process::Output {
