@@ -151,7 +151,7 @@ pub trait IdentityService: Send + Sync + 'static {
     ///
     /// # Errors
     /// `401`/`403` when `key` may not erase it, `404 identity-unknown-learner`,
-    /// `404 identity-not-found`, `409 identity-erased` when already erased.
+    /// `404 identity-not-found`, `410 identity-erased` when already erased.
     fn erase(
         &self,
         key: PublicKey,

@@ -69,7 +69,7 @@ pub enum RegisterError {
         index: u64,
     },
     /// The learner's data was erased (and, for a put, no new commitment was appended since).
-    /// `410 identity-erased` for a read, `409` for a put or an erasure.
+    /// `410 identity-erased` for a read or an erasure, `409` for a put.
     #[error(
         "learner {}'s identity data was erased at {} µs by {}: {}{}",
         .note.learner, .note.erased_at_us, key_text(&.note.erased_by), .note.reason,
