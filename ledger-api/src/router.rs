@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -77,6 +77,7 @@ pub fn app(service: Service) -> Router {
         ("/v1/proofs/consistency", get(consistency)),
         ("/healthz", get(health)),
         ("/metrics", get(metrics)),
+        ("/openapi.json", get(openapi)),
     ];
     routes
         .into_iter()
@@ -87,6 +88,7 @@ pub fn app(service: Service) -> Router {
             }));
             router.route(template, tagged)
         })
+        .fallback(unknown_path)
         .layer(DefaultBodyLimit::max(REQUEST_BODY_SIZE_MAX))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&service),
@@ -109,8 +111,9 @@ async fn checkpoint(State(service): State<Service>) -> Result<Response, ApiError
 
 async fn tile(
     State(service): State<Service>,
-    Path(path): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let Path(path) = path.map_err(|_| ApiError::not_found("no such tile path"))?;
     let full_path = format!("tile/{path}");
     let tile = TilePath::parse(&full_path)
         .map_err(|_| ApiError::not_found(format!("no such tile path: {full_path}")))?;
@@ -220,8 +223,9 @@ async fn submit_batch(
 
 async fn record(
     State(service): State<Service>,
-    Path(index): Path<String>,
+    index: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let Path(index) = index.map_err(|_| ApiError::not_found("no such record path"))?;
     let index = index
         .parse::<u64>()
         .map_err(|_| ApiError::not_found(format!("no record index {index:?}")))?;
@@ -320,8 +324,9 @@ async fn answer(service: &Service, reader: Reader, query: ReadQuery) -> Result<R
 async fn transcript(
     State(service): State<Service>,
     reader: Reader,
-    Path(learner): Path<String>,
+    learner: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let Path(learner) = learner.map_err(|rejection| invalid("path", rejection.body_text()))?;
     let learner = parsed("learner", &learner, LearnerCode::parse)?;
     answer(&service, reader, ReadQuery::Transcript(learner)).await
 }
@@ -336,9 +341,11 @@ struct GradebookQuery {
 async fn gradebook(
     State(service): State<Service>,
     reader: Reader,
-    Path((school, school_year, class)): Path<(String, String, String)>,
+    class: Result<Path<(String, String, String)>, PathRejection>,
     query: Result<Query<GradebookQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Path((school, school_year, class)) =
+        class.map_err(|rejection| invalid("path", rejection.body_text()))?;
     let Query(query) = query.map_err(|rejection| {
         invalid(
             "query",
@@ -385,9 +392,10 @@ async fn audit(
 async fn learner_audit(
     State(service): State<Service>,
     reader: Reader,
-    Path(learner): Path<String>,
+    learner: Result<Path<String>, PathRejection>,
     page: Result<Query<Page>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Path(learner) = learner.map_err(|rejection| invalid("path", rejection.body_text()))?;
     let learner = parsed("learner", &learner, LearnerCode::parse)?;
     audit(&service, reader, AuditSubject::Learner(learner), page).await
 }
@@ -395,9 +403,11 @@ async fn learner_audit(
 async fn grade_audit(
     State(service): State<Service>,
     reader: Reader,
-    Path((learner, school_year, subject)): Path<(String, String, String)>,
+    grade: Result<Path<(String, String, String)>, PathRejection>,
     page: Result<Query<Page>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Path((learner, school_year, subject)) =
+        grade.map_err(|rejection| invalid("path", rejection.body_text()))?;
     let subject = AuditSubject::Grade {
         learner: parsed("learner", &learner, LearnerCode::parse)?,
         school_year: parsed("school_year", &school_year, SchoolYear::parse)?,
@@ -409,9 +419,11 @@ async fn grade_audit(
 async fn class_audit(
     State(service): State<Service>,
     reader: Reader,
-    Path((school, school_year, class)): Path<(String, String, String)>,
+    class: Result<Path<(String, String, String)>, PathRejection>,
     page: Result<Query<Page>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Path((school, school_year, class)) =
+        class.map_err(|rejection| invalid("path", rejection.body_text()))?;
     let class = class_key(&school, &school_year, &class)?;
     audit(&service, reader, AuditSubject::Class(class), page).await
 }
@@ -419,9 +431,10 @@ async fn class_audit(
 async fn key_audit(
     State(service): State<Service>,
     reader: Reader,
-    Path(key): Path<String>,
+    key: Result<Path<String>, PathRejection>,
     page: Result<Query<Page>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Path(key) = key.map_err(|rejection| invalid("path", rejection.body_text()))?;
     audit(&service, reader, AuditSubject::Key(key_of(&key)?), page).await
 }
 
@@ -505,4 +518,26 @@ async fn feed(
         limit,
     };
     answer(&service, reader, query).await
+}
+
+/// The OpenAPI 3.1 document of this API, built once from the code (docs/openapi.json is its
+/// checked-in copy).
+async fn openapi() -> Response {
+    static BODY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let body =
+        BODY.get_or_init(|| serde_json::to_vec(&crate::openapi::document()).unwrap_or_default());
+    let mut response = body.clone().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// Any path the API does not serve: a `404 not-found` problem, never an empty answer.
+async fn unknown_path(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!(
+        "the API serves no {}; see docs/API.md or /openapi.json (keys in paths are URL-safe base64)",
+        uri.path()
+    ))
 }

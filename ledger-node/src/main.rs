@@ -113,6 +113,16 @@ enum Command {
         #[command(flatten)]
         event: ledger_node::remote::AppendArgs,
     },
+    /// Send a signed envelope saved earlier (`hocba append --print`) and print the receipt.
+    /// Sending the same envelope again is the safe retry: the node answers with the original
+    /// receipt and stores nothing twice.
+    Submit {
+        /// A running node's base URL.
+        #[arg(long)]
+        url: String,
+        /// The envelope file (`{"body":…,"signature":"…"}`).
+        envelope: PathBuf,
+    },
     /// Follow the change feed of a running node: every record (or those about a school, a class
     /// or a learner) that the newest checkpoint covers, as JSON lines, so a school system can
     /// rebuild its own copy. Prints the cursor to resume from.
@@ -312,6 +322,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
         },
         Command::Append { remote, event } => ledger_node::remote::append(&remote, &event),
         Command::Feed { remote, feed } => ledger_node::remote::feed(&remote, &feed),
+        Command::Submit { url, envelope } => ledger_node::remote::submit(&url, &envelope),
         Command::SignRequest {
             key,
             method,

@@ -63,8 +63,9 @@ impl Reads {
             return Err(ApiError::refused(
                 "auth-missing",
                 ledger_api::error::title_of("auth-missing"),
-                "this read needs a request signed by an enrolled key (docs/AUTH.md); only \
-                 /log/checkpoint and /log/tile/… are public",
+                "this read needs a request signed by an enrolled key (docs/AUTH.md); the public \
+                 endpoints are /log/…, /v1/records/…, /v1/proofs/consistency, /healthz, \
+                 /metrics and /openapi.json",
             )
             .with_status(401));
         };
@@ -285,6 +286,7 @@ fn evaluate(
             let indexes = trail.indexes();
             let mut data = trail.to_json();
             data["total_entries"] = Value::from(total);
+            data["more"] = Value::from(more);
             data["next_after"] = match (more, indexes.last()) {
                 (true, Some(&last)) => Value::from(last),
                 _ => Value::Null,

@@ -289,6 +289,25 @@ pub fn append(remote: &Remote, args: &AppendArgs) -> Result<ExitCode, String> {
     })
 }
 
+/// `hocba submit`: sends a signed envelope saved earlier (`hocba append --print`, or one a
+/// school system produced) and prints the receipt. Resending the same envelope is the safe
+/// retry: the node answers with the original receipt and stores nothing twice.
+///
+/// # Errors
+/// Unreadable file, malformed envelope, unreachable node.
+pub fn submit(url: &str, envelope: &Path) -> Result<ExitCode, String> {
+    let bytes =
+        std::fs::read(envelope).map_err(|error| format!("{}: {error}", envelope.display()))?;
+    let signed = SignedSubmission::from_wire_json(bytes.trim_ascii())
+        .map_err(|error| format!("{}: {error}", envelope.display()))?;
+    let client = Client::new(url).map_err(|error| error.to_string())?;
+    runtime()?.block_on(async {
+        answer_of(client.submit(&signed).await, |receipt| {
+            println!("{}", pretty(&receipt));
+        })
+    })
+}
+
 /// `hocba sign-request`: the RFC 9421 headers of one request, as a curl config
 /// (`header = "…"` lines), so that `hocba sign-request … | curl -K - URL` sends a signed request.
 ///

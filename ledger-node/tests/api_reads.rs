@@ -724,18 +724,19 @@ async fn hocba_append_signs_and_appends_one_event() {
     let base = node.base.clone();
     let key = key.to_str().unwrap().to_owned();
     let payload = payload.to_str().unwrap().to_owned();
+    let (key_file, payload_file) = (key.clone(), payload.clone());
     let output = tokio::task::spawn_blocking(move || {
         hocba(&[
             "append",
             "--url",
             &base,
             "--key",
-            &key,
+            &key_file,
             "--type",
             "grade.recorded",
             "--id",
             "g-1",
-            &payload,
+            &payload_file,
         ])
     })
     .await
@@ -748,6 +749,48 @@ async fn hocba_append_signs_and_appends_one_event() {
     let receipt: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(receipt["index"], 0);
     assert_eq!(node.node.log().head().size, 1);
+
+    // A printed envelope, sent twice with `hocba submit`: one record, the same receipt.
+    let envelope = directory.path().join("envelope.json");
+    let (base, key_file, payload_file) = (node.base.clone(), key.clone(), payload.clone());
+    let printed = tokio::task::spawn_blocking(move || {
+        hocba(&[
+            "append",
+            "--url",
+            &base,
+            "--key",
+            &key_file,
+            "--type",
+            "grade.recorded",
+            "--id",
+            "g-2",
+            "--print",
+            &payload_file,
+        ])
+    })
+    .await
+    .unwrap();
+    assert!(printed.status.success());
+    std::fs::write(&envelope, &printed.stdout).unwrap();
+    let mut receipts = Vec::new();
+    for _ in 0..2 {
+        let (base, envelope) = (node.base.clone(), envelope.clone());
+        let output = tokio::task::spawn_blocking(move || {
+            hocba(&["submit", "--url", &base, envelope.to_str().unwrap()])
+        })
+        .await
+        .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        receipts.push(serde_json::from_slice::<Value>(&output.stdout).unwrap());
+    }
+    assert_eq!(receipts[0]["index"], 1);
+    assert_eq!(receipts[0]["record_id"], receipts[1]["record_id"]);
+    assert_eq!(receipts[1]["duplicate"], true);
+    assert_eq!(node.node.log().head().size, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
