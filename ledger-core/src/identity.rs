@@ -362,7 +362,13 @@ fn is_combining(code: u32) -> bool {
 
 /// `YYYY-MM-DD`, a day that exists, year 1900 to 2999.
 fn check_date(field: &str, text: &str) -> Result<(), IdentityError> {
-    let bad = || IdentityError::new(field, format!("{text:?} is not a date like \"2012-03-04\""));
+    // The value is not echoed: refusals may be logged, and a date of birth is personal data.
+    let bad = || {
+        IdentityError::new(
+            field,
+            "is not a date that exists, written YYYY-MM-DD like \"2012-03-04\"",
+        )
+    };
     let bytes = text.as_bytes();
     let shape = bytes.len() == 10
         && bytes[4] == b'-'
@@ -381,10 +387,7 @@ fn check_date(field: &str, text: &str) -> Result<(), IdentityError> {
     };
     let (year, month, day) = (number(0..4), number(5..7), number(8..10));
     if !(1900..=2999).contains(&year) {
-        return Err(IdentityError::new(
-            field,
-            format!("year {year} is outside 1900 to 2999"),
-        ));
+        return Err(IdentityError::new(field, "has a year outside 1900 to 2999"));
     }
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     let days = match month {

@@ -58,12 +58,17 @@ impl Served {
     }
 }
 
+/// A grant as the test tracks it: grantee, role, unit, has a school year, valid until.
+type Grant = (String, String, String, bool, Option<String>);
+
 /// Who is who in the loaded year.
 struct People {
     /// An office key with a live grant without a school year (it registered learners).
     office: String,
     subject_teacher: String,
     homeroom_teacher: String,
+    /// The Sở GDĐT key, and the province unit it is granted over.
+    so: (String, String),
     /// Two learners of the class, both registered by `office`.
     learners: [LearnerCode; 2],
 }
@@ -85,8 +90,8 @@ fn label_of(province: &Province, key_b64: &str) -> String {
 async fn load_year(province: &Province, served: &Served, now: &AtomicU64) -> People {
     let client = ledger_api::client::Client::new(&served.base).unwrap();
     let today = today_in_vietnam();
-    // Grants by grantee: (role, has a school year, valid_until, revoked).
-    let mut grants: HashMap<String, (String, String, bool, Option<String>)> = HashMap::new();
+    // Grants by id: (grantee, role, unit, has a school year, valid_until).
+    let mut grants: HashMap<String, Grant> = HashMap::new();
     let mut revoked: HashSet<String> = HashSet::new();
     let mut registered: Vec<(String, String)> = Vec::new();
     let mut subject_teacher = None;
@@ -109,6 +114,7 @@ async fn load_year(province: &Province, served: &Served, now: &AtomicU64) -> Peo
                     (
                         text("grantee"),
                         text("role"),
+                        payload["scope"]["unit"].as_str().unwrap().to_owned(),
                         payload["scope"].get("school_year").is_some(),
                         payload
                             .get("valid_until")
@@ -138,7 +144,7 @@ async fn load_year(province: &Province, served: &Served, now: &AtomicU64) -> Peo
     now.store(ledger_node::sequencer::now_us(), Ordering::SeqCst);
     let office_ok = |key: &String| {
         !revoked.contains(key)
-            && grants.values().any(|(grantee, role, has_year, until)| {
+            && grants.values().any(|(grantee, role, _, has_year, until)| {
                 grantee == key
                     && [
                         "hieu_truong",
@@ -169,7 +175,13 @@ async fn load_year(province: &Province, served: &Served, now: &AtomicU64) -> Peo
         assert!(!revoked.contains(&key), "the teacher's grant is live");
         label_of(province, &key)
     };
+    let so = grants
+        .values()
+        .find(|(grantee, role, ..)| role == "so_gddt" && !revoked.contains(grantee))
+        .map(|(grantee, _, unit, ..)| (label_of(province, grantee), unit.clone()))
+        .expect("a Sở GDĐT grant");
     People {
+        so,
         office: label_of(province, &office),
         subject_teacher: teacher(subject_teacher),
         homeroom_teacher: teacher(homeroom_teacher),
@@ -202,6 +214,18 @@ async fn send(
     target: &str,
     body: Option<&[u8]>,
 ) -> (u16, Value) {
+    let key = label.map(|label| province.signing_key(label));
+    send_as(base, key.as_ref(), method, target, body).await
+}
+
+/// Sends a request signed by `key`, or unsigned.
+async fn send_as(
+    base: &str,
+    key: Option<&ed25519_dalek::SigningKey>,
+    method: &str,
+    target: &str,
+    body: Option<&[u8]>,
+) -> (u16, Value) {
     let http = reqwest::Client::new();
     let method_value = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
     let mut builder = http.request(method_value, format!("{base}{target}"));
@@ -210,8 +234,8 @@ async fn send(
             .header("Content-Type", "application/json")
             .body(body.to_vec());
     }
-    if let Some(label) = label {
-        let signer = RequestSigner::new(province.signing_key(label));
+    if let Some(key) = key {
+        let signer = RequestSigner::new(key.clone());
         let created = ledger_node::sequencer::now_us() / 1_000_000;
         builder = httpsig::apply(builder, &signer.sign(method, target, body, created, None));
     }
@@ -247,6 +271,25 @@ fn corrected(identity: &Value) -> Value {
     changed["full_name"] = json!(format!("{name} Anh"));
     changed["salt"] = json!("5a".repeat(32));
     changed
+}
+
+/// A submission signed by `key`, claimed now.
+fn signed_submission(
+    key: &ed25519_dalek::SigningKey,
+    event_type: &str,
+    idempotency_id: &str,
+    payload: Value,
+) -> SignedSubmission {
+    let body = Submission::new(
+        PublicKey::from(key),
+        ledger_node::sequencer::now_us() / 1_000,
+        event_type,
+        idempotency_id,
+        payload.as_object().unwrap().clone(),
+        1,
+    )
+    .unwrap();
+    SignedSubmission::sign(&body, key)
 }
 
 fn hex(bytes: [u8; 32]) -> String {
@@ -436,6 +479,37 @@ async fn the_register_holds_what_the_log_commits_to_and_only_the_entitled_see_it
     assert_eq!(code(&answer), (404, "identity-unknown-learner"));
     let answer = send(&base, &province, office, "GET", &target(&unknown), None).await;
     assert_eq!(code(&answer), (403, "read-forbidden"));
+    // The Sở reads; an auditor it appoints over the province (thanh_tra) does not.
+    let (so, province_unit) = &people.so;
+    let answer = send(&base, &province, Some(so), "GET", &target(&first), None).await;
+    assert_eq!(answer.0, 200, "{}", answer.1);
+    let answer = send(
+        &base,
+        &province,
+        Some(so),
+        "PUT",
+        &target(&first),
+        Some(&body_first),
+    )
+    .await;
+    assert_eq!(code(&answer), (403, "read-forbidden"));
+    let auditor = common::key("identity-register auditor");
+    let client = ledger_api::client::Client::new(&base).unwrap();
+    let grant = signed_submission(
+        &province.signing_key(so),
+        "authority.granted",
+        "grant:identity-register-auditor",
+        json!({
+            "grant_id": "identity-register-auditor",
+            "grantee": b64(&PublicKey::from(&auditor)),
+            "role": "thanh_tra",
+            "scope": {"unit": province_unit},
+            "valid_from": today_in_vietnam(),
+        }),
+    );
+    client.submit(&grant).await.expect("the auditor's grant");
+    let answer = send_as(&base, Some(&auditor), "GET", &target(&first), None).await;
+    assert_eq!(code(&answer), (403, "read-forbidden"));
 
     // A correction: the log first gets the new commitment, then the register the new data.
     let new_data = corrected(&data);
@@ -458,26 +532,19 @@ async fn the_register_holds_what_the_log_commits_to_and_only_the_entitled_see_it
             .then(|| event.payload()["school"].clone())
         })
         .unwrap();
-    let submission = Submission::new(
-        PublicKey::from(&principal),
-        ledger_node::sequencer::now_us() / 1_000,
+    let correction = signed_submission(
+        &principal,
         "identity.corrected",
-        format!("identity:{first}:1"),
+        &format!("identity:{first}:1"),
         json!({
             "learner": first.as_str(),
             "school": school_code,
             "identity_commitment": commitment_of(&new_data),
             "reason": "Sửa họ tên theo giấy khai sinh",
-        })
-        .as_object()
-        .unwrap()
-        .clone(),
-        1,
-    )
-    .unwrap();
-    let client = ledger_api::client::Client::new(&base).unwrap();
+        }),
+    );
     let receipt = client
-        .submit(&SignedSubmission::sign(&submission, &principal))
+        .submit(&correction)
         .await
         .expect("identity.corrected accepted");
     {
