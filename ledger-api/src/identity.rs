@@ -14,7 +14,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -27,7 +26,7 @@ use ledger_core::identity::Identity;
 use ledger_core::key::PublicKey;
 use serde_json::{json, Value};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Fault};
 use crate::httpsig;
 use crate::service::BoxFuture;
 
@@ -79,14 +78,15 @@ pub fn refusal(code: &str, detail: impl Into<String>) -> ApiError {
         .iter()
         .find(|(known, _, _)| *known == code)
         .unwrap_or_else(|| panic!("{code} is not an identity register code"));
-    let error = if *status == 409 {
-        ApiError::conflict(code, title, detail, 0)
+    let error = ApiError::refused(code, title, detail).with_status(*status);
+    if *status == 409 {
+        // A conflict with the log's state (the commitment in force), not a malformed input.
+        ApiError {
+            fault: Fault::Conflict,
+            ..error
+        }
     } else {
-        ApiError::refused(code, title, detail).with_status(*status)
-    };
-    ApiError {
-        index: None,
-        ..error
+        error
     }
 }
 
@@ -231,7 +231,7 @@ async fn erase_identity(
 /// Verifies the request's signature over its target and whole body; returns the key and body.
 async fn signed(request: Request) -> Result<(PublicKey, axum::body::Bytes), ApiError> {
     let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(Body::new(body), IDENTITY_BODY_SIZE_MAX)
+    let body = axum::body::to_bytes(body, IDENTITY_BODY_SIZE_MAX)
         .await
         .map_err(|_| {
             ApiError::refused(
@@ -332,7 +332,8 @@ mod tests {
         for (code, status, _) in IDENTITY_CODES {
             let error = refusal(code, "x");
             assert_eq!((error.code.as_str(), error.status), (code, status));
-            assert_eq!(error.index, None);
+            let conflict = error.fault == Fault::Conflict;
+            assert_eq!(conflict, status == 409, "{code}");
         }
     }
 

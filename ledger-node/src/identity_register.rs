@@ -121,9 +121,11 @@ impl RegisterError {
         match self {
             Self::Corrupt { .. } | Self::Io { .. } => ApiError::internal(self.to_string()),
             Self::Erased { put: false, .. } => refusal(self.code(), self.to_string()),
-            Self::Erased { put: true, .. } => {
-                refusal(self.code(), self.to_string()).with_status(409)
-            }
+            // Storing again conflicts with the erasure the register holds: 409, not 410.
+            Self::Erased { put: true, .. } => ApiError {
+                fault: ledger_api::error::Fault::Conflict,
+                ..refusal(self.code(), self.to_string()).with_status(409)
+            },
             _ => refusal(self.code(), self.to_string()),
         }
     }
