@@ -561,7 +561,21 @@ fn serve(
         println!("hocba node serving http://{address}");
         println!("log origin: {}", node.config().origin);
         println!("verifier key: {}", node.config().verifier_key);
-        let app = ledger_api::router::app(node.service());
+        let mut app = ledger_api::router::app(node.service());
+        // A node that keeps the học bạ projections also serves the identity register beside
+        // its log (docs/IDENTITY.md).
+        if let Some(projections) = node.projections() {
+            let register = ledger_node::identity_register::IdentityRegister::open(&layout)
+                .map_err(|error| error.to_string())?;
+            let identities = ledger_node::identity_register::NodeIdentityService::new(
+                std::sync::Arc::new(register),
+                projections,
+                node.service(),
+            );
+            app = app.merge(ledger_api::identity::routes(std::sync::Arc::new(
+                identities,
+            )));
+        }
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await

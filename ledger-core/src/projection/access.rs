@@ -140,7 +140,7 @@ impl Projections {
     }
 
     /// Whether `scope` is `unit` or one of its ancestors, following merges to the successor.
-    fn covers(&self, scope: &UnitCode, unit: &UnitCode) -> bool {
+    pub(super) fn covers(&self, scope: &UnitCode, unit: &UnitCode) -> bool {
         let mut current = unit;
         // Each step climbs or moves to a successor; the bound guards against any cycle.
         for _ in 0..=self.unit_links.len() {

@@ -20,7 +20,7 @@
 
 use super::access::AccessRefusal;
 use super::{GrantInfo, Projections};
-use crate::domain::value::{LearnerCode, Role, UnitCode};
+use crate::domain::value::{LearnerCode, Role};
 use crate::domain::Duty;
 use crate::key::PublicKey;
 
@@ -101,7 +101,7 @@ impl Projections {
         let over_a_school = |grant: &GrantInfo| {
             schools
                 .iter()
-                .any(|school| self.unit_covers(&grant.unit, school))
+                .any(|school| self.covers(&grant.unit, school))
         };
         let allowed = match operation {
             IdentityOperation::Put | IdentityOperation::Erase => live.iter().any(|grant| {
@@ -133,26 +133,5 @@ impl Projections {
                 ),
             })
         }
-    }
-
-    /// Whether `scope` is `unit` or one of its ancestors, following merges to the successor:
-    /// the same walk as read access.
-    fn unit_covers(&self, scope: &UnitCode, unit: &UnitCode) -> bool {
-        let mut current = unit;
-        // Each step climbs or moves to a successor; the bound guards against any cycle.
-        for _ in 0..=self.unit_links.len() {
-            if current == scope {
-                return true;
-            }
-            let Some(link) = self.unit_links.get(current) else {
-                return false;
-            };
-            match (&link.successor, &link.parent) {
-                (Some(successor), _) => current = successor,
-                (None, Some(parent)) => current = parent,
-                (None, None) => return false,
-            }
-        }
-        false
     }
 }
