@@ -419,6 +419,19 @@ pub fn title_of(code: &str) -> &'static str {
         "identity-unchanged" => {
             "Cam kết định danh không thay đổi / Identity commitment unchanged"
         }
+        // The identity register (docs/IDENTITY.md).
+        "identity-invalid" => "Dữ liệu định danh không hợp lệ / Invalid identity data",
+        "identity-unknown-learner" => {
+            "Người học chưa được đăng ký trên sổ / Learner not registered on the log"
+        }
+        "identity-commitment-mismatch" => {
+            "Dữ liệu không khớp cam kết định danh trên sổ / Data does not match the identity \
+             commitment on the log"
+        }
+        "identity-erased" => "Dữ liệu định danh đã bị xóa / Identity data erased",
+        "identity-not-found" => {
+            "Sổ định danh chưa có dữ liệu của người học này / No identity data held for this learner"
+        }
         _ => FALLBACK_TITLE,
     }
 }
@@ -457,6 +470,12 @@ pub const API_CODES: &[&str] = &[
     "not-found",
     "learner-unknown",
     "class-unknown",
+    // The identity register (`crate::identity`, docs/IDENTITY.md).
+    "identity-invalid",
+    "identity-unknown-learner",
+    "identity-commitment-mismatch",
+    "identity-erased",
+    "identity-not-found",
     // The log and the node.
     "idempotency-conflict",
     "checkpoint-pending",
@@ -468,7 +487,9 @@ pub const API_CODES: &[&str] = &[
 
 /// The HTTP status with which the API layer emits `code`, or `None` for a code not in
 /// [`API_CODES`]. (`learner-unknown`, `class-unknown` and the key and schema codes are also
-/// domain refusals, which the node answers with its own status.)
+/// domain refusals, which the node answers with its own status. `identity-erased` is `410` for
+/// a read or an erasure of erased data, the status given here, and `409` for a put that
+/// conflicts with the erasure.)
 #[must_use]
 pub fn status_of_api_code(code: &str) -> Option<u16> {
     let status = match code {
@@ -492,9 +513,15 @@ pub fn status_of_api_code(code: &str) -> Option<u16> {
         | "auth-signature-invalid"
         | "auth-key-unknown" => 401,
         "read-forbidden" => 403,
-        "not-found" | "learner-unknown" | "class-unknown" => 404,
-        "idempotency-conflict" => 409,
+        "not-found"
+        | "learner-unknown"
+        | "class-unknown"
+        | "identity-unknown-learner"
+        | "identity-not-found" => 404,
+        "idempotency-conflict" | "identity-commitment-mismatch" => 409,
+        "identity-erased" => 410,
         "record-too-large" | "request-too-large" => 413,
+        "identity-invalid" => 422,
         "internal" => 500,
         "checkpoint-pending" | "log-unavailable" | "log-read-only" | "sequencer-busy" => 503,
         _ => return None,

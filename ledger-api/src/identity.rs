@@ -26,7 +26,7 @@ use ledger_core::identity::Identity;
 use ledger_core::key::PublicKey;
 use serde_json::{json, Value};
 
-use crate::error::{ApiError, Fault};
+use crate::error::{title_of, ApiError, Fault};
 use crate::httpsig;
 use crate::service::BoxFuture;
 
@@ -37,35 +37,15 @@ pub const IDENTITY_BODY_SIZE_MAX: usize = 8 * 1024;
 /// The largest erasure reason, in bytes.
 pub const ERASURE_REASON_SIZE_MAX: usize = 500;
 
-/// The identity register's own refusal codes, with their HTTP status and title. Stable: never
-/// reused or renamed. Signature and access refusals use the codes of `docs/AUTH.md`.
-pub const IDENTITY_CODES: [(&str, u16, &str); 5] = [
-    (
-        "identity-invalid",
-        422,
-        "Dữ liệu định danh không hợp lệ / Invalid identity data",
-    ),
-    (
-        "identity-unknown-learner",
-        404,
-        "Người học chưa được đăng ký trên sổ / Learner not registered on the log",
-    ),
-    (
-        "identity-commitment-mismatch",
-        409,
-        "Dữ liệu không khớp cam kết định danh trên sổ / Data does not match the identity \
-         commitment on the log",
-    ),
-    (
-        "identity-erased",
-        410,
-        "Dữ liệu định danh đã bị xóa / Identity data erased",
-    ),
-    (
-        "identity-not-found",
-        404,
-        "Sổ định danh chưa có dữ liệu của người học này / No identity data held for this learner",
-    ),
+/// The identity register's own refusal codes, with their HTTP status; their titles are
+/// [`title_of`]'s and `docs/ERRORS.md` explains them. Stable: never reused or renamed.
+/// Signature and access refusals use the codes of `docs/AUTH.md`.
+pub const IDENTITY_CODES: [(&str, u16); 5] = [
+    ("identity-invalid", 422),
+    ("identity-unknown-learner", 404),
+    ("identity-commitment-mismatch", 409),
+    ("identity-erased", 410),
+    ("identity-not-found", 404),
 ];
 
 /// The refusal `code` of [`IDENTITY_CODES`] with its status and title.
@@ -74,11 +54,11 @@ pub const IDENTITY_CODES: [(&str, u16, &str); 5] = [
 /// If `code` is not one of [`IDENTITY_CODES`] (a programmer error).
 #[must_use]
 pub fn refusal(code: &str, detail: impl Into<String>) -> ApiError {
-    let (code, status, title) = IDENTITY_CODES
+    let (code, status) = IDENTITY_CODES
         .iter()
-        .find(|(known, _, _)| *known == code)
+        .find(|(known, _)| *known == code)
         .unwrap_or_else(|| panic!("{code} is not an identity register code"));
-    let error = ApiError::refused(code, title, detail).with_status(*status);
+    let error = ApiError::refused(code, title_of(code), detail).with_status(*status);
     if *status == 409 {
         // A conflict with the log's state (the commitment in force), not a malformed input.
         ApiError {
@@ -236,7 +216,7 @@ async fn signed(request: Request) -> Result<(PublicKey, axum::body::Bytes), ApiE
         .map_err(|_| {
             ApiError::refused(
                 "request-too-large",
-                crate::error::title_of("request-too-large"),
+                title_of("request-too-large"),
                 format!("the body exceeds {IDENTITY_BODY_SIZE_MAX} bytes"),
             )
             .with_status(413)
@@ -329,7 +309,7 @@ mod tests {
 
     #[test]
     fn every_code_has_its_status() {
-        for (code, status, _) in IDENTITY_CODES {
+        for (code, status) in IDENTITY_CODES {
             let error = refusal(code, "x");
             assert_eq!((error.code.as_str(), error.status), (code, status));
             let conflict = error.fault == Fault::Conflict;

@@ -10,14 +10,18 @@
 //! `docs/openapi.json` is this document, pretty-printed; `ledger-api/tests/openapi.rs` fails
 //! when the two differ and checks the wire types and the router against the schemas.
 //!
+//! The identity register's routes ([`crate::identity::routes`], which a domain node merges
+//! into the app) are documented too, with the codes of [`crate::identity::IDENTITY_CODES`].
+//!
 //! What the document cannot say: a submission's `body` must be canonical JSON and is signed
-//! byte for byte (docs/FORMAT.md); a request signature covers the exact path and query
-//! (docs/AUTH.md). Both are described in words where they apply.
+//! byte for byte (docs/FORMAT.md); a request signature covers the exact path and query, and a
+//! body through `Content-Digest` (docs/AUTH.md). Both are described in words where they apply.
 
 use ledger_core::domain::DomainError;
 use serde_json::{json, Map, Value};
 
 use crate::error::{title_of, PROBLEM_TYPE_PREFIX};
+use crate::identity::{ERASURE_REASON_SIZE_MAX, IDENTITY_BODY_SIZE_MAX};
 use crate::router::{BATCH_BODY_SIZE_MAX, BATCH_EVENTS_MAX, REQUEST_BODY_SIZE_MAX};
 use crate::service::{AUDIT_PAGE_MAX, FEED_PAGE_MAX};
 
@@ -89,7 +93,9 @@ fn info() -> Value {
             "học bạ, sổ điểm, nhật ký kiểm tra và phân quyền bằng yêu cầu ký theo RFC 9421 ",
             "(docs/AUTH.md); mỗi câu trả lời nêu checkpoint đã ký bao phủ nó. Checkpoint và tile ",
             "(`/log/…`) là công khai để ai cũng có thể sao lưu và kiểm toán sổ. Lỗi theo ",
-            "RFC 9457 với mã ổn định (`code`), giải thích trong docs/ERRORS.md.\n\n",
+            "RFC 9457 với mã ổn định (`code`), giải thích trong docs/ERRORS.md. Sổ đăng ký danh ",
+            "tính (`/v1/identities/…`, docs/IDENTITY.md) lưu thông tin nhân thân của người học ",
+            "bên cạnh sổ, chỉ qua yêu cầu ký của người có thẩm quyền.\n\n",
             "**English.** The HTTP API of hocba-ledger: school software appends signed ",
             "school-record events (`POST /v1/submissions`); the node sequences them into an ",
             "append-only Merkle log and makes them durable before it answers with a receipt. ",
@@ -97,7 +103,9 @@ fn info() -> Value {
             "change feed with RFC 9421 signed requests (docs/AUTH.md); every answer names the ",
             "signed checkpoint that covers it. The checkpoint and tiles (`/log/…`) are public ",
             "(c2sp.org/tlog-tiles), so anyone can mirror and audit the log. Errors are RFC 9457 ",
-            "problem details with a stable `code`, explained in docs/ERRORS.md.\n\n",
+            "problem details with a stable `code`, explained in docs/ERRORS.md. The identity ",
+            "register (`/v1/identities/…`, docs/IDENTITY.md) keeps who each learner is beside ",
+            "the log, for signed requests of those entitled only.\n\n",
             "The submission envelope and its canonical JSON body are specified byte for byte in ",
             "docs/FORMAT.md; sign the body bytes you send, never a re-serialisation. Integers ",
             "are unsigned 64-bit; indexes and sizes stay below 2^53 in practice. Clients should ",
@@ -116,6 +124,7 @@ fn tags() -> Value {
         {"name": "submissions", "description": "Appending signed events (docs/FORMAT.md, docs/EVENTS.md)."},
         {"name": "proofs", "description": "Records with inclusion proofs, and consistency proofs."},
         {"name": "reads", "description": "Projection reads (docs/PROJECTIONS.md), signed by an enrolled key (docs/AUTH.md)."},
+        {"name": "identities", "description": "The identity register beside the log (docs/IDENTITY.md): who each learner is, stored, read and erased by signed requests of those entitled. Served by a node that keeps the học bạ projections."},
         {"name": "node", "description": "Health, metrics and this document."},
     ])
 }
@@ -187,6 +196,41 @@ fn public_key_text() -> Value {
         "type": "string", "pattern": "^[A-Za-z0-9+/_-]{42}[AEIMQUYcgkosw048]={0,1}$",
         "description": "An Ed25519 public key (32 bytes) in base64, standard or URL-safe, padded or not. In a path, use the URL-safe alphabet (or percent-encode `/` and `+`). It must be a valid, non-weak key.",
         "examples": ["PEzDFUDfZ3zdnzjEuhLG_3myuXCkVhqMG-tKOGOxxLo"],
+    })
+}
+
+/// A name of an identity record (docs/IDENTITY.md section 1). JSON Schema counts characters,
+/// the rule bytes: the description says so.
+fn identity_name(what: &str, nullable: bool) -> Value {
+    let types = if nullable {
+        json!(["string", "null"])
+    } else {
+        json!("string")
+    };
+    json!({
+        "type": types, "minLength": 1, "maxLength": ledger_core::identity::NAME_SIZE_MAX,
+        "pattern": "^[^\\s]+( [^\\s]+)*$",
+        "description": format!("{what}: at most {} bytes of UTF-8 in NFC with no combining mark (one precomposed form per Vietnamese letter), words separated by single spaces, no control or invisible formatting character.{}", ledger_core::identity::NAME_SIZE_MAX, if nullable { " `null` when there is none, never `\"\"`." } else { "" }),
+    })
+}
+
+/// The identity record, the body of `PUT /v1/identities/{learner}`.
+fn identity_record() -> Value {
+    json!({
+        "type": "object",
+        "description": "The identity record (docs/IDENTITY.md section 1): exactly these eight members. Its commitment, a BLAKE3 hash of its canonical encoding (section 2), must be the learner's commitment in force on the log.",
+        "required": ["learner", "full_name", "gender", "date_of_birth", "personal_id", "father", "mother", "salt"],
+        "additionalProperties": false,
+        "properties": {
+            "learner": learner_code(),
+            "full_name": identity_name("Họ, đệm, tên / the learner's full name", false),
+            "gender": {"type": "string", "enum": ["male", "female"], "description": "As the personal ID encodes it."},
+            "date_of_birth": {"type": "string", "pattern": "^(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", "description": "`YYYY-MM-DD`, a day that exists, year 1900 to 2999."},
+            "personal_id": {"type": ["string", "null"], "pattern": "^[0-9]{12}$", "description": "Số định danh cá nhân: exactly 12 ASCII digits; `null` while the learner has none yet."},
+            "father": identity_name("The father's full name (cha)", true),
+            "mother": identity_name("The mother's full name (mẹ)", true),
+            "salt": {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "32 bytes as 64 lowercase hex digits, not all zeros, drawn at random by the register for each commitment."},
+        },
     })
 }
 
@@ -322,6 +366,34 @@ fn schemas() -> Value {
         "ProjectionData": {
             "type": "object",
             "description": "The projection itself, an open object whose members depend on the read; docs/PROJECTIONS.md specifies them. Transcript: registration and, per school year, enrolments, subjects with each semester's assessments in force, results, conduct, absences, outcome, award, summer results and signing status. Gradebook: mode, teacher, confirmation, seal and one row per learner. Audit trails: `entries` (index, event type, author, sequencing time, reason, `leaf_hash` and `proof`, the inclusion proof's hashes under `checkpoint`), `total_entries`, `next_after` (the `after` for the next page, or `null`). Authority: the Ministry keys and every grant. Feed: `records` (index, event_type, leaf_hash, record in base64), `next_after` and `more`. Missing values are `null`, never zero; decimals are strings with one decimal (`\"8.0\"`).",
+        },
+        "IdentityRecord": identity_record(),
+        "IdentityRow": {
+            "type": "object",
+            "description": "A row of the identity register (docs/IDENTITY.md section 6).",
+            "required": ["learner", "identity", "commitment", "commitment_index", "in_force", "stored_at_us", "stored_by"],
+            "properties": {
+                "learner": learner_code(),
+                "identity": schema_ref("IdentityRecord"),
+                "commitment": {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "The record's identity commitment: BLAKE3 of its canonical encoding, lowercase hex (docs/IDENTITY.md section 2)."},
+                "commitment_index": uint("The log index of the event (`learner.registered` or `identity.corrected`) whose commitment the record matched when it was stored."),
+                "in_force": {"type": "boolean", "description": "Whether that commitment is still the learner's commitment in force: false after an `identity.corrected` until the corrected record is stored."},
+                "stored_at_us": uint("When the row was stored, microseconds since the Unix epoch."),
+                "stored_by": base64_32("The public key that stored it, standard base64."),
+            },
+        },
+        "ErasureNote": {
+            "type": "object",
+            "description": "What the register keeps of an erased row: no personal data (docs/IDENTITY.md section 4).",
+            "required": ["learner", "erased", "erased_at_us", "erased_by", "reason", "commitment_index"],
+            "properties": {
+                "learner": learner_code(),
+                "erased": {"const": true, "description": "Always true."},
+                "erased_at_us": uint("When the data was erased, microseconds since the Unix epoch."),
+                "erased_by": base64_32("The public key that erased it, standard base64."),
+                "reason": {"type": "string", "minLength": 1, "maxLength": ERASURE_REASON_SIZE_MAX, "description": "Why, as given in the request (the legal ground or the request's reference)."},
+                "commitment_index": uint("The log index of the commitment in force at the erasure: only data for a commitment appended after it may be stored again."),
+            },
         },
         "Problem": {
             "type": "object",
@@ -482,6 +554,7 @@ fn paths() -> Value {
     learner_paths(&mut add);
     class_paths(&mut add);
     other_read_paths(&mut add);
+    identity_paths(&mut add);
     node_paths(&mut add);
     Value::Object(paths)
 }
@@ -809,5 +882,105 @@ fn node_paths(add: &mut impl FnMut(&str, Value)) {
                 "200": {"description": "The OpenAPI 3.1 document of this API.", "content": json_content(json!({"type": "object"}))},
             },
         }}),
+    );
+}
+
+fn identity_paths(add: &mut impl FnMut(&str, Value)) {
+    let mut learner_schema = learner_code();
+    learner_schema["examples"] = json!(["7901000100009"]);
+    let learner = path_param(
+        "learner",
+        "The learner's code; a `PUT` body's `learner` must be the same.",
+        learner_schema,
+    );
+    let example = json!({
+        "learner": "7901000100009",
+        "full_name": "Huỳnh Thị Hạnh",
+        "gender": "female",
+        "date_of_birth": "2010-10-25",
+        "personal_id": null,
+        "father": "Huỳnh Bảo Hiếu",
+        "mother": null,
+        "salt": "760e3d1307362016a3eb8b673be349e45646eaa2ab8f7552ef2821c3cf9db93c",
+    });
+    let unauthenticated = || {
+        problem(401, &AUTH_CODES, "The request is not signed, its signature (or a body's `Content-Digest`) does not verify, or its key holds no grant on this log (docs/AUTH.md).")
+    };
+    let forbidden = || {
+        problem(403, &["read-forbidden"], "The key may not do this with identity data (docs/IDENTITY.md section 5); checked before any lookup, so it reveals nothing.")
+    };
+    let invalid = |what: &str| problem(422, &["identity-invalid"], what);
+    let held = |when: &str| {
+        problem(
+            404,
+            &["identity-unknown-learner", "identity-not-found"],
+            &format!("The learner is not registered on the log (only the Ministry is told so; others get `403`), or the register {when}."),
+        )
+    };
+    let signed_note = "Needs a request signed by a key allowed to handle the learner's identity (docs/AUTH.md; docs/IDENTITY.md section 5).";
+    add(
+        "/v1/identities/{learner}",
+        json!({
+            "put": {
+                "operationId": "putIdentity",
+                "tags": ["identities"],
+                "summary": "Store a learner's identity record",
+                "description": format!("Stores the record, replacing the learner's earlier row, once its commitment is the learner's commitment in force on the log and a signed checkpoint covers the event that set it; answers once the row is durable. The request is signed **with its body**: send `Content-Digest` (RFC 9530, SHA-256 of the exact bytes sent) and cover `\"content-digest\"` in the signature. At most {IDENTITY_BODY_SIZE_MAX} bytes. School office keys with a grant without a school year only. {signed_note}"),
+                "security": signed(),
+                "parameters": [learner.clone()],
+                "requestBody": {
+                    "required": true,
+                    "content": {"application/json": {"schema": schema_ref("IdentityRecord"), "example": example}},
+                },
+                "responses": {
+                    "200": ok("Stored and durable: the row.", "IdentityRow"),
+                    "401": unauthenticated(),
+                    "403": forbidden(),
+                    "404": problem(404, &["identity-unknown-learner"], "The learner is not registered on the log."),
+                    "409": problem(409, &["identity-commitment-mismatch", "identity-erased"], "The record's commitment is not the learner's commitment in force (the detail gives both), or the learner's data was erased and no new commitment was appended since."),
+                    "413": problem(413, &["request-too-large"], &format!("The body exceeds {IDENTITY_BODY_SIZE_MAX} bytes.")),
+                    "422": invalid("The body is not JSON or breaks a rule of the record (the detail names the field), its `learner` is not the path's, or the path's learner code is malformed."),
+                    "500": internal(),
+                    "503": problem(503, &["checkpoint-pending"], "No signed checkpoint covers the event that set the commitment yet; retry in a second."),
+                },
+            },
+            "get": {
+                "operationId": "getIdentity",
+                "tags": ["identities"],
+                "summary": "Read a learner's identity record",
+                "description": format!("The row the register holds for the learner, with `in_force`: whether its commitment is still the one in force on the log. {signed_note}"),
+                "security": signed(),
+                "parameters": [learner.clone()],
+                "responses": {
+                    "200": ok("The row.", "IdentityRow"),
+                    "401": unauthenticated(),
+                    "403": forbidden(),
+                    "404": held("never stored data for the learner"),
+                    "410": problem(410, &["identity-erased"], "The learner's data was erased; the detail gives when and by which key."),
+                    "422": invalid("The path's learner code is malformed."),
+                    "500": internal(),
+                },
+            },
+            "delete": {
+                "operationId": "eraseIdentity",
+                "tags": ["identities"],
+                "summary": "Erase a learner's identity record",
+                "description": format!("Erases the learner's row, data and salt, and keeps an erasure note; answers once the erasure is durable. The log is unchanged and every proof still holds. School office keys with a grant without a school year only. {signed_note}"),
+                "security": signed(),
+                "parameters": [
+                    learner,
+                    query_param("reason", true, &format!("Why the data is erased: the legal ground or the request's reference, never personal data. Percent-encoded UTF-8 (`+` is a space), 1 to {ERASURE_REASON_SIZE_MAX} bytes once trimmed, no control character."), json!({"type": "string", "minLength": 1, "maxLength": ERASURE_REASON_SIZE_MAX, "examples": ["Đơn đề nghị xóa dữ liệu số 12/2026"]})),
+                ],
+                "responses": {
+                    "200": ok("Erased and durable: the erasure note.", "ErasureNote"),
+                    "401": unauthenticated(),
+                    "403": forbidden(),
+                    "404": held("holds no data for the learner"),
+                    "410": problem(410, &["identity-erased"], "The learner's data was erased already; the detail gives when and by which key."),
+                    "422": invalid("`reason` is missing, empty, too long, not percent-encoded UTF-8 or holds a control character, or the path's learner code is malformed."),
+                    "500": internal(),
+                },
+            },
+        }),
     );
 }

@@ -6,7 +6,9 @@
 //!   conform to the component schemas, and the schemas declare every member they serialize.
 //! - Every documented operation, called on the router over loopback with a fake service that
 //!   succeeds and one that refuses, answers a documented status with a body that conforms, and
-//!   each problem's code is one its response lists.
+//!   each problem's code is one its response lists. The identity routes are merged in with a
+//!   fake register answering by learner code, and called with signed requests until every
+//!   status they document was answered.
 //!
 //! The schemas are checked by [`Checker`], a focused JSON Schema checker for the keywords the
 //! document uses (types, required and declared members, ranges, lengths, items, `oneOf`, `not`,
@@ -21,6 +23,8 @@ use std::sync::Arc;
 
 use ledger_api::error::status_of_domain_code as domain_status;
 use ledger_api::error::{title_of, ApiError, Problem, API_CODES, PROBLEM_TYPE_PREFIX};
+use ledger_api::httpsig::RequestSigner;
+use ledger_api::identity::{ErasureNote, IdentityService, StoredIdentity};
 use ledger_api::openapi::{document, AUTH_CODES};
 use ledger_api::service::{BoxFuture, LedgerService, ReadQuery};
 use ledger_api::wire::{
@@ -28,7 +32,9 @@ use ledger_api::wire::{
     Reflected,
 };
 use ledger_core::checkpoint::{Checkpoint, Origin};
+use ledger_core::domain::value::LearnerCode;
 use ledger_core::domain::DomainError;
+use ledger_core::identity::Identity;
 use ledger_core::key::PublicKey;
 use ledger_core::note::{KeyName, NoteSigner};
 use ledger_core::proof::TlogProof;
@@ -501,6 +507,24 @@ fn wire_types_conform_to_the_schemas() {
         &to_json(&ApiError::internal("disk on fire").to_problem()),
     );
 
+    // Every identity vector's input is an IdentityRecord, as is what the code writes back.
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/vectors/identity/identities.json");
+    let vectors: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("identity vectors"))
+            .expect("identity vectors are JSON");
+    for vector in vectors["vectors"].as_array().expect("vectors") {
+        assert_conforms(&document, "IdentityRecord", &vector["input"]);
+        let identity = Identity::from_json(&vector["input"]).expect("a valid identity");
+        assert_conforms(&document, "IdentityRecord", &identity.to_json());
+    }
+    let mut extra = identity_record("7901000100009");
+    extra["nickname"] = json!("Hạnh");
+    assert_refused(&document, "IdentityRecord", &extra);
+    let mut missing = identity_record("7901000100009");
+    missing.as_object_mut().unwrap().remove("mother");
+    assert_refused(&document, "IdentityRecord", &missing);
+
     // The envelope of every format vector is a SignedSubmission.
     for case in fixtures::format_vectors::submissions().cases {
         let envelope: Value = serde_json::from_str(&case.wire_json).expect("wire JSON");
@@ -559,6 +583,11 @@ fn problem_responses_list_the_codes_with_their_statuses() {
                     allowed.extend(ledger_api::error::status_of_api_code(code));
                     if DomainError::CODES.contains(&code) && path.starts_with("/v1/submissions") {
                         allowed.insert(domain_status(code));
+                    }
+                    // A put after an erasure conflicts with it (`409`); a read or an erasure of
+                    // erased data is `410`, the status of the table.
+                    if code == "identity-erased" && method == "put" {
+                        allowed.insert(409);
                     }
                     assert!(
                         allowed.contains(&status),
@@ -690,7 +719,7 @@ struct Call {
     method: String,
     target: String,
     body: Option<String>,
-    headers: Vec<(&'static str, &'static str)>,
+    headers: Vec<(String, String)>,
     path: String,
 }
 
@@ -816,7 +845,10 @@ fn refused_calls() -> Vec<Call> {
         None,
         "/v1/learners/{learner}/transcript",
     );
-    unsigned.headers = vec![("signature-input", "hocba=garbage"), ("signature", "x")];
+    unsigned.headers = vec![
+        ("signature-input".to_owned(), "hocba=garbage".to_owned()),
+        ("signature".to_owned(), "x".to_owned()),
+    ];
     calls.push(unsigned);
     let large = format!(
         r#"{{"body":"{}"}}"#,
@@ -832,6 +864,226 @@ fn refused_calls() -> Vec<Call> {
     calls
 }
 
+/// The record of docs/IDENTITY.md's example, for `learner`.
+fn identity_record(learner: &str) -> Value {
+    json!({
+        "learner": learner,
+        "full_name": "Huỳnh Thị Hạnh",
+        "gender": "female",
+        "date_of_birth": "2010-10-25",
+        "personal_id": null,
+        "father": "Huỳnh Bảo Hiếu",
+        "mother": null,
+        "salt": "760e3d1307362016a3eb8b673be349e45646eaa2ab8f7552ef2821c3cf9db93c",
+    })
+}
+
+/// A register that answers by learner code, as the node's would: `Forbidden1` is refused
+/// access, `Keyless1` has a key never granted, `Unregistered1` is not on the log, `Nothing1`
+/// has no row (to read or erase), `Mismatch1` another commitment (to store), `Erased1` was
+/// erased, `Pending1` waits for a checkpoint (to store), `Broken1` fails the disk; every other
+/// learner succeeds.
+struct FakeIdentities;
+
+impl FakeIdentities {
+    fn outcome(learner: &LearnerCode, put: bool) -> Result<(), ApiError> {
+        let refusal = ledger_api::identity::refusal;
+        match learner.as_str() {
+            "Forbidden1" => Err(ApiError::refused(
+                "read-forbidden",
+                title_of("read-forbidden"),
+                "this key's roles do not cover the learner",
+            )
+            .with_status(403)),
+            "Keyless1" => Err(ApiError::refused(
+                "auth-key-unknown",
+                title_of("auth-key-unknown"),
+                "this key has never been granted a role on this log",
+            )
+            .with_status(401)),
+            "Unregistered1" => Err(refusal("identity-unknown-learner", "not on the log")),
+            "Nothing1" if !put => Err(refusal("identity-not-found", "no row")),
+            "Mismatch1" if put => Err(refusal(
+                "identity-commitment-mismatch",
+                "another commitment",
+            )),
+            // As the node's register answers a put after an erasure.
+            "Erased1" if put => Err(ApiError {
+                fault: ledger_api::error::Fault::Conflict,
+                ..refusal("identity-erased", "erased").with_status(409)
+            }),
+            "Erased1" => Err(refusal("identity-erased", "erased")),
+            "Pending1" if put => Err(ApiError::unavailable(
+                "checkpoint-pending",
+                "no signed checkpoint covers the commitment yet",
+            )),
+            "Broken1" => Err(ApiError::internal("the register's disk failed")),
+            _ => Ok(()),
+        }
+    }
+
+    fn stored(identity: Identity, key: PublicKey) -> StoredIdentity {
+        StoredIdentity {
+            identity,
+            commitment_index: 57,
+            in_force: true,
+            stored_at_us: 1_795_000_000_000_000,
+            stored_by: key,
+        }
+    }
+}
+
+impl IdentityService for FakeIdentities {
+    fn put(
+        &self,
+        key: PublicKey,
+        identity: Identity,
+    ) -> BoxFuture<'_, Result<StoredIdentity, ApiError>> {
+        Box::pin(async move {
+            Self::outcome(identity.learner(), true)?;
+            Ok(Self::stored(identity, key))
+        })
+    }
+
+    fn get(
+        &self,
+        key: PublicKey,
+        learner: LearnerCode,
+    ) -> BoxFuture<'_, Result<StoredIdentity, ApiError>> {
+        Box::pin(async move {
+            Self::outcome(&learner, false)?;
+            let identity = Identity::from_json(&identity_record(learner.as_str()))
+                .expect("the example is a valid record");
+            Ok(Self::stored(identity, key))
+        })
+    }
+
+    fn erase(
+        &self,
+        key: PublicKey,
+        learner: LearnerCode,
+        reason: String,
+    ) -> BoxFuture<'_, Result<ErasureNote, ApiError>> {
+        Box::pin(async move {
+            Self::outcome(&learner, false)?;
+            Ok(ErasureNote {
+                learner,
+                erased_at_us: 1_795_000_000_000_001,
+                erased_by: key,
+                reason,
+                commitment_index: 57,
+            })
+        })
+    }
+}
+
+/// Signed requests to the identity routes that reach every answer the fake register gives,
+/// and the refusals of the routes themselves.
+fn identity_calls() -> Vec<Call> {
+    let signer = RequestSigner::new(fixtures::keys::signing_key("openapi-test-identity"));
+    let created = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let path = "/v1/identities/{learner}";
+    let call = |method: &str, target: String, body: Option<String>, sign_body: bool| {
+        let signed = signer.sign(
+            method,
+            &target,
+            body.as_deref().filter(|_| sign_body).map(str::as_bytes),
+            created,
+            None,
+        );
+        let mut headers = vec![
+            ("signature-input".to_owned(), signed.signature_input),
+            ("signature".to_owned(), signed.signature),
+        ];
+        if let Some(digest) = signed.content_digest {
+            headers.push(("content-digest".to_owned(), digest));
+        }
+        Call {
+            method: method.to_owned(),
+            target,
+            body,
+            headers,
+            path: path.to_owned(),
+        }
+    };
+    let reason = "?reason=Y%C3%AAu+c%E1%BA%A7u+x%C3%B3a+s%E1%BB%91+12%2F2026";
+    let mut calls = Vec::new();
+    for learner in [
+        "7901000100009",
+        "Forbidden1",
+        "Keyless1",
+        "Unregistered1",
+        "Nothing1",
+        "Mismatch1",
+        "Erased1",
+        "Pending1",
+        "Broken1",
+    ] {
+        let target = format!("/v1/identities/{learner}");
+        let body = identity_record(learner).to_string();
+        calls.push(call("PUT", target.clone(), Some(body), true));
+        calls.push(call("GET", target.clone(), None, false));
+        calls.push(call("DELETE", format!("{target}{reason}"), None, false));
+    }
+    let record = |learner: &str| Some(identity_record(learner).to_string());
+    // The body's learner is not the path's; the body is not JSON; the path's code is malformed.
+    calls.push(call(
+        "PUT",
+        "/v1/identities/7901000100001".to_owned(),
+        record("7901000100009"),
+        true,
+    ));
+    calls.push(call(
+        "PUT",
+        "/v1/identities/7901000100009".to_owned(),
+        Some("{\"learner\":".to_owned()),
+        true,
+    ));
+    calls.push(call(
+        "PUT",
+        "/v1/identities/b%21d".to_owned(),
+        record("7901000100009"),
+        true,
+    ));
+    calls.push(call("GET", "/v1/identities/b%21d".to_owned(), None, false));
+    calls.push(call(
+        "DELETE",
+        format!("/v1/identities/b%21d{reason}"),
+        None,
+        false,
+    ));
+    // An erasure without a reason, or with a control character in it.
+    calls.push(call(
+        "DELETE",
+        "/v1/identities/7901000100009".to_owned(),
+        None,
+        false,
+    ));
+    calls.push(call(
+        "DELETE",
+        "/v1/identities/7901000100009?reason=a%0Ab".to_owned(),
+        None,
+        false,
+    ));
+    // A body the signature does not cover; a body above the limit.
+    calls.push(call(
+        "PUT",
+        "/v1/identities/7901000100009".to_owned(),
+        record("7901000100009"),
+        false,
+    ));
+    calls.push(call(
+        "PUT",
+        "/v1/identities/7901000100009".to_owned(),
+        Some(" ".repeat(ledger_api::identity::IDENTITY_BODY_SIZE_MAX + 1)),
+        true,
+    ));
+    calls
+}
+
 /// Documented routes the router may not serve yet: skipped while it answers them with a bare
 /// 404, checked like the others once it serves them.
 const NODE_ROUTES: [&str; 1] = ["/openapi.json"];
@@ -839,7 +1091,8 @@ const NODE_ROUTES: [&str; 1] = ["/openapi.json"];
 async fn serve(service: Fake) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let app = ledger_api::router::app(Arc::new(service));
+    let app = ledger_api::router::app(Arc::new(service))
+        .merge(ledger_api::identity::routes(Arc::new(FakeIdentities)));
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     format!("http://{address}")
 }
@@ -856,7 +1109,7 @@ async fn check_call(document: &Value, base: &str, call: &Call) -> Option<u16> {
             .body(body.clone());
     }
     for (name, value) in &call.headers {
-        request = request.header(*name, *value);
+        request = request.header(name.as_str(), value.as_str());
     }
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
@@ -917,11 +1170,23 @@ async fn the_router_answers_as_documented() {
             }
         }
         if refuse {
-            for call in refused_calls() {
+            for call in refused_calls().into_iter().chain(identity_calls()) {
                 if let Some(status) = check_call(&document, &base, &call).await {
                     statuses.insert((call.path.clone(), call.method.clone(), status));
                 }
             }
+        }
+    }
+    // Every status the identity operations document was answered.
+    let identities = "/v1/identities/{learner}";
+    for (method, operation) in document["paths"][identities].as_object().unwrap() {
+        for status in operation["responses"].as_object().unwrap().keys() {
+            let status: u16 = status.parse().unwrap();
+            let method = method.to_uppercase();
+            assert!(
+                statuses.contains(&(identities.to_owned(), method.clone(), status)),
+                "{method} {identities} never answered {status}"
+            );
         }
     }
     // The run reached both the successes and the refusals of the main operations.

@@ -4,9 +4,10 @@
 //!
 //! Statuses come from the code that answers: `ledger_node::judge::refusal` on a `DomainError`
 //! of every variant, `ApiError::from_record_error` on every submission of the refusal vectors,
-//! the problem of every `AuthError` variant, a live node for the API refusals a test can
-//! provoke, and `status_of_api_code` for the rest (checked against the live answers where there
-//! is one). The OpenAPI document's per-response codes must agree too.
+//! the problem of every `AuthError` variant, `ledger_api::identity::refusal` for every identity
+//! register code (and the `409` of a put after an erasure), a live node for the API refusals a
+//! test can provoke, and `status_of_api_code` for the rest (checked against the live answers
+//! where there is one). The OpenAPI document's per-response codes must agree too.
 
 mod common;
 
@@ -16,6 +17,7 @@ use std::path::Path;
 use ledger_api::client::ClientError;
 use ledger_api::error::{status_of_api_code, title_of, ApiError, API_CODES, FALLBACK_TITLE};
 use ledger_api::httpsig::AuthError;
+use ledger_api::identity::IDENTITY_CODES;
 use ledger_core::domain::DomainError;
 use ledger_core::record::SignedSubmission;
 
@@ -334,6 +336,18 @@ fn domain_samples() -> Vec<DomainError> {
     ]
 }
 
+/// One refusal of every identity register code, as `ledger_api::identity::refusal` sends it,
+/// and the one sent with another status: a put after an erasure is `409 identity-erased`
+/// (`RegisterError::Erased { put: true }`; `tests/identity_register.rs` sees it over HTTP).
+fn identity_samples() -> Vec<ApiError> {
+    let mut samples: Vec<ApiError> = IDENTITY_CODES
+        .iter()
+        .map(|(code, _)| ledger_api::identity::refusal(code, "x"))
+        .collect();
+    samples.push(ledger_api::identity::refusal("identity-erased", "x").with_status(409));
+    samples
+}
+
 /// Every code that exists: the domain's and the API layer's.
 fn all_codes() -> BTreeSet<&'static str> {
     DomainError::CODES
@@ -368,6 +382,12 @@ fn answered_statuses() -> BTreeMap<String, BTreeSet<u16>> {
             .expect_err(&case.description);
         let problem = ApiError::from_record_error(&error);
         assert_eq!(problem.code, case.expected_code, "{}", case.description);
+        statuses
+            .entry(problem.code)
+            .or_default()
+            .insert(problem.status);
+    }
+    for problem in identity_samples() {
         statuses
             .entry(problem.code)
             .or_default()
@@ -411,6 +431,25 @@ fn api_codes_are_listed_once() {
         "API_CODES lists a code twice"
     );
     assert_eq!(status_of_api_code("no-such-code"), None);
+}
+
+#[test]
+fn identity_codes_are_api_codes_with_their_status_and_title() {
+    for (code, status) in IDENTITY_CODES {
+        assert!(API_CODES.contains(&code), "`{code}` is not in API_CODES");
+        assert_eq!(status_of_api_code(code), Some(status), "`{code}`: status");
+        let problem = ledger_api::identity::refusal(code, "x");
+        assert_eq!(
+            (problem.status, problem.title.as_str()),
+            (status, title_of(code)),
+            "`{code}`: problem sent"
+        );
+    }
+    let identity_api_codes = API_CODES
+        .iter()
+        .filter(|code| code.starts_with("identity-"))
+        .count();
+    assert_eq!(identity_api_codes, IDENTITY_CODES.len());
 }
 
 #[test]
