@@ -886,22 +886,24 @@ fn node_paths(add: &mut impl FnMut(&str, Value)) {
 }
 
 fn identity_paths(add: &mut impl FnMut(&str, Value)) {
+    // The example is the demo's first learner, with the identity record the demo's log commits
+    // to (fixtures/vectors/identity/identities.json, the first vector).
     let mut learner_schema = learner_code();
-    learner_schema["examples"] = json!(["7901000100009"]);
+    learner_schema["examples"] = json!(["7901000100001"]);
     let learner = path_param(
         "learner",
         "The learner's code; a `PUT` body's `learner` must be the same.",
         learner_schema,
     );
     let example = json!({
-        "learner": "7901000100009",
-        "full_name": "Huỳnh Thị Hạnh",
+        "learner": "7901000100001",
+        "full_name": "Đỗ Khánh Hạnh",
         "gender": "female",
-        "date_of_birth": "2010-10-25",
-        "personal_id": null,
-        "father": "Huỳnh Bảo Hiếu",
-        "mother": null,
-        "salt": "760e3d1307362016a3eb8b673be349e45646eaa2ab8f7552ef2821c3cf9db93c",
+        "date_of_birth": "2011-12-11",
+        "personal_id": "074311617118",
+        "father": "Đỗ Văn Cường",
+        "mother": "Nguyễn Minh Mai",
+        "salt": "823c3496e909cb37b2d3b4588267cf74a315f424ed808b3c2e582edc3dffe47d",
     });
     let unauthenticated = || {
         problem(401, &AUTH_CODES, "The request is not signed, its signature (or a body's `Content-Digest`) does not verify, or its key holds no grant on this log (docs/AUTH.md).")
