@@ -145,31 +145,15 @@ fn serve_demo(args: &ApiArgs, directory: &std::path::Path) -> Served {
     let runtime = server_runtime();
     let service = node.service();
     let started = Instant::now();
-    let count = runtime.block_on(async {
-        let mut count = 0u64;
-        for submission in province.events() {
-            let claimed_ms = submission
-                .verify()
-                .expect("valid")
-                .submission()
-                .claimed_at_ms();
-            if claimed_ms > until_ms {
-                break;
-            }
-            clock.set(claimed_ms * 1_000);
-            service.submit(submission).await.expect("demo event");
-            count += 1;
-        }
-        clock.clear();
-        service
-            .submit(demo::auditor_grant(
-                &province,
-                ledger_node::sequencer::now_us() / 1_000,
-            ))
-            .await
-            .expect("auditor grant");
-        count
-    });
+    let count = runtime
+        .block_on(demo::load(
+            service.as_ref(),
+            &province,
+            &clock,
+            until_ms,
+            |_| {},
+        ))
+        .expect("the demo year loads");
     println!(
         "demo node: {} learners, {} events loaded in {:.1} s",
         province.spec().learner_count(),
