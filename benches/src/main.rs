@@ -18,6 +18,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
+// The same allocator as the `hocba` binary, so the numbers are the node's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use crate::append::Driver;
 use crate::report::{print_machine, thousands, Table};
 

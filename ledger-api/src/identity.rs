@@ -142,22 +142,32 @@ pub trait IdentityService: Send + Sync + 'static {
 
 /// The identity routes, to merge into the node's app.
 pub fn routes(service: Arc<dyn IdentityService>) -> Router {
-    Router::new()
-        .route(
-            "/v1/identities/{learner}",
-            put(put_identity).get(get_identity).delete(erase_identity),
-        )
-        .with_state(service)
+    const TEMPLATE: &str = "/v1/identities/{learner}";
+    let route = put(put_identity)
+        .get(get_identity)
+        .delete(erase_identity)
+        .layer(axum::middleware::from_fn(
+            |request: Request, next: axum::middleware::Next| {
+                crate::request_log::tag_route(TEMPLATE, request, next)
+            },
+        ));
+    Router::new().route(TEMPLATE, route).with_state(service)
 }
 
 type Service = State<Arc<dyn IdentityService>>;
 
 async fn put_identity(
     State(service): Service,
-    Path(learner): Path<String>,
+    learner: Result<Path<String>, axum::extract::rejection::PathRejection>,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
     let (key, body) = signed(request).await?;
+    let Path(learner) = learner.map_err(|rejection| {
+        refusal(
+            "identity-invalid",
+            format!("the path's learner code: {}", rejection.body_text()),
+        )
+    })?;
     let learner = learner_code(&learner)?;
     let value: Value = serde_json::from_slice(&body)
         .map_err(|error| refusal("identity-invalid", format!("body is not JSON: {error}")))?;
@@ -178,10 +188,16 @@ async fn put_identity(
 
 async fn get_identity(
     State(service): Service,
-    Path(learner): Path<String>,
+    learner: Result<Path<String>, axum::extract::rejection::PathRejection>,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
     let (key, _) = signed(request).await?;
+    let Path(learner) = learner.map_err(|rejection| {
+        refusal(
+            "identity-invalid",
+            format!("the path's learner code: {}", rejection.body_text()),
+        )
+    })?;
     let learner = learner_code(&learner)?;
     let stored = service.get(key, learner).await?;
     Ok(Json(stored_json(&stored)))
@@ -189,11 +205,17 @@ async fn get_identity(
 
 async fn erase_identity(
     State(service): Service,
-    Path(learner): Path<String>,
+    learner: Result<Path<String>, axum::extract::rejection::PathRejection>,
     request: Request,
 ) -> Result<Response, ApiError> {
     let reason = reason_of(request.uri().query());
     let (key, _) = signed(request).await?;
+    let Path(learner) = learner.map_err(|rejection| {
+        refusal(
+            "identity-invalid",
+            format!("the path's learner code: {}", rejection.body_text()),
+        )
+    })?;
     let learner = learner_code(&learner)?;
     let reason = reason?;
     let note = service.erase(key, learner, reason).await?;

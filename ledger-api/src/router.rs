@@ -48,6 +48,13 @@ type Service = Arc<dyn LedgerService>;
 
 /// Builds the router over a service.
 pub fn app(service: Service) -> Router {
+    app_with(service, Router::new())
+}
+
+/// Builds the router over a service with `extra` routes (such as the identity register's)
+/// served beside the API's, under the same request log, metrics and unknown-path answer.
+/// Tag each extra route with [`crate::request_log::tag_route`] so it is counted by template.
+pub fn app_with(service: Service, extra: Router) -> Router {
     let routes: Vec<(&'static str, MethodRouter<Service>)> = vec![
         ("/log/checkpoint", get(checkpoint)),
         ("/log/tile/{*path}", get(tile)),
@@ -88,13 +95,14 @@ pub fn app(service: Service) -> Router {
             }));
             router.route(template, tagged)
         })
-        .fallback(unknown_path)
         .layer(DefaultBodyLimit::max(REQUEST_BODY_SIZE_MAX))
+        .with_state(Arc::clone(&service))
+        .merge(extra)
+        .fallback(unknown_path)
         .layer(middleware::from_fn_with_state(
-            Arc::clone(&service),
+            service,
             crate::request_log::log_request,
         ))
-        .with_state(service)
 }
 
 async fn checkpoint(State(service): State<Service>) -> Result<Response, ApiError> {

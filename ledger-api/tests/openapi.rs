@@ -1091,8 +1091,10 @@ const NODE_ROUTES: [&str; 1] = ["/openapi.json"];
 async fn serve(service: Fake) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let app = ledger_api::router::app(Arc::new(service))
-        .merge(ledger_api::identity::routes(Arc::new(FakeIdentities)));
+    let app = ledger_api::router::app_with(
+        Arc::new(service),
+        ledger_api::identity::routes(Arc::new(FakeIdentities)),
+    );
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     format!("http://{address}")
 }

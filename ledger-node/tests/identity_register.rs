@@ -39,8 +39,10 @@ async fn serve(data: &Path, clock: ledger_node::sequencer::Clock) -> Served {
         node.projections().expect("a domain node"),
         node.service(),
     );
-    let app = ledger_api::router::app(node.service())
-        .merge(ledger_api::identity::routes(Arc::new(service)));
+    let app = ledger_api::router::app_with(
+        node.service(),
+        ledger_api::identity::routes(Arc::new(service)),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
