@@ -1,7 +1,7 @@
 //! Applying an authorised event to the state. Nothing here can fail: every rule was checked by
 //! `judge` against this same state.
 
-use super::event::{CorrectedValue, Event};
+use super::event::{CorrectedValue, Event, Exemption};
 use super::state::{
     AssessmentSlot, Assignment, Class, Corrected, CorrectionRequest, Enrolment, EnrolmentStatus,
     Grant, IssuedCopy, Learner, LearnerYear, Reopening, Signature, Target, Unit, Version,
@@ -199,6 +199,7 @@ impl Ledger {
                 semester,
                 kind,
                 slot,
+                makeup_reason,
                 resolved,
                 ..
             } => {
@@ -220,11 +221,10 @@ impl Ledger {
                     },
                 );
                 let record = self.record_mut(&learner, class.school_year);
-                record
-                    .assessments
-                    .entry(slot)
-                    .or_default()
-                    .push(Version::recorded(value, index, class));
+                record.assessments.entry(slot).or_default().push(Version {
+                    makeup: makeup_reason,
+                    ..Version::recorded(value, index, class)
+                });
                 record.changed();
             }
             Event::ConductRecorded {
@@ -473,6 +473,26 @@ impl Ledger {
                         std::mem::replace(&mut found.identity_commitment, identity_commitment);
                     found.identity_history.push((old, index, reason));
                 }
+            }
+            Event::ExemptionDecided {
+                learner,
+                class,
+                subject,
+                part,
+                period,
+                reason,
+            } => {
+                let record = self.record_mut(&learner, class.school_year);
+                record.exemptions.push(Exemption {
+                    subject,
+                    part,
+                    period,
+                    reason,
+                    index,
+                });
+                // The học bạ prints the exemption: a sign-off or approval given before it no
+                // longer matches the record.
+                record.changed();
             }
         }
     }

@@ -30,6 +30,14 @@ pub const APPROVAL_ENTRIES_MAX: usize = 400;
 /// Most absent sessions per semester in one count (two sessions a day for a whole semester).
 pub const ABSENCE_SESSIONS_MAX: u64 = 400;
 
+/// Longest `makeup_reason` of a make-up assessment (kiểm tra bù), in bytes.
+pub const MAKEUP_REASON_MAX: usize = 500;
+
+/// The subjects whose practical parts the principal may exempt a learner from: physical
+/// education (giáo dục thể chất) and defence and security education (giáo dục quốc phòng và
+/// an ninh).
+pub const EXEMPTABLE_SUBJECTS: [&str; 2] = ["gdtc", "gdqp_an"];
+
 /// A class: school, school year and class name.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct ClassKey {
@@ -174,6 +182,8 @@ pub(crate) enum Event {
         kind: AssessmentKind,
         slot: u8,
         value: String,
+        /// Why a mid-term or final was taken late (kiểm tra bù), when it was.
+        makeup_reason: Option<String>,
         resolved: Option<AssessmentValue>,
     },
     ConductRecorded {
@@ -273,6 +283,14 @@ pub(crate) enum Event {
         identity_commitment: Digest,
         reason: String,
     },
+    ExemptionDecided {
+        learner: LearnerCode,
+        class: ClassKey,
+        subject: SubjectCode,
+        part: ExemptionPart,
+        period: Term,
+        reason: String,
+    },
 }
 
 /// The principal's end-of-year decision (`promotion.decided`).
@@ -339,6 +357,70 @@ impl CopyKind {
     }
 }
 
+/// What an exemption (`exemption.decided`) exempts the learner from.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[non_exhaustive]
+pub enum ExemptionPart {
+    /// The practical parts (phần thực hành): the learner is assessed on the remaining content
+    /// (TT 22).
+    Practical,
+}
+
+impl ExemptionPart {
+    /// The wire name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExemptionPart::Practical => "practical",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "practical" => Ok(ExemptionPart::Practical),
+            _ => Err(format!(
+                "{text:?} is not a part a learner can be exempted from; use practical"
+            )),
+        }
+    }
+}
+
+/// The wire name of a term or exemption period: `semester_1`, `semester_2` or `year`.
+#[must_use]
+pub fn term_wire_name(term: Term) -> &'static str {
+    match term {
+        Term::Semester(Semester::First) => "semester_1",
+        Term::Semester(Semester::Second) => "semester_2",
+        Term::Year => "year",
+    }
+}
+
+/// A principal's exemption of a learner (miễn học phần thực hành), as the learner's year
+/// holds it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Exemption {
+    /// The subject: `gdtc` or `gdqp_an`.
+    pub subject: SubjectCode,
+    /// What the learner is exempted from.
+    pub part: ExemptionPart,
+    /// For which period: one semester or the whole year.
+    pub period: Term,
+    /// Why (medical grounds, …).
+    pub reason: String,
+    /// The log index of the `exemption.decided` event.
+    pub index: u64,
+}
+
+impl Exemption {
+    /// Whether this exemption and one for `period` cover a semester in common.
+    #[must_use]
+    pub fn overlaps(&self, period: Term) -> bool {
+        Semester::BOTH
+            .iter()
+            .any(|semester| self.period.covers(*semester) && period.covers(*semester))
+    }
+}
+
 fn award_parse(text: &str) -> Result<Award, String> {
     match text {
         "excellent" => Ok(Award::Excellent),
@@ -348,7 +430,7 @@ fn award_parse(text: &str) -> Result<Award, String> {
 }
 
 /// Every event type, with the schema versions this code reads.
-pub const EVENT_TYPES: [(&str, &[u32]); 29] = [
+pub const EVENT_TYPES: [(&str, &[u32]); 30] = [
     ("authority.granted", &[1]),
     ("authority.revoked", &[1]),
     ("unit.registered", &[1]),
@@ -378,6 +460,7 @@ pub const EVENT_TYPES: [(&str, &[u32]); 29] = [
     ("learner.withdrawn", &[1]),
     ("copy.issued", &[1]),
     ("identity.corrected", &[1]),
+    ("exemption.decided", &[1]),
 ];
 
 fn class_key(fields: &mut Fields<'_>) -> Result<ClassKey, DomainError> {
@@ -420,6 +503,45 @@ pub(crate) fn conduct_level(value: &str) -> Result<ConductLevel, DomainError> {
         subject: "conduct (rèn luyện)".to_owned(),
         problem,
     })
+}
+
+/// The optional `makeup_reason` of an assessment of `kind`: only a mid-term or final can be
+/// made up (kiểm tra bù); regular assessments are spread over the semester and have none.
+fn makeup_reason(
+    fields: &mut Fields<'_>,
+    kind: AssessmentKind,
+) -> Result<Option<String>, DomainError> {
+    let Some(text) = fields.opt_str("makeup_reason")? else {
+        return Ok(None);
+    };
+    if kind == AssessmentKind::Regular {
+        return Err(fields.invalid(
+            "makeup_reason",
+            "only a mid-term (ĐĐGgk) or end-of-term (ĐĐGck) assessment is made up (kiểm tra \
+             bù); a regular assessment (ĐĐGtx) has no make-up",
+        ));
+    }
+    check_text(text).map_err(|problem| fields.invalid("makeup_reason", problem))?;
+    if text.len() > MAKEUP_REASON_MAX {
+        return Err(fields.invalid(
+            "makeup_reason",
+            format!(
+                "it is {} bytes long, at most {MAKEUP_REASON_MAX} are allowed",
+                text.len()
+            ),
+        ));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+fn exempt_subject(text: &str) -> Result<SubjectCode, String> {
+    let subject = SubjectCode::parse(text)?;
+    if !EXEMPTABLE_SUBJECTS.contains(&subject.as_str()) {
+        return Err(format!(
+            "{subject} has no practical part a principal exempts from; use gdtc or gdqp_an"
+        ));
+    }
+    Ok(subject)
 }
 
 fn text(fields: &mut Fields<'_>, field: &'static str) -> Result<String, DomainError> {
@@ -627,6 +749,7 @@ impl Event {
                 let kind = f.parse("kind", AssessmentKind::parse)?;
                 let slot = f.opt_u64("slot")?;
                 let value = f.str("value")?.to_owned();
+                let makeup_reason = makeup_reason(f, kind)?;
                 let slot = match (kind, slot) {
                     (AssessmentKind::Regular, Some(slot)) => u8::try_from(slot).unwrap_or(u8::MAX),
                     (AssessmentKind::Regular, None) => {
@@ -655,6 +778,7 @@ impl Event {
                     kind,
                     slot,
                     value,
+                    makeup_reason,
                     resolved: None,
                 }
             }
@@ -804,6 +928,14 @@ impl Event {
                 identity_commitment: f.parse("identity_commitment", Digest::parse_hex)?,
                 reason: reason(f)?,
             },
+            "exemption.decided" => Event::ExemptionDecided {
+                learner: f.parse("learner", LearnerCode::parse)?,
+                class: class_key(f)?,
+                subject: f.parse("subject", exempt_subject)?,
+                part: f.parse("part", ExemptionPart::parse)?,
+                period: f.parse("period", Term::parse)?,
+                reason: reason(f)?,
+            },
             // EVENT_TYPES and this match list the same names; a name in one but not the other
             // is refused as unknown rather than panicking.
             _ => {
@@ -846,6 +978,7 @@ impl Event {
             Event::LearnerWithdrawn { .. } => "learner.withdrawn",
             Event::CopyIssued { .. } => "copy.issued",
             Event::IdentityCorrected { .. } => "identity.corrected",
+            Event::ExemptionDecided { .. } => "exemption.decided",
         }
     }
 }

@@ -594,6 +594,7 @@ impl Ledger {
                 slot,
                 value,
                 resolved,
+                ..
             } => {
                 let spec = self.class_subject(class, subject)?;
                 let parsed = assessment_value(value, spec.mode, subject)?;
@@ -788,6 +789,43 @@ impl Ledger {
                             expected: expected.to_string(),
                         });
                     }
+                }
+                Ok(())
+            }
+            Event::ExemptionDecided {
+                learner,
+                class,
+                subject,
+                period,
+                ..
+            } => {
+                self.class_subject(class, subject)?;
+                self.check_class_authority(author, PRINCIPALS, class, at, action)?;
+                self.check_enrolled(learner, class)?;
+                // A sealed semester is closed to new decisions as to new values; a year's
+                // exemption needs both semesters open.
+                for semester in Semester::BOTH {
+                    if period.covers(semester) {
+                        self.check_unlocked(class, None, semester)?;
+                    }
+                }
+                let record = self.record(learner, class.school_year);
+                let exemptions = record.map_or(&[][..], |r| &r.exemptions[..]);
+                if let Some(earlier) = exemptions
+                    .iter()
+                    .find(|e| e.subject == *subject && e.overlaps(*period))
+                {
+                    // No code of its own yet: `payload-invalid`, on the period.
+                    return Err(DomainError::PayloadInvalid {
+                        field: "period".to_owned(),
+                        problem: format!(
+                            "learner {learner} is already exempted from the {} part of {subject} \
+                             for {} (log index {}); a second exemption (miễn trùng) is refused",
+                            earlier.part.as_str(),
+                            super::event::term_wire_name(earlier.period),
+                            earlier.index
+                        ),
+                    });
                 }
                 Ok(())
             }

@@ -18,7 +18,9 @@
 //! refusal codes. The end of the year (summer results, the promotion decision, awards,
 //! programme completion) is judged against the TT 22 computations of `crate::rules`, which the
 //! domain calls and never re-implements (`year_end`); withdrawals, copies and extracts, and
-//! identity corrections are record procedures. What is not here: identity data (only salted
+//! identity corrections are record procedures. The principal's exemptions from the practical
+//! parts of gdtc and gdqp_an are part of the learner's year; they do not change the rules'
+//! computations. What is not here: identity data (only salted
 //! commitments are in the log).
 //!
 //! ```
@@ -63,8 +65,9 @@ use std::collections::BTreeMap;
 pub use error::DomainError;
 use event::Event;
 pub use event::{
-    ClassKey, CopyKind, Decision, Duty, SubjectSpec, ABSENCE_SESSIONS_MAX, APPROVAL_ENTRIES_MAX,
-    EVENT_TYPES, PERIODS_PER_YEAR_MAX, SUBJECTS_MAX,
+    term_wire_name, ClassKey, CopyKind, Decision, Duty, Exemption, ExemptionPart, SubjectSpec,
+    ABSENCE_SESSIONS_MAX, APPROVAL_ENTRIES_MAX, EVENT_TYPES, EXEMPTABLE_SUBJECTS,
+    MAKEUP_REASON_MAX, PERIODS_PER_YEAR_MAX, SUBJECTS_MAX,
 };
 use state::{
     Assignment, Class, Corrected, CorrectionRequest, Grant, IssuedCopy, Learner, LearnerYear,
@@ -333,6 +336,32 @@ impl Ledger {
             .assessment_versions(learner, school_year, subject, semester, kind, slot)?
             .last()?;
         Some((version.value, version.at))
+    }
+
+    /// Why the assessment in force was a make-up (kiểm tra bù), when it was: the
+    /// `makeup_reason` of the recording it comes from (a correction keeps it).
+    #[must_use]
+    pub fn assessment_makeup(
+        &self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+        subject: &SubjectCode,
+        semester: Semester,
+        kind: AssessmentKind,
+        slot: u8,
+    ) -> Option<&str> {
+        self.assessment_versions(learner, school_year, subject, semester, kind, slot)?
+            .last()?
+            .makeup
+            .as_deref()
+    }
+
+    /// The principal's exemptions of the learner in the year (`exemption.decided`), in log
+    /// order.
+    #[must_use]
+    pub fn exemptions(&self, learner: &LearnerCode, school_year: SchoolYear) -> &[Exemption] {
+        self.record(learner, school_year)
+            .map_or(&[][..], |record| &record.exemptions)
     }
 
     /// How many versions an assessment has had (1 when never changed), 0 when it has none.

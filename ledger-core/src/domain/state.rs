@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::event::{ClassKey, CopyKind, CorrectedValue, Decision, SubjectSpec};
+use super::event::{ClassKey, CopyKind, CorrectedValue, Decision, Exemption, SubjectSpec};
 use super::value::{
     AssessmentKind, AssessmentValue, ClassName, ConductLevel, Date, Digest, LearnerCode, Role,
     SchoolYear, Semester, SubjectCode, Term, UnitCode, UnitKind,
@@ -115,6 +115,8 @@ pub(crate) struct Version<T> {
     pub(crate) class: ClassName,
     /// The index of the correction request, for a value set by an approved correction.
     pub(crate) correction: Option<u64>,
+    /// For an assessment taken late (kiểm tra bù): why; a correction keeps it.
+    pub(crate) makeup: Option<String>,
 }
 
 impl<T: Clone> Version<T> {
@@ -126,6 +128,7 @@ impl<T: Clone> Version<T> {
             school: class.school,
             class: class.class,
             correction: None,
+            makeup: None,
         }
     }
 
@@ -179,6 +182,8 @@ pub(crate) struct LearnerYear {
     pub(crate) award: Option<(Award, Signature)>,
     /// The programme completion recorded by the principal.
     pub(crate) completed: Option<Signature>,
+    /// The principal's exemptions (`exemption.decided`), in log order.
+    pub(crate) exemptions: Vec<Exemption>,
 }
 
 impl LearnerYear {
@@ -233,6 +238,14 @@ impl LearnerYear {
                     slot.slot,
                     version.value
                 ));
+                if version.makeup.is_some() {
+                    lines.push(format!(
+                        "makeup {} {} {}",
+                        slot.subject,
+                        slot.semester.number(),
+                        slot.kind.as_str()
+                    ));
+                }
             }
         }
         for (semester, versions) in &self.conduct {
@@ -247,6 +260,14 @@ impl LearnerYear {
             if let Some(version) = versions.last() {
                 lines.push(format!("reassessment {subject} {}", version.value));
             }
+        }
+        for exemption in &self.exemptions {
+            lines.push(format!(
+                "exemption {} {} {}",
+                exemption.subject,
+                exemption.part.as_str(),
+                super::event::term_wire_name(exemption.period)
+            ));
         }
         for (semester, (excused, unexcused, _)) in &self.absences {
             lines.push(format!(

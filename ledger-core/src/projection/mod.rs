@@ -16,7 +16,8 @@
 //! exactly the events observed plus this one (the projections never skip an event), reads the
 //! event's payload for what the ledger state does not keep (who granted what, reasons, the
 //! enrolment history, the class set-up) and copies from the ledger's read methods the values in
-//! force (assessments and their version counts, conduct, absences, corrections, signing status),
+//! force (assessments with their version counts and make-up reasons, conduct, absences,
+//! corrections, exemptions, signing status),
 //! so the domain rules are decided in one place only.
 //!
 //! Every answer carries `as_of_size`: the log size (last observed index + 1) it reflects; the
@@ -46,8 +47,8 @@ use crate::domain::value::{
     Role, SchoolYear, Semester, SubjectCode, Term, UnitCode,
 };
 use crate::domain::{
-    AuthorisedEvent, ClassKey, CopyKind, Decision, DomainConfig, DomainError, Duty, Ledger,
-    Position, SigningStatus, SubjectSpec,
+    AuthorisedEvent, ClassKey, CopyKind, Decision, DomainConfig, DomainError, Duty, Exemption,
+    Ledger, Position, SigningStatus, SubjectSpec,
 };
 use crate::key::PublicKey;
 use crate::record::VerifiedSubmission;
@@ -161,11 +162,13 @@ pub(crate) struct Enrolment {
 pub(crate) type SlotKey = (SubjectCode, Semester, AssessmentKind, u8);
 
 /// The value in force of one assessment, copied from the ledger.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub(crate) struct InForce {
     pub(crate) value: AssessmentValue,
     pub(crate) at: u64,
     pub(crate) versions: usize,
+    /// Why it was a make-up (kiểm tra bù), when it was.
+    pub(crate) makeup: Option<String>,
 }
 
 /// A learner's school year: enrolment history from events, values in force from the ledger.
@@ -185,6 +188,7 @@ pub(crate) struct YearState {
     pub(crate) decision: Option<(Decision, u64)>,
     pub(crate) award: Option<(Award, u64)>,
     pub(crate) completed: Option<u64>,
+    pub(crate) exemptions: Vec<Exemption>,
 }
 
 /// An electronic copy or extract issued (`copy.issued`).
@@ -455,6 +459,16 @@ impl Projections {
                                 value,
                                 at,
                                 versions,
+                                makeup: ledger
+                                    .assessment_makeup(
+                                        learner,
+                                        school_year,
+                                        &spec.code,
+                                        semester,
+                                        kind,
+                                        slot,
+                                    )
+                                    .map(str::to_owned),
                             },
                         );
                     }
@@ -477,6 +491,7 @@ impl Projections {
         state.decision = ledger.promotion(learner, school_year);
         state.award = ledger.award(learner, school_year);
         state.completed = ledger.programme_completed(learner, school_year);
+        state.exemptions = ledger.exemptions(learner, school_year).to_vec();
     }
 
     /// The learner's identity commitment in force (`docs/IDENTITY.md`): set by

@@ -27,8 +27,15 @@ pub(super) enum Fact {
     Enrolled(LearnerCode, ClassKey),
     TransferredOut(LearnerCode, UnitCode, SchoolYear, UnitCode, Option<String>),
     TransferredIn(LearnerCode, ClassKey, UnitCode),
-    /// Assessment (with subject), conduct or absence of a learner in a class.
-    Recorded(LearnerCode, ClassKey, Option<SubjectCode>, bool),
+    /// Assessment (with subject), conduct, absence or exemption (with subject) of a learner in a
+    /// class: whether it sets a correctable value, and the reason (an exemption's).
+    Recorded(
+        LearnerCode,
+        ClassKey,
+        Option<SubjectCode>,
+        bool,
+        Option<String>,
+    ),
     SubjectConfirmed(ClassKey, SubjectCode, Semester),
     TermSealed(UnitCode, SchoolYear, Term),
     TermReopened(UnitCode, SchoolYear, Term, String),
@@ -52,7 +59,9 @@ impl Fact {
             Fact::Revoked(_, reason)
             | Fact::TermReopened(_, _, _, reason)
             | Fact::CorrectionRequested(_, reason) => Some(reason),
-            Fact::TransferredOut(_, _, _, _, reason) => reason.as_deref(),
+            Fact::TransferredOut(_, _, _, _, reason) | Fact::Recorded(_, _, _, _, reason) => {
+                reason.as_deref()
+            }
             Fact::Withdrawn(_, _, _, reason) | Fact::IdentityCorrected(_, reason) => Some(reason),
             _ => None,
         }
@@ -208,9 +217,19 @@ pub(super) fn parse(submission: &VerifiedSubmission, index: u64) -> Result<Fact,
             f.class()?,
             Some(f.parsed("subject")?),
             true,
+            None,
         ),
-        "conduct.recorded" => Fact::Recorded(f.parsed("learner")?, f.class()?, None, true),
-        "absence.recorded" => Fact::Recorded(f.parsed("learner")?, f.class()?, None, false),
+        "conduct.recorded" => Fact::Recorded(f.parsed("learner")?, f.class()?, None, true, None),
+        "absence.recorded" => Fact::Recorded(f.parsed("learner")?, f.class()?, None, false, None),
+        // An exemption touches the learner's year and that subject's grade trail like a value
+        // recorded in it, but sets no correctable value.
+        "exemption.decided" => Fact::Recorded(
+            f.parsed("learner")?,
+            f.class()?,
+            Some(f.parsed("subject")?),
+            false,
+            Some(f.text("reason")?.to_owned()),
+        ),
         "subject.confirmed" => {
             Fact::SubjectConfirmed(f.class()?, f.parsed("subject")?, f.semester()?)
         }
@@ -391,7 +410,7 @@ impl Projections {
                 }
                 self.refresh_year(learner, *school_year, ledger);
             }
-            Fact::Recorded(learner, class, subject, sets_value) => {
+            Fact::Recorded(learner, class, subject, sets_value, _) => {
                 self.touch_learner_year(learner, class, index);
                 if let Some(subject) = subject {
                     let key = (learner.clone(), class.school_year, subject.clone());

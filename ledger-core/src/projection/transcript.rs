@@ -13,7 +13,7 @@ use crate::domain::value::{
     AssessmentKind, AssessmentValue, ClassName, ConductLevel, Digest, LearnerCode, SchoolYear,
     Semester, SubjectCode, SubjectMode, Term, UnitCode,
 };
-use crate::domain::{ClassKey, Decision, SigningStatus, SubjectSpec};
+use crate::domain::{term_wire_name, ClassKey, Decision, Exemption, SigningStatus, SubjectSpec};
 use crate::key::PublicKey;
 use crate::rules::level::Level;
 use crate::rules::score::{semester_average, year_average, Score};
@@ -32,6 +32,9 @@ pub struct AssessmentView {
     pub versions: usize,
     /// The log index of the event that set the value in force.
     pub at: u64,
+    /// Whether it is a make-up (kiểm tra bù): a mid-term or final taken late; the reason is in
+    /// the [`SemesterRecord`].
+    pub makeup: bool,
 }
 
 impl AssessmentView {
@@ -40,18 +43,33 @@ impl AssessmentView {
             value: found.value,
             versions: found.versions,
             at: found.at,
+            makeup: found.makeup.is_some(),
         }
     }
 
-    /// `{"value", "versions", "at"}`.
+    /// `{"value", "versions", "at"}`, and `"makeup": true` for a make-up.
     #[must_use]
     pub fn to_json(&self) -> Value {
-        json!({"value": json::assessment_value(self.value), "versions": self.versions, "at": self.at})
+        let mut value = json!({"value": json::assessment_value(self.value), "versions": self.versions, "at": self.at});
+        // Only make-ups carry the mark, so every other answer reads as before.
+        if self.makeup {
+            value["makeup"] = json!(true);
+        }
+        value
     }
 }
 
 fn optional_view(view: Option<&AssessmentView>) -> Value {
     json::optional(view, AssessmentView::to_json)
+}
+
+/// A mid-term or final view with its make-up reason next to the value.
+fn view_with_makeup(view: Option<&AssessmentView>, reason: Option<&String>) -> Value {
+    let mut value = optional_view(view);
+    if let (Some(reason), Value::Object(map)) = (reason, &mut value) {
+        map.insert("makeup_reason".to_owned(), json!(reason));
+    }
+    value
 }
 
 /// A signature on the log: the event's index and its author.
@@ -80,6 +98,10 @@ pub struct SemesterRecord {
     pub midterm: Option<AssessmentView>,
     /// The end-of-term assessment (ĐĐGck).
     pub final_: Option<AssessmentView>,
+    /// Why the mid-term in force was a make-up (kiểm tra bù), when it was.
+    pub midterm_makeup: Option<String>,
+    /// Why the final in force was a make-up, when it was.
+    pub final_makeup: Option<String>,
     /// The semester result (ĐTBmhk, or Đ/CĐ): `None` while an assessment is missing.
     pub result: Option<SubjectValue>,
 }
@@ -92,18 +114,21 @@ impl SemesterRecord {
     }
 
     pub(crate) fn read(state: &YearState, spec: &SubjectSpec, semester: Semester) -> Self {
-        let get = |kind, slot| {
+        let found = |kind, slot| {
             state
                 .assessments
                 .get(&(spec.code.clone(), semester, kind, slot))
-                .map(AssessmentView::from_in_force)
         };
+        let get = |kind, slot| found(kind, slot).map(AssessmentView::from_in_force);
+        let makeup = |kind| found(kind, 0).and_then(|in_force| in_force.makeup.clone());
         Self {
             regular: (1..=spec.regular_count())
                 .map(|slot| get(AssessmentKind::Regular, slot))
                 .collect(),
             midterm: get(AssessmentKind::Midterm, 0),
             final_: get(AssessmentKind::Final, 0),
+            midterm_makeup: makeup(AssessmentKind::Midterm),
+            final_makeup: makeup(AssessmentKind::Final),
             result: None,
         }
     }
@@ -152,13 +177,14 @@ impl SemesterRecord {
     }
 
     /// `{"regular": [...], "midterm", "final", "result"}`; a missing assessment or a pending
-    /// result is `null`.
+    /// result is `null`; a make-up mid-term or final also has `"makeup": true` and its
+    /// `"makeup_reason"`.
     #[must_use]
     pub fn to_json(&self) -> Value {
         json!({
             "regular": self.regular.iter().map(|view| optional_view(view.as_ref())).collect::<Vec<_>>(),
-            "midterm": optional_view(self.midterm.as_ref()),
-            "final": optional_view(self.final_.as_ref()),
+            "midterm": view_with_makeup(self.midterm.as_ref(), self.midterm_makeup.as_ref()),
+            "final": view_with_makeup(self.final_.as_ref(), self.final_makeup.as_ref()),
             "complete": self.is_complete(),
             "result": json::optional(self.result, json::subject_value),
         })
@@ -283,11 +309,7 @@ pub struct SigningView {
 }
 
 fn term_name(term: Term) -> &'static str {
-    match term {
-        Term::Semester(Semester::First) => "semester_1",
-        Term::Semester(Semester::Second) => "semester_2",
-        Term::Year => "year",
-    }
+    term_wire_name(term)
 }
 
 impl SigningView {
@@ -360,6 +382,9 @@ pub struct TranscriptYear {
     pub award_granted: Option<(Award, u64)>,
     /// The index of the principal's record of programme completion.
     pub programme_completed: Option<u64>,
+    /// The principal's exemptions from practical parts (`exemption.decided`), in log order.
+    /// The results above are computed as usual: an exemption changes no computation.
+    pub exemptions: Vec<Exemption>,
     /// The signing chain.
     pub signing: SigningView,
 }
@@ -431,6 +456,13 @@ impl TranscriptYear {
             "decision": self.decision.map(|(decision, at)| json!({"outcome": decision.as_str(), "index": at})),
             "award_granted": self.award_granted.map(|(award, at)| json!({"award": award.name(), "index": at})),
             "programme_completed": self.programme_completed,
+            "exemptions": self.exemptions.iter().map(|exemption| json!({
+                "subject": exemption.subject.as_str(),
+                "part": exemption.part.as_str(),
+                "period": term_wire_name(exemption.period),
+                "reason": exemption.reason,
+                "index": exemption.index,
+            })).collect::<Vec<_>>(),
             "signing": self.signing.to_json(),
         })
     }
@@ -594,6 +626,7 @@ impl Projections {
             decision: state.decision,
             award_granted: state.award,
             programme_completed: state.completed,
+            exemptions: state.exemptions.clone(),
             signing: self.signing_view(school_year, state, &subjects),
         };
         if let Some(rules) = rule_set {
