@@ -24,16 +24,29 @@ impl<S: Send + Sync> FromRequestParts<S> for Reader {
         if !signed {
             return Ok(Self(None));
         }
-        let target = parts.uri.path_and_query().map_or_else(
-            || parts.uri.path().to_owned(),
-            |target| target.as_str().to_owned(),
-        );
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_secs());
         // Reads carry no body; a signed request with a body is verified by its own handler.
-        let key =
-            httpsig::verify_request(parts.method.as_str(), &target, &parts.headers, b"", now)?;
-        Ok(Self(Some(key)))
+        Ok(Self(Some(verify_parts(parts, b"")?)))
     }
+}
+
+/// Verifies the RFC 9421 signature of a request, given its head and its whole body, against the
+/// node's clock; returns the key that signed it.
+///
+/// # Errors
+/// The `401` problem of the first check that fails (docs/AUTH.md).
+pub fn verify_parts(parts: &Parts, body: &[u8]) -> Result<PublicKey, ApiError> {
+    let target = parts.uri.path_and_query().map_or_else(
+        || parts.uri.path().to_owned(),
+        |target| target.as_str().to_owned(),
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    Ok(httpsig::verify_request(
+        parts.method.as_str(),
+        &target,
+        &parts.headers,
+        body,
+        now,
+    )?)
 }

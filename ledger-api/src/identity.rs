@@ -27,7 +27,6 @@ use ledger_core::key::PublicKey;
 use serde_json::{json, Value};
 
 use crate::error::{title_of, ApiError, Fault};
-use crate::httpsig;
 use crate::service::BoxFuture;
 
 /// The largest `PUT` body: an identity record is well under 2 KiB (names are at most
@@ -156,19 +155,32 @@ pub fn routes(service: Arc<dyn IdentityService>) -> Router {
 
 type Service = State<Arc<dyn IdentityService>>;
 
-async fn put_identity(
-    State(service): Service,
-    learner: Result<Path<String>, axum::extract::rejection::PathRejection>,
-    request: Request,
-) -> Result<Json<Value>, ApiError> {
-    let (key, body) = signed(request).await?;
-    let Path(learner) = learner.map_err(|rejection| {
+/// The `{learner}` segment as extracted, undecodable bytes included.
+type LearnerPath = Result<Path<String>, axum::extract::rejection::PathRejection>;
+
+/// The learner code of the path, or `422 identity-invalid` naming what is wrong with it.
+fn learner_of(path: LearnerPath) -> Result<LearnerCode, ApiError> {
+    let Path(learner) = path.map_err(|rejection| {
         refusal(
             "identity-invalid",
             format!("the path's learner code: {}", rejection.body_text()),
         )
     })?;
-    let learner = learner_code(&learner)?;
+    LearnerCode::parse(&learner).map_err(|rule| {
+        refusal(
+            "identity-invalid",
+            format!("the path's learner code: {rule}"),
+        )
+    })
+}
+
+async fn put_identity(
+    State(service): Service,
+    learner: LearnerPath,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    let (key, body) = signed(request).await?;
+    let learner = learner_of(learner)?;
     let value: Value = serde_json::from_slice(&body)
         .map_err(|error| refusal("identity-invalid", format!("body is not JSON: {error}")))?;
     let identity = Identity::from_json(&value)
@@ -188,35 +200,23 @@ async fn put_identity(
 
 async fn get_identity(
     State(service): Service,
-    learner: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    learner: LearnerPath,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
     let (key, _) = signed(request).await?;
-    let Path(learner) = learner.map_err(|rejection| {
-        refusal(
-            "identity-invalid",
-            format!("the path's learner code: {}", rejection.body_text()),
-        )
-    })?;
-    let learner = learner_code(&learner)?;
+    let learner = learner_of(learner)?;
     let stored = service.get(key, learner).await?;
     Ok(Json(stored_json(&stored)))
 }
 
 async fn erase_identity(
     State(service): Service,
-    learner: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    learner: LearnerPath,
     request: Request,
 ) -> Result<Response, ApiError> {
     let reason = reason_of(request.uri().query());
     let (key, _) = signed(request).await?;
-    let Path(learner) = learner.map_err(|rejection| {
-        refusal(
-            "identity-invalid",
-            format!("the path's learner code: {}", rejection.body_text()),
-        )
-    })?;
-    let learner = learner_code(&learner)?;
+    let learner = learner_of(learner)?;
     let reason = reason?;
     let note = service.erase(key, learner, reason).await?;
     let body = json!({
@@ -243,24 +243,8 @@ async fn signed(request: Request) -> Result<(PublicKey, axum::body::Bytes), ApiE
             )
             .with_status(413)
         })?;
-    let target = parts.uri.path_and_query().map_or_else(
-        || parts.uri.path().to_owned(),
-        |target| target.as_str().to_owned(),
-    );
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs());
-    let key = httpsig::verify_request(parts.method.as_str(), &target, &parts.headers, &body, now)?;
+    let key = crate::auth::verify_parts(&parts, &body)?;
     Ok((key, body))
-}
-
-fn learner_code(text: &str) -> Result<LearnerCode, ApiError> {
-    LearnerCode::parse(text).map_err(|rule| {
-        refusal(
-            "identity-invalid",
-            format!("the path's learner code: {rule}"),
-        )
-    })
 }
 
 /// The `reason` query parameter: required, percent-decoded UTF-8, at most

@@ -84,35 +84,11 @@ enum Command {
     /// Print a learner's transcript (học bạ) as JSON with the signed checkpoint it reflects:
     /// offline from a node's files (`--data`), or from a running node with a signed request
     /// (`--url` and `--key`).
-    Transcript {
-        /// The node's data directory (offline, up to its newest signed checkpoint).
-        #[arg(long, conflicts_with_all = ["url", "key"], required_unless_present = "url")]
-        data: Option<PathBuf>,
-        /// A running node's base URL.
-        #[arg(long, requires = "key")]
-        url: Option<String>,
-        /// The reader's key seed file (64 hex digits), e.g. `hocba-demo/demo-keys/bo-gddt.seed`.
-        #[arg(long, requires = "url")]
-        key: Option<PathBuf>,
-        /// The learner code (mã người học).
-        learner: String,
-    },
+    Transcript(LearnerRead),
     /// Print every event that touched a learner (who, when, why, at which log index): offline
     /// from a node's files (`--data`), or from a running node (`--url`, `--key`) with each
     /// event's proof of inclusion in the signed checkpoint.
-    History {
-        /// The node's data directory (offline, up to its newest signed checkpoint).
-        #[arg(long, conflicts_with_all = ["url", "key"], required_unless_present = "url")]
-        data: Option<PathBuf>,
-        /// A running node's base URL.
-        #[arg(long, requires = "key")]
-        url: Option<String>,
-        /// The reader's key seed file (64 hex digits).
-        #[arg(long, requires = "url")]
-        key: Option<PathBuf>,
-        /// The learner code (mã người học).
-        learner: String,
-    },
+    History(LearnerRead),
     /// Sign one event with a key and append it to a running node; prints the receipt (index,
     /// leaf hash, record id) once the record is durable. Refusals print their code (exit 1).
     Append {
@@ -236,6 +212,43 @@ enum Command {
     },
 }
 
+/// Where `transcript` and `history` read a learner's record: a node's files or a running node.
+#[derive(clap::Args)]
+struct LearnerRead {
+    /// The node's data directory (offline, up to its newest signed checkpoint).
+    #[arg(long, conflicts_with_all = ["url", "key"], required_unless_present = "url")]
+    data: Option<PathBuf>,
+    /// A running node's base URL.
+    #[arg(long, requires = "key")]
+    url: Option<String>,
+    /// The reader's key seed file (64 hex digits), e.g. `hocba-demo/demo-keys/bo-gddt.seed`.
+    #[arg(long, requires = "url")]
+    key: Option<PathBuf>,
+    /// The learner code (mã người học).
+    learner: String,
+}
+
+impl LearnerRead {
+    /// Answers offline with `offline` or over HTTP with `online`.
+    fn run(
+        self,
+        offline: fn(&ledger_node::offline::Replayed, &str) -> Result<serde_json::Value, String>,
+        online: fn(&ledger_node::remote::Remote, &str) -> Result<ExitCode, String>,
+    ) -> Result<ExitCode, String> {
+        match (self.data, self.url, self.key) {
+            (Some(data), _, _) => {
+                let replayed = ledger_node::offline::replay(&Layout::new(&data), |_| {})?;
+                println!("{}", offline(&replayed, &self.learner)?);
+                Ok(ExitCode::SUCCESS)
+            }
+            (None, Some(url), Some(key)) => {
+                online(&ledger_node::remote::Remote { url, key }, &self.learner)
+            }
+            _ => Err("give --data DIR, or --url URL with --key FILE".to_owned()),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum ProofCommand {
     /// Check a record saved from `GET /v1/records/{index}` (or its tlog-proof text with the
@@ -296,38 +309,14 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 }
             }
         }
-        Command::Transcript {
-            data,
-            url,
-            key,
-            learner,
-        } => match (data, url, key) {
-            (Some(data), _, _) => {
-                let replayed = ledger_node::offline::replay(&Layout::new(&data), |_| {})?;
-                println!("{}", replayed.transcript(&learner)?);
-                Ok(ExitCode::SUCCESS)
-            }
-            (None, Some(url), Some(key)) => {
-                ledger_node::remote::transcript(&ledger_node::remote::Remote { url, key }, &learner)
-            }
-            _ => Err("give --data DIR, or --url URL with --key FILE".to_owned()),
-        },
-        Command::History {
-            data,
-            url,
-            key,
-            learner,
-        } => match (data, url, key) {
-            (Some(data), _, _) => {
-                let replayed = ledger_node::offline::replay(&Layout::new(&data), |_| {})?;
-                println!("{}", replayed.learner_history(&learner)?);
-                Ok(ExitCode::SUCCESS)
-            }
-            (None, Some(url), Some(key)) => {
-                ledger_node::remote::history(&ledger_node::remote::Remote { url, key }, &learner)
-            }
-            _ => Err("give --data DIR, or --url URL with --key FILE".to_owned()),
-        },
+        Command::Transcript(read) => read.run(
+            ledger_node::offline::Replayed::transcript,
+            ledger_node::remote::transcript,
+        ),
+        Command::History(read) => read.run(
+            ledger_node::offline::Replayed::learner_history,
+            ledger_node::remote::history,
+        ),
         Command::Append { remote, event } => ledger_node::remote::append(&remote, &event),
         Command::Feed { remote, feed } => ledger_node::remote::feed(&remote, &feed),
         Command::Submit { url, envelope } => ledger_node::remote::submit(&url, &envelope),

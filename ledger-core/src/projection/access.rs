@@ -79,27 +79,7 @@ impl Projections {
         if self.ministry_keys.contains(reader) {
             return Ok(());
         }
-        let held: Vec<&GrantInfo> = self
-            .grants
-            .values()
-            .filter(|grant| &grant.grantee == reader)
-            .collect();
-        if held.is_empty() {
-            return Err(AccessRefusal::UnknownKey);
-        }
-        let live: Vec<&GrantInfo> = held
-            .into_iter()
-            .filter(|grant| {
-                grant.revoked.is_none()
-                    && grant.valid_from.start_us() <= now_us
-                    && grant
-                        .valid_until
-                        .is_none_or(|until| now_us < until.end_us())
-            })
-            .collect();
-        if live.is_empty() {
-            return Err(AccessRefusal::NoLiveGrant);
-        }
+        let live = self.live_grants(reader, now_us)?;
         let units: Vec<&UnitCode> = live
             .iter()
             .filter(|grant| !TEACHER_ROLES.contains(&grant.role))
@@ -137,6 +117,41 @@ impl Projections {
                 what: describe(target),
             })
         }
+    }
+
+    /// The grants `key` holds and may use at `now_us`: not revoked, and `now_us` within their
+    /// validity period.
+    ///
+    /// # Errors
+    /// [`AccessRefusal::UnknownKey`] when the key never held a grant;
+    /// [`AccessRefusal::NoLiveGrant`] when none is live.
+    pub(super) fn live_grants(
+        &self,
+        key: &PublicKey,
+        now_us: u64,
+    ) -> Result<Vec<&GrantInfo>, AccessRefusal> {
+        let held: Vec<&GrantInfo> = self
+            .grants
+            .values()
+            .filter(|grant| &grant.grantee == key)
+            .collect();
+        if held.is_empty() {
+            return Err(AccessRefusal::UnknownKey);
+        }
+        let live: Vec<&GrantInfo> = held
+            .into_iter()
+            .filter(|grant| {
+                grant.revoked.is_none()
+                    && grant.valid_from.start_us() <= now_us
+                    && grant
+                        .valid_until
+                        .is_none_or(|until| now_us < until.end_us())
+            })
+            .collect();
+        if live.is_empty() {
+            return Err(AccessRefusal::NoLiveGrant);
+        }
+        Ok(live)
     }
 
     /// Whether `scope` is `unit` or one of its ancestors, following merges to the successor.

@@ -76,27 +76,12 @@ impl Projections {
         if is_ministry && operation == IdentityOperation::Get {
             return Ok(());
         }
-        let held: Vec<&GrantInfo> = self
-            .grants
-            .values()
-            .filter(|grant| &grant.grantee == key)
-            .collect();
-        if held.is_empty() && !is_ministry {
-            return Err(AccessRefusal::UnknownKey);
-        }
-        let live: Vec<&GrantInfo> = held
-            .into_iter()
-            .filter(|grant| {
-                grant.revoked.is_none()
-                    && grant.valid_from.start_us() <= now_us
-                    && grant
-                        .valid_until
-                        .is_none_or(|until| now_us < until.end_us())
-            })
-            .collect();
-        if live.is_empty() && !is_ministry {
-            return Err(AccessRefusal::NoLiveGrant);
-        }
+        // A Ministry key holds its role from configuration, not from grants.
+        let live = match self.live_grants(key, now_us) {
+            Ok(live) => live,
+            Err(_) if is_ministry => Vec::new(),
+            Err(refusal) => return Err(refusal),
+        };
         let schools = self.schools_of(learner);
         let over_a_school = |grant: &GrantInfo| {
             schools
