@@ -124,86 +124,84 @@ pub fn verify(
         crate::judge::judge_for(&config.policy).map_err(VerifyError::Operational)?;
     let judged = config.policy != crate::config::Policy::Open;
     let mut chain = ChainVerifier::new();
-    let mut compact = CompactRange::new();
-    let mut scratch = Vec::new();
-    let mut pending_checkpoint = 0;
     let mut batch: Vec<(u64, Vec<u8>)> = Vec::with_capacity(SIGNATURE_CHUNK);
-    let check_checkpoints =
-        |compact: &CompactRange, pending: &mut usize| -> Result<(), VerifyError> {
-            while let Some(checkpoint) = checkpoints.get(*pending) {
-                if checkpoint.size != compact.size() {
-                    break;
-                }
-                if compact.root() != checkpoint.root {
-                    return Err(invalid(
-                        checkpoint.size.saturating_sub(1),
-                        format!(
-                            "the records do not hash to the root of signed checkpoint {}",
-                            checkpoint.size
-                        ),
-                    ));
-                }
-                *pending += 1;
-            }
-            Ok(())
-        };
-    check_checkpoints(&compact, &mut pending_checkpoint)?;
-    let end = scan::scan(&layout.segments(), |index, bytes| {
-        let view: RecordView<'_> = match chain.push(bytes) {
-            Ok(view) => view,
-            Err(error) => {
-                // A damaged record breaks the chain at its successor; report the record itself
-                // if its own signature fails.
-                if options.signatures {
-                    check_signatures(&batch)?;
-                    if let Err(signature) = verify_record(bytes) {
-                        return Err(invalid(
-                            index,
-                            format!("{signature} ({})", signature.code()),
-                        ));
+    // The Merkle tree is recomputed on a second thread while this one reads, checks the chain
+    // and replays the domain: the two halves of the work run on two cores.
+    let (to_hasher, from_scanner) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(4);
+    let mut to_hash: Vec<Vec<u8>> = Vec::with_capacity(HASH_CHUNK);
+    let (hashed, scanned) = std::thread::scope(|scope| {
+        let hasher = scope.spawn(|| tree_of(from_scanner, &checkpoints));
+        let scanned = scan::scan(&layout.segments(), |index, bytes| {
+            let view: RecordView<'_> = match chain.push(bytes) {
+                Ok(view) => view,
+                Err(error) => {
+                    // A damaged record breaks the chain at its successor; report the record
+                    // itself if its own signature fails.
+                    if options.signatures {
+                        check_signatures(&batch)?;
+                        if let Err(signature) = verify_record(bytes) {
+                            return Err(invalid(
+                                index,
+                                format!("{signature} ({})", signature.code()),
+                            ));
+                        }
                     }
+                    return Err(invalid(index, format!("{error} ({})", error.code())));
                 }
-                return Err(invalid(index, format!("{error} ({})", error.code())));
-            }
-        };
-        debug_assert_eq!(view.index(), index);
-        if judged {
-            // The domain is replayed in log order, exactly as the sequencer judged it: a record
-            // the append path would have refused is invalid here.
-            let record = verify_record(bytes)
-                .map_err(|error| invalid(index, format!("{error} ({})", error.code())))?;
-            judge
-                .admit(
-                    record.submission(),
-                    crate::judge::Position {
-                        index,
-                        sequenced_at_us: view.sequenced_at_us(),
-                    },
-                )
-                .map_err(|error| {
-                    invalid(
-                        index,
-                        format!("breaks the domain rules ({}): {}", error.code, error.detail),
+            };
+            debug_assert_eq!(view.index(), index);
+            if judged {
+                // The domain is replayed in log order, exactly as the sequencer judged it: a
+                // record the append path would have refused is invalid here.
+                let record = verify_record(bytes)
+                    .map_err(|error| invalid(index, format!("{error} ({})", error.code())))?;
+                judge
+                    .admit(
+                        record.submission(),
+                        crate::judge::Position {
+                            index,
+                            sequenced_at_us: view.sequenced_at_us(),
+                        },
                     )
-                })?;
-        }
-        compact.append(tree::leaf_hash(bytes), &mut scratch);
-        scratch.clear();
-        check_checkpoints(&compact, &mut pending_checkpoint)?;
-        // A judged log already checked this record's signature above (the domain needs the
-        // verified submission); the parallel batch serves unjudged logs only.
-        if options.signatures && !judged {
-            batch.push((index, bytes.to_vec()));
-            if batch.len() == SIGNATURE_CHUNK {
-                check_signatures(&batch)?;
-                batch.clear();
+                    .map_err(|error| {
+                        invalid(
+                            index,
+                            format!("breaks the domain rules ({}): {}", error.code, error.detail),
+                        )
+                    })?;
             }
-        }
-        if index % 65_536 == 0 {
-            progress(index);
-        }
-        Ok::<(), VerifyError>(())
-    })?;
+            to_hash.push(bytes.to_vec());
+            if to_hash.len() == HASH_CHUNK
+                && to_hasher
+                    .send(std::mem::replace(&mut to_hash, Vec::with_capacity(HASH_CHUNK)))
+                    .is_err()
+            {
+                // The hasher stopped on a checkpoint that does not match; its problem is
+                // earlier in the log than this record and is the one reported.
+                return Err(VerifyError::Operational("the tree check stopped".to_owned()));
+            }
+            // A judged log already checked this record's signature above (the domain needs the
+            // verified submission); the parallel batch serves unjudged logs only.
+            if options.signatures && !judged {
+                batch.push((index, bytes.to_vec()));
+                if batch.len() == SIGNATURE_CHUNK {
+                    check_signatures(&batch)?;
+                    batch.clear();
+                }
+            }
+            if index % 65_536 == 0 {
+                progress(index);
+            }
+            Ok::<(), VerifyError>(())
+        });
+        // Everything read so far goes to the hasher, whatever stopped the scan, so that a
+        // mismatch at an earlier checkpoint is found and reported first.
+        let _ = to_hasher.send(std::mem::take(&mut to_hash));
+        drop(to_hasher);
+        (hasher.join().expect("the tree thread"), scanned)
+    });
+    let compact = hashed?;
+    let end = scanned?;
     check_signatures(&batch)?;
     progress(end.records);
     let mut torn_tail = None;
@@ -232,6 +230,50 @@ pub fn verify(
         root: compact.root().to_base64(),
         torn_tail,
     })
+}
+
+/// Records handed to the tree thread at a time.
+const HASH_CHUNK: usize = 4096;
+
+/// Recomputes the Merkle tree over the records it receives, in order, and checks it against
+/// each signed checkpoint as its size is reached.
+///
+/// # Errors
+/// [`VerifyError::Invalid`] at the first checkpoint whose root the records do not hash to.
+fn tree_of(
+    records: std::sync::mpsc::Receiver<Vec<Vec<u8>>>,
+    checkpoints: &[Checkpoint],
+) -> Result<CompactRange, VerifyError> {
+    let mut compact = CompactRange::new();
+    let mut scratch = Vec::new();
+    let mut pending = 0;
+    let mut check = |compact: &CompactRange| -> Result<(), VerifyError> {
+        while let Some(checkpoint) = checkpoints.get(pending) {
+            if checkpoint.size != compact.size() {
+                break;
+            }
+            if compact.root() != checkpoint.root {
+                return Err(invalid(
+                    checkpoint.size.saturating_sub(1),
+                    format!(
+                        "the records do not hash to the root of signed checkpoint {}",
+                        checkpoint.size
+                    ),
+                ));
+            }
+            pending += 1;
+        }
+        Ok(())
+    };
+    check(&compact)?;
+    for chunk in records {
+        for bytes in chunk {
+            compact.append(tree::leaf_hash(&bytes), &mut scratch);
+            scratch.clear();
+            check(&compact)?;
+        }
+    }
+    Ok(compact)
 }
 
 /// Checks the signatures of a chunk of records on every core; reports the lowest bad index.

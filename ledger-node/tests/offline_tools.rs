@@ -106,6 +106,23 @@ async fn verify_names_the_first_bad_index_of_a_tampered_log() {
     assert_eq!(bad_index(verify_dir(duplicated.path())).0, 151);
     let reordered = tampered(data.path(), |list| list.swap(150, 151));
     assert_eq!(bad_index(verify_dir(reordered.path())).0, 150);
+    // The last record changed with its frame recomputed: the chain has no successor to break,
+    // so the tree, recomputed on its own thread, must catch it at the checkpoint it breaks,
+    // with and without signature checks.
+    let last = tampered(data.path(), |list| {
+        let record = list.last_mut().unwrap();
+        let at = record.windows(4).position(|w| w == b"toan").unwrap();
+        record[at + 3] = b'm';
+    });
+    for signatures in [false, true] {
+        let (index, what) = bad_index(verify::verify(
+            &Layout::new(last.path()),
+            verify::Options { signatures },
+            |_| {},
+        ));
+        assert_eq!(index, 299, "{what}");
+        assert!(what.contains("do not hash to the root"), "{what}");
+    }
     let truncated = tampered(data.path(), |list| list.truncate(200));
     let (index, what) = bad_index(verify_dir(truncated.path()));
     assert_eq!(index, 200, "{what}");
