@@ -252,6 +252,18 @@ impl IdentityRegister {
                 });
             }
         }
+        // Never replace a row of a newer commitment with an older one: two puts racing around a
+        // correction must leave the corrected data.
+        if let Some(row) = self.read_row(learner)? {
+            if row.commitment_index > index {
+                return Err(RegisterError::CommitmentMismatch {
+                    learner: learner.clone(),
+                    offered: identity.commitment_hex(),
+                    in_force: row.identity.commitment_hex(),
+                    index: row.commitment_index,
+                });
+            }
+        }
         let row = Row {
             identity: identity.clone(),
             commitment_index: index,
@@ -599,6 +611,8 @@ impl IdentityService for NodeIdentityService {
                     self.durable(index).await?;
                 }
             }
+            // The wait may have let a correction or a revocation in: decide on the state now.
+            let in_force = self.check(&key, &learner, IdentityOperation::Put)?;
             let register = Arc::clone(&self.register);
             let now_us = crate::sequencer::now_us();
             let row = blocking(move || register.put(&identity, in_force, key, now_us)).await?;
@@ -759,6 +773,21 @@ mod tests {
             register.get(&learner).unwrap_err().code(),
             "identity-erased"
         );
+    }
+
+    #[test]
+    fn an_older_commitment_never_replaces_a_newer_row() {
+        let directory = tempfile::tempdir().unwrap();
+        let register = IdentityRegister::open_directory(directory.path()).unwrap();
+        let (old, corrected) = (identity(1), identity(2));
+        // The corrected data (commitment at index 9) lands first; a put that was decided
+        // against the registration (index 4) arrives late and must not overwrite it.
+        register
+            .put(&corrected, Some((9, corrected.commitment())), clerk(), 1)
+            .unwrap();
+        let late = register.put(&old, Some((4, old.commitment())), clerk(), 2);
+        assert_eq!(late.unwrap_err().code(), "identity-commitment-mismatch");
+        assert_eq!(register.get(old.learner()).unwrap().identity, corrected);
     }
 
     #[test]

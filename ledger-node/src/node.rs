@@ -2,7 +2,7 @@
 //! router serves, with the node's metrics ([`crate::metrics`]).
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -183,7 +183,7 @@ pub struct Node {
     /// The size of each checkpoint as it is published, for reads waiting on one.
     published_sizes: watch::Receiver<u64>,
     /// Set by a read that waits for a checkpoint, so the checkpointer signs without delay.
-    checkpoint_wanted: Arc<AtomicBool>,
+    checkpoint_wanted: Arc<AtomicU64>,
     clock: sequencer::Clock,
     stop: Arc<AtomicBool>,
     checkpointer: Option<std::thread::JoinHandle<()>>,
@@ -236,7 +236,7 @@ impl Node {
             watch::channel(newest.as_ref().map_or(0, |published| published.size));
         let published = Arc::new(RwLock::new(newest));
         let stop = Arc::new(AtomicBool::new(false));
-        let checkpoint_wanted = Arc::new(AtomicBool::new(false));
+        let checkpoint_wanted = Arc::new(AtomicU64::new(0));
         let metrics = Arc::new(NodeMetrics::new());
         let mut projections = None;
         let (sequencer, checkpointer) = match signer {
@@ -361,7 +361,8 @@ impl Drop for Node {
 struct Publication {
     published: Arc<RwLock<Option<Published>>>,
     sizes: watch::Sender<u64>,
-    wanted: Arc<AtomicBool>,
+    /// The largest tree size a waiting reader needs a checkpoint for.
+    wanted: Arc<AtomicU64>,
     /// Told of each publication, for the checkpoint's age.
     metrics: Arc<NodeMetrics>,
 }
@@ -381,7 +382,6 @@ fn start_checkpointer(
         .name("checkpointer".to_owned())
         .spawn(move || {
             while !stop.load(Ordering::Acquire) {
-                publication.wanted.store(false, Ordering::Release);
                 match sign_if_grown(&log, &signer, &mut history, &publication.published) {
                     Ok(Some(size)) => {
                         publication.metrics.checkpoint_published();
@@ -399,8 +399,12 @@ fn start_checkpointer(
                 // served promptly.
                 let started = std::time::Instant::now();
                 while started.elapsed() < CHECKPOINT_INTERVAL && !stop.load(Ordering::Acquire) {
+                    // A reader waits for a size beyond the published checkpoint, and the log
+                    // has grown (its batch may still be on its way to disk: keep polling).
+                    let published = *publication.sizes.borrow();
                     if started.elapsed() >= CHECKPOINT_ON_DEMAND_GAP
-                        && publication.wanted.load(Ordering::Acquire)
+                        && publication.wanted.load(Ordering::Acquire) > published
+                        && log.head().size > published
                     {
                         break;
                     }

@@ -7,7 +7,7 @@
 //! wakes the checkpointer, so the wait is one group commit and one signature, not a full
 //! checkpoint interval. Nothing in an answer is ever unproven or not yet durable.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -35,8 +35,9 @@ pub struct Reads {
     pub(crate) published: Arc<RwLock<Option<Published>>>,
     /// The size of each checkpoint as it is published.
     pub(crate) published_sizes: watch::Receiver<u64>,
-    /// Set to ask the checkpointer for a checkpoint now rather than at its next tick.
-    pub(crate) checkpoint_wanted: Arc<AtomicBool>,
+    /// The largest size a reader waits for a checkpoint of: the checkpointer signs as soon as
+    /// the log reaches past the published one, rather than at its next tick.
+    pub(crate) checkpoint_wanted: Arc<AtomicU64>,
     pub(crate) clock: crate::sequencer::Clock,
 }
 
@@ -177,7 +178,7 @@ impl Reads {
         if let Some(published) = current().filter(|published| published.size >= size) {
             return Ok(published);
         }
-        self.checkpoint_wanted.store(true, Ordering::Release);
+        self.checkpoint_wanted.fetch_max(size, Ordering::AcqRel);
         let mut sizes = self.published_sizes.clone();
         let signed = tokio::time::timeout(CHECKPOINT_WAIT_MAX, async {
             sizes.wait_for(|&signed| signed >= size).await.is_ok()
@@ -276,13 +277,7 @@ fn evaluate(
                 AuditSubject::Key(key) => ReadTarget::Key(key),
             };
             allow(target)?;
-            let mut trail = projections.audit(subject);
-            let total = trail.entries.len();
-            trail
-                .entries
-                .retain(|entry| after.is_none_or(|after| entry.index > after));
-            let more = trail.entries.len() > *limit;
-            trail.entries.truncate(*limit);
+            let (trail, total, more) = projections.audit_page(subject, *after, *limit);
             let indexes = trail.indexes();
             let mut data = trail.to_json();
             data["total_entries"] = Value::from(total);

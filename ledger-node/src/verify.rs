@@ -173,12 +173,17 @@ pub fn verify(
             to_hash.push(bytes.to_vec());
             if to_hash.len() == HASH_CHUNK
                 && to_hasher
-                    .send(std::mem::replace(&mut to_hash, Vec::with_capacity(HASH_CHUNK)))
+                    .send(std::mem::replace(
+                        &mut to_hash,
+                        Vec::with_capacity(HASH_CHUNK),
+                    ))
                     .is_err()
             {
                 // The hasher stopped on a checkpoint that does not match; its problem is
                 // earlier in the log than this record and is the one reported.
-                return Err(VerifyError::Operational("the tree check stopped".to_owned()));
+                return Err(VerifyError::Operational(
+                    "the tree check stopped".to_owned(),
+                ));
             }
             // A judged log already checked this record's signature above (the domain needs the
             // verified submission); the parallel batch serves unjudged logs only.

@@ -85,22 +85,27 @@ impl Projections {
             .filter(|grant| !TEACHER_ROLES.contains(&grant.role))
             .map(|grant| &grant.unit)
             .collect();
-        let teaches = live.iter().any(|grant| TEACHER_ROLES.contains(&grant.role));
+        // A teacher reads a class only through a live teacher grant over that class's school: a
+        // grant revoked at one school is not revived by a grant at another.
+        let teaches_at = |class: &ClassKey| {
+            self.assigned(reader, class)
+                && live.iter().any(|grant| {
+                    TEACHER_ROLES.contains(&grant.role) && self.covers(&grant.unit, &class.school)
+                })
+        };
         let covers_school = |school: &UnitCode| units.iter().any(|unit| self.covers(unit, school));
         let allowed = match target {
             ReadTarget::Everything => false,
             ReadTarget::Unit(unit) => covers_school(unit),
-            ReadTarget::Class(class) => {
-                covers_school(&class.school) || (teaches && self.assigned(reader, class))
-            }
+            ReadTarget::Class(class) => covers_school(&class.school) || teaches_at(class),
             ReadTarget::Learner(learner) => {
                 self.schools_of(learner)
                     .iter()
                     .any(|school| covers_school(school))
-                    || (teaches
-                        && self.classes.iter().any(|(class, info)| {
-                            info.roster.contains(learner) && self.assigned(reader, class)
-                        }))
+                    || self
+                        .classes
+                        .iter()
+                        .any(|(class, info)| info.roster.contains(learner) && teaches_at(class))
             }
             ReadTarget::Key(key) => {
                 key == reader

@@ -121,6 +121,51 @@ impl Projections {
     /// The audit trail of a learner, a grade, a class or a key (empty when nothing touched it).
     #[must_use]
     pub fn audit(&self, subject: &AuditSubject) -> AuditTrail {
+        self.trail_of(subject, self.trail_indexes(subject).into_iter())
+    }
+
+    /// One page of an audit trail: at most `limit` entries after index `after` (from the start
+    /// when `None`), with the trail's whole length and whether entries follow the page. Only
+    /// the page's entries are built, so paging through a long trail stays cheap.
+    #[must_use]
+    pub fn audit_page(
+        &self,
+        subject: &AuditSubject,
+        after: Option<u64>,
+        limit: usize,
+    ) -> (AuditTrail, usize, bool) {
+        let indexes = self.trail_indexes(subject);
+        let start = after.map_or(0, |after| after.saturating_add(1));
+        let mut page: Vec<u64> = indexes.range(start..).copied().take(limit + 1).collect();
+        let more = page.len() > limit;
+        page.truncate(limit);
+        (
+            self.trail_of(subject, page.into_iter()),
+            indexes.len(),
+            more,
+        )
+    }
+
+    fn trail_of(&self, subject: &AuditSubject, indexes: impl Iterator<Item = u64>) -> AuditTrail {
+        AuditTrail {
+            as_of_size: self.size,
+            subject: subject.clone(),
+            entries: indexes
+                .filter_map(|index| {
+                    self.entries.get(&index).map(|entry| AuditEntry {
+                        index,
+                        event_type: entry.event_type.clone(),
+                        author: entry.author,
+                        sequenced_at_us: entry.sequenced_at_us,
+                        reason: entry.reason.clone(),
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    /// The log indexes of every event in the subject's trail.
+    fn trail_indexes(&self, subject: &AuditSubject) -> BTreeSet<u64> {
         let mut indexes = BTreeSet::new();
         let mut add = |trail: Option<&Vec<u64>>| indexes.extend(trail.into_iter().flatten());
         match subject {
@@ -171,21 +216,6 @@ impl Projections {
                 add(signatures.as_ref());
             }
         }
-        AuditTrail {
-            as_of_size: self.size,
-            subject: subject.clone(),
-            entries: indexes
-                .into_iter()
-                .filter_map(|index| {
-                    self.entries.get(&index).map(|entry| AuditEntry {
-                        index,
-                        event_type: entry.event_type.clone(),
-                        author: entry.author,
-                        sequenced_at_us: entry.sequenced_at_us,
-                        reason: entry.reason.clone(),
-                    })
-                })
-                .collect(),
-        }
+        indexes
     }
 }

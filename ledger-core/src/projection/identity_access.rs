@@ -98,14 +98,22 @@ impl Projections {
                 live.iter().any(|grant| {
                     (OFFICE_ROLES.contains(&grant.role) || SUPERVISOR_ROLES.contains(&grant.role))
                         && over_a_school(grant)
-                }) || (live.iter().any(|grant| grant.role == Role::GvChuNhiem)
-                    && self.classes.values().any(|class| {
-                        class.roster.contains(learner)
-                            && class
-                                .teachers
-                                .get(&Duty::Homeroom)
-                                .is_some_and(|(teacher, _)| teacher == key)
-                    }))
+                }) || self.classes.iter().any(|(class_key, class)| {
+                    // The homeroom teacher of a class with the learner on its roster, through a
+                    // live homeroom grant over that class's school and year.
+                    class.roster.contains(learner)
+                        && class
+                            .teachers
+                            .get(&Duty::Homeroom)
+                            .is_some_and(|(teacher, _)| teacher == key)
+                        && live.iter().any(|grant| {
+                            grant.role == Role::GvChuNhiem
+                                && self.covers(&grant.unit, &class_key.school)
+                                && grant
+                                    .school_year
+                                    .is_none_or(|year| year == class_key.school_year)
+                        })
+                })
             }
         };
         if allowed {
