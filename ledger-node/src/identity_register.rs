@@ -25,22 +25,22 @@ use std::fs::File;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use ledger_api::identity::{refusal, ErasureNote, IdentityService, StoredIdentity};
 use ledger_api::service::BoxFuture;
-use ledger_api::{ApiError, LedgerService};
+use ledger_api::ApiError;
 use ledger_core::domain::value::LearnerCode;
 use ledger_core::identity::Identity;
 use ledger_core::key::PublicKey;
-use ledger_core::projection::access::AccessRefusal;
 use ledger_core::projection::identity_access::IdentityOperation;
 use serde_json::{json, Value};
 
 use crate::judge::SharedProjections;
 use crate::layout::{sync_directory, Layout};
+use crate::node::CheckpointWaiter;
+use crate::sequencer::hex;
 
 /// The `format` of the register's files.
 const FORMAT: &str = "hocba-ledger/identity-register/v1";
@@ -500,35 +500,28 @@ fn key(value: &Value, field: &str) -> Option<PublicKey> {
     PublicKey::from_bytes(&bytes).ok()
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
-/// How long a put waits for a signed checkpoint to cover the commitment it matches.
-const CHECKPOINT_WAIT_MAX: Duration = crate::reads::CHECKPOINT_WAIT_MAX;
-
 /// The identity register served over HTTP: access from the node's projections, data from the
 /// register.
 pub struct NodeIdentityService {
     register: Arc<IdentityRegister>,
     projections: SharedProjections,
-    ledger: Arc<dyn LedgerService>,
+    checkpoints: CheckpointWaiter,
 }
 
 impl NodeIdentityService {
     /// The service of a domain node: its register (`IdentityRegister::open(&layout)`), its
-    /// projections (`Node::projections`, present for the học bạ policy) and its ledger service
-    /// (`Node::service`), whose signed checkpoints tell when a commitment is durable on the log.
+    /// projections (`Node::projections`, present for the học bạ policy) and its checkpoints
+    /// (`Node::checkpoint_waiter`), which tell when a commitment is durable on the log.
     #[must_use]
     pub fn new(
         register: Arc<IdentityRegister>,
         projections: SharedProjections,
-        ledger: Arc<dyn LedgerService>,
+        checkpoints: CheckpointWaiter,
     ) -> Self {
         Self {
             register,
             projections,
-            ledger,
+            checkpoints,
         }
     }
 
@@ -545,7 +538,7 @@ impl NodeIdentityService {
             .map_err(|_| ApiError::internal("the projections' lock is poisoned"))?;
         projections
             .may_handle_identity(key, crate::sequencer::now_us(), learner, operation)
-            .map_err(|refusal| access_refused(&refusal))?;
+            .map_err(|refusal| crate::reads::access_refused(&refusal))?;
         Ok(projections
             .identity_commitment_index(learner)
             .zip(projections.identity_commitment(learner)))
@@ -554,37 +547,8 @@ impl NodeIdentityService {
     /// Waits until a signed checkpoint covers the record at `index`, so the register never
     /// holds data for a commitment a crash could still take off the log.
     async fn durable(&self, index: u64) -> Result<(), ApiError> {
-        let deadline = tokio::time::Instant::now() + CHECKPOINT_WAIT_MAX;
-        loop {
-            let size = self
-                .ledger
-                .checkpoint()
-                .ok()
-                .and_then(|note| checkpoint_size(&note));
-            if size.is_some_and(|size| size > index) {
-                return Ok(());
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(ApiError::unavailable(
-                    "checkpoint-pending",
-                    format!("no signed checkpoint covers the commitment at index {index} yet"),
-                ));
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        self.checkpoints.covering(index + 1).await.map(|_| ())
     }
-}
-
-/// The tree size of a signed checkpoint note: its second line.
-fn checkpoint_size(note: &[u8]) -> Option<u64> {
-    std::str::from_utf8(note).ok()?.lines().nth(1)?.parse().ok()
-}
-
-fn access_refused(refusal: &AccessRefusal) -> ApiError {
-    let code = refusal.code();
-    let status = if code == "auth-key-unknown" { 401 } else { 403 };
-    ApiError::refused(code, ledger_api::error::title_of(code), refusal.to_string())
-        .with_status(status)
 }
 
 /// Runs a register operation (file I/O and fsync) off the async workers.
@@ -805,14 +769,5 @@ mod tests {
             register.get(first.learner()),
             Err(RegisterError::Corrupt { .. })
         ));
-    }
-
-    #[test]
-    fn checkpoint_size_is_the_second_line() {
-        assert_eq!(
-            checkpoint_size(b"example.vn/log\n42\nAAAA\n\n\xe2\x80\x94 sig\n"),
-            Some(42)
-        );
-        assert_eq!(checkpoint_size(b"only one line"), None);
     }
 }

@@ -553,13 +553,8 @@ fn serve(
             // Serve once a signed checkpoint covers the loaded year, so every read and proof
             // the README shows works from the first request.
             let size = node.log().head().size;
-            let started = std::time::Instant::now();
-            while node
-                .published()
-                .is_none_or(|published| published.size < size)
-                && started.elapsed() < std::time::Duration::from_secs(10)
-            {
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            if let Err(error) = node.checkpoint_waiter().covering(size).await {
+                tracing::warn!(%error, "serving before a checkpoint covers the loaded year");
             }
         }
         let listener = tokio::net::TcpListener::bind(listen)
@@ -578,7 +573,7 @@ fn serve(
             let identities = ledger_node::identity_register::NodeIdentityService::new(
                 std::sync::Arc::new(register),
                 projections,
-                node.service(),
+                node.checkpoint_waiter(),
             );
             identity_routes = ledger_api::identity::routes(std::sync::Arc::new(identities));
         }

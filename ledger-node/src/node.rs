@@ -65,6 +65,56 @@ pub struct Published {
     pub root: Hash,
 }
 
+/// How long a caller waits for a checkpoint covering a size before `503 checkpoint-pending`.
+pub const CHECKPOINT_WAIT_MAX: Duration = Duration::from_secs(5);
+
+/// Waits for published checkpoints: what reads (and identity writes) use to answer only what a
+/// signed checkpoint covers. Asking wakes the checkpointer, so the wait is one group commit
+/// and one signature, not a checkpoint interval.
+#[derive(Clone)]
+pub struct CheckpointWaiter {
+    published: Arc<RwLock<Option<Published>>>,
+    /// The size of each checkpoint as it is published.
+    sizes: watch::Receiver<u64>,
+    /// The largest size anyone waits for; the checkpointer signs as soon as the log reaches
+    /// past the published checkpoint, rather than at its next tick.
+    wanted: Arc<AtomicU64>,
+}
+
+impl CheckpointWaiter {
+    /// The newest published checkpoint.
+    #[must_use]
+    pub fn published(&self) -> Option<Published> {
+        self.published.read().expect("published lock").clone()
+    }
+
+    /// The newest checkpoint once one covers `size` records.
+    ///
+    /// # Errors
+    /// `503 checkpoint-pending` when none does within [`CHECKPOINT_WAIT_MAX`].
+    pub async fn covering(&self, size: u64) -> Result<Published, ApiError> {
+        if let Some(published) = self.published().filter(|published| published.size >= size) {
+            return Ok(published);
+        }
+        self.wanted.fetch_max(size, Ordering::AcqRel);
+        let mut sizes = self.sizes.clone();
+        let signed = tokio::time::timeout(CHECKPOINT_WAIT_MAX, async {
+            sizes.wait_for(|&signed| signed >= size).await.is_ok()
+        })
+        .await
+        .unwrap_or(false);
+        match self.published() {
+            Some(published) if signed && published.size >= size => Ok(published),
+            _ => Err(ApiError::unavailable(
+                "checkpoint-pending",
+                format!(
+                    "no signed checkpoint covers the first {size} records yet; retry in a second"
+                ),
+            )),
+        }
+    }
+}
+
 /// Checkpoints with their signed notes, oldest first.
 pub type SignedCheckpoints = Vec<(Checkpoint, Vec<u8>)>;
 
@@ -180,10 +230,8 @@ pub struct Node {
     log: Arc<Log>,
     sequencer: Option<Sequencer>,
     published: Arc<RwLock<Option<Published>>>,
-    /// The size of each checkpoint as it is published, for reads waiting on one.
-    published_sizes: watch::Receiver<u64>,
-    /// Set by a read that waits for a checkpoint, so the checkpointer signs without delay.
-    checkpoint_wanted: Arc<AtomicU64>,
+    /// For reads and identity writes that wait for a checkpoint covering their data.
+    waiter: CheckpointWaiter,
     clock: sequencer::Clock,
     stop: Arc<AtomicBool>,
     checkpointer: Option<std::thread::JoinHandle<()>>,
@@ -232,11 +280,15 @@ impl Node {
             truncated_bytes = recovery.truncated_bytes,
             "log open"
         );
-        let (sizes_sender, published_sizes) =
+        let (sizes_sender, sizes) =
             watch::channel(newest.as_ref().map_or(0, |published| published.size));
         let published = Arc::new(RwLock::new(newest));
         let stop = Arc::new(AtomicBool::new(false));
-        let checkpoint_wanted = Arc::new(AtomicU64::new(0));
+        let waiter = CheckpointWaiter {
+            published: Arc::clone(&published),
+            sizes,
+            wanted: Arc::new(AtomicU64::new(0)),
+        };
         let metrics = Arc::new(NodeMetrics::new());
         let mut projections = None;
         let (sequencer, checkpointer) = match signer {
@@ -253,7 +305,7 @@ impl Node {
                     Publication {
                         published: Arc::clone(&published),
                         sizes: sizes_sender,
-                        wanted: Arc::clone(&checkpoint_wanted),
+                        wanted: Arc::clone(&waiter.wanted),
                         metrics: Arc::clone(&metrics),
                     },
                     Arc::clone(&stop),
@@ -266,8 +318,7 @@ impl Node {
             log,
             sequencer,
             published,
-            published_sizes,
-            checkpoint_wanted,
+            waiter,
             clock,
             stop,
             checkpointer,
@@ -304,6 +355,12 @@ impl Node {
         &self.log
     }
 
+    /// Waits for checkpoints of this node.
+    #[must_use]
+    pub fn checkpoint_waiter(&self) -> CheckpointWaiter {
+        self.waiter.clone()
+    }
+
     /// The newest published checkpoint.
     #[must_use]
     pub fn published(&self) -> Option<Published> {
@@ -326,9 +383,7 @@ impl Node {
                 Arc::new(Reads {
                     log: Arc::clone(&self.log),
                     projections: Arc::clone(projections),
-                    published: Arc::clone(&self.published),
-                    published_sizes: self.published_sizes.clone(),
-                    checkpoint_wanted: Arc::clone(&self.checkpoint_wanted),
+                    checkpoints: self.checkpoint_waiter(),
                     clock: Arc::clone(&self.clock),
                 })
             }),

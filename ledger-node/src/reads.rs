@@ -7,9 +7,7 @@
 //! wakes the checkpointer, so the wait is one group commit and one signature, not a full
 //! checkpoint interval. Nothing in an answer is ever unproven or not yet durable.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use ledger_api::service::{AuthorityFilter, FeedFilter, ReadQuery};
@@ -19,25 +17,16 @@ use ledger_core::key::PublicKey;
 use ledger_core::projection::access::{AccessRefusal, ReadTarget};
 use ledger_core::projection::{AuditSubject, Projections};
 use serde_json::Value;
-use tokio::sync::watch;
 
 use crate::judge::SharedProjections;
 use crate::log::Log;
-use crate::node::Published;
-
-/// How long a read waits for a checkpoint covering its answer before `503 checkpoint-pending`.
-pub const CHECKPOINT_WAIT_MAX: Duration = Duration::from_secs(5);
+use crate::node::{CheckpointWaiter, Published};
 
 /// The read side of a domain node.
 pub struct Reads {
     pub(crate) log: Arc<Log>,
     pub(crate) projections: SharedProjections,
-    pub(crate) published: Arc<RwLock<Option<Published>>>,
-    /// The size of each checkpoint as it is published.
-    pub(crate) published_sizes: watch::Receiver<u64>,
-    /// The largest size a reader waits for a checkpoint of: the checkpointer signs as soon as
-    /// the log reaches past the published one, rather than at its next tick.
-    pub(crate) checkpoint_wanted: Arc<AtomicU64>,
+    pub(crate) checkpoints: CheckpointWaiter,
     pub(crate) clock: crate::sequencer::Clock,
 }
 
@@ -82,7 +71,7 @@ impl Reads {
             let projections = self.projections.read().expect("projections lock");
             evaluate(&projections, &reader, (self.clock)(), &query)?
         };
-        let published = self.covering(answer.as_of_size).await?;
+        let published = self.checkpoints.covering(answer.as_of_size).await?;
         let mut data = answer.data;
         if let Some(indexes) = answer.proven {
             self.attach_proofs(&mut data, &indexes, published.size)?;
@@ -109,14 +98,9 @@ impl Reads {
             FeedFilter::Class(class) => ReadTarget::Class(class),
             FeedFilter::Learner(learner) => ReadTarget::Learner(learner),
         };
-        let published = self
-            .published
-            .read()
-            .expect("published lock")
-            .clone()
-            .ok_or_else(|| {
-                ApiError::unavailable("checkpoint-pending", "no checkpoint has been signed yet")
-            })?;
+        let published = self.checkpoints.published().ok_or_else(|| {
+            ApiError::unavailable("checkpoint-pending", "no checkpoint has been signed yet")
+        })?;
         // A cursor names a record a page returned, which a checkpoint covered; checkpoints never
         // shrink, so a cursor at or beyond the newest one is not from this log.
         if let Some(after) = after.filter(|&after| after >= published.size) {
@@ -170,31 +154,6 @@ impl Reads {
                 "more": page.more,
             }),
         })
-    }
-
-    /// The newest checkpoint once one covers `size` records.
-    async fn covering(&self, size: u64) -> Result<Published, ApiError> {
-        let current = || self.published.read().expect("published lock").clone();
-        if let Some(published) = current().filter(|published| published.size >= size) {
-            return Ok(published);
-        }
-        self.checkpoint_wanted.fetch_max(size, Ordering::AcqRel);
-        let mut sizes = self.published_sizes.clone();
-        let signed = tokio::time::timeout(CHECKPOINT_WAIT_MAX, async {
-            sizes.wait_for(|&signed| signed >= size).await.is_ok()
-        })
-        .await
-        .unwrap_or(false);
-        match current() {
-            Some(published) if signed && published.size >= size => Ok(published),
-            _ => Err(ApiError::unavailable(
-                "checkpoint-pending",
-                format!(
-                    "no signed checkpoint covers the {size} records this answer reflects yet; \
-                     retry in a second"
-                ),
-            )),
-        }
     }
 
     /// Adds each audit entry's leaf hash and its inclusion proof in the checkpoint of `size`.
@@ -313,7 +272,9 @@ fn evaluate(
     }
 }
 
-fn access_refused(refusal: &AccessRefusal) -> ApiError {
+/// The HTTP problem of an access refusal: 401 for a key the log never granted anything, 403
+/// otherwise.
+pub(crate) fn access_refused(refusal: &AccessRefusal) -> ApiError {
     let code = refusal.code();
     let status = if code == "auth-key-unknown" { 401 } else { 403 };
     ApiError::refused(code, ledger_api::error::title_of(code), refusal.to_string())

@@ -37,7 +37,7 @@ async fn serve(data: &Path, clock: ledger_node::sequencer::Clock) -> Served {
     let service = NodeIdentityService::new(
         register,
         node.projections().expect("a domain node"),
-        node.service(),
+        node.checkpoint_waiter(),
     );
     let app = ledger_api::router::app_with(
         node.service(),
