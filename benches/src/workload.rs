@@ -6,32 +6,8 @@ use ledger_core::key::PublicKey;
 use ledger_core::record::{SignedSubmission, Submission, VerifiedSubmission};
 use serde_json::{Map, Value};
 
-/// SplitMix64: a small, fast, deterministic generator (not for secrets).
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..bound` (bound > 0; the tiny modulo bias does not matter here).
-    pub fn below(&mut self, bound: u64) -> u64 {
-        self.next_u64() % bound
-    }
-
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-}
+/// The fixtures' deterministic generator (SplitMix64; not for secrets).
+pub use fixtures::province::SplitMix64 as Rng;
 
 /// Teacher keys: authors of the submissions.
 pub fn authors(count: usize) -> Vec<SigningKey> {
