@@ -10,8 +10,7 @@ use std::time::{Duration, Instant};
 use ledger_api::client::Client;
 use ledger_api::httpsig::RequestSigner;
 use ledger_core::domain::value::LearnerCode;
-use ledger_node::config;
-use ledger_node::demo::{self, LoadingClock, DEMO_ORIGIN};
+use ledger_node::demo::{self, LoadingClock};
 use ledger_node::layout::Layout;
 use ledger_node::load::{self, LoadArgs};
 use ledger_node::node::Node;
@@ -135,11 +134,9 @@ struct Served {
 fn serve_demo(args: &ApiArgs, directory: &std::path::Path) -> Served {
     let province = demo::province(args.learners);
     let layout = Layout::new(directory);
-    config::init(&layout, DEMO_ORIGIN, demo::policy(&province)).expect("init");
-    let keys = directory.join("demo-keys");
-    demo::write_keys(&province, &keys).expect("keys");
     let until_ms = ledger_node::sequencer::now_us() / 1_000;
-    demo::write_roster(&province, DEMO_ORIGIN, until_ms, &keys).expect("roster");
+    demo::create(directory, &province, until_ms).expect("a new demo node");
+    let keys = demo::keys_directory(directory);
     let clock = LoadingClock::default();
     let node = Node::open_with_clock(&layout, clock.clock()).expect("open");
     let runtime = server_runtime();

@@ -375,6 +375,35 @@ pub fn roster(province: &Province, origin: &str, until_ms: u64) -> Roster {
     state.roster(province, &labels, origin, until_ms)
 }
 
+/// The demo keys' directory inside a demo node's data directory.
+#[must_use]
+pub fn keys_directory(data: &Path) -> std::path::PathBuf {
+    data.join("demo-keys")
+}
+
+/// Creates a demo node in `data`: its configuration under the province's Ministry keys, the
+/// demo keys and the roster of what each teacher may record once the year is loaded up to
+/// `until_ms`. Loading the year ([`load`]) comes next, through the opened node.
+///
+/// # Errors
+/// A message for a directory that already holds a node, or an I/O error.
+pub fn create(
+    data: &Path,
+    province: &Province,
+    until_ms: u64,
+) -> Result<crate::config::NodeConfig, String> {
+    let config = crate::config::init(
+        &crate::layout::Layout::new(data),
+        DEMO_ORIGIN,
+        policy(province),
+    )
+    .map_err(|error| error.to_string())?;
+    let keys = keys_directory(data);
+    write_keys(province, &keys).map_err(|error| error.to_string())?;
+    write_roster(province, &config.origin, until_ms, &keys).map_err(|error| error.to_string())?;
+    Ok(config)
+}
+
 /// Writes `roster.json` ([`roster`]) into the demo keys' `directory`.
 ///
 /// # Errors

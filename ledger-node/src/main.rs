@@ -346,23 +346,9 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 return serve(&data, &listen, None);
             }
             let province = ledger_node::demo::province(learners);
-            let config = config::init(
-                &layout,
-                ledger_node::demo::DEMO_ORIGIN,
-                ledger_node::demo::policy(&province),
-            )
-            .map_err(|error| error.to_string())?;
-            ledger_node::demo::write_keys(&province, &data.join("demo-keys"))
-                .map_err(|error| error.to_string())?;
             // The roster and the loading share one cutoff: later events are left for the schools.
             let until_ms = ledger_node::sequencer::now_us() / 1_000;
-            ledger_node::demo::write_roster(
-                &province,
-                &config.origin,
-                until_ms,
-                &data.join("demo-keys"),
-            )
-            .map_err(|error| error.to_string())?;
+            let config = ledger_node::demo::create(&data, &province, until_ms)?;
             eprintln!(
                 "created a demo node in {} ({}) with {} learners",
                 data.display(),
