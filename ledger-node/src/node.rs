@@ -543,23 +543,36 @@ impl NodeService {
         let Some(sequencer) = &self.sequencer else {
             return submissions.iter().map(|_| Err(read_only())).collect();
         };
-        // Verify every signature first; only the verified ones go to the sequencer, in their
-        // order, and the answers are put back in the request's places.
-        let mut answers: Vec<Option<Result<Receipt, ApiError>>> = Vec::new();
-        let mut verified = Vec::new();
-        for submission in submissions {
-            match submission.and_then(|submission| {
-                submission
-                    .verify()
-                    .map_err(|error| ApiError::from_record_error(&error))
-            }) {
-                Ok(submission) => {
-                    verified.push(submission);
-                    answers.push(None);
+        // Verify every signature first, off the async workers (a batch is up to 1,000
+        // signatures); only the verified ones go to the sequencer, in their order, and the
+        // answers are put back in the request's places.
+        let count = submissions.len();
+        let verify = move || {
+            let mut answers: Vec<Option<Result<Receipt, ApiError>>> = Vec::new();
+            let mut verified = Vec::new();
+            for submission in submissions {
+                match submission.and_then(|submission| {
+                    submission
+                        .verify()
+                        .map_err(|error| ApiError::from_record_error(&error))
+                }) {
+                    Ok(submission) => {
+                        verified.push(submission);
+                        answers.push(None);
+                    }
+                    Err(refusal) => answers.push(Some(Err(refusal))),
                 }
-                Err(refusal) => answers.push(Some(Err(refusal))),
             }
-        }
+            (answers, verified)
+        };
+        let (answers, verified) = match tokio::task::spawn_blocking(verify).await {
+            Ok(checked) => checked,
+            Err(error) => {
+                let failed =
+                    ApiError::internal(format!("signature checks of a batch failed: {error}"));
+                return vec![Err(failed); count];
+            }
+        };
         let mut sequenced = sequencer.submit_many(verified).await.into_iter();
         answers
             .into_iter()
