@@ -66,13 +66,7 @@ impl Phase {
 }
 
 /// The thread groups CPU time is reported for.
-pub const THREAD_GROUPS: [&str; 5] = [
-    "tokio-rt-worker",
-    "sequencer",
-    "sled",
-    "checkpointer",
-    "other",
-];
+pub const THREAD_GROUPS: [&str; 4] = ["tokio-rt-worker", "sequencer", "checkpointer", "other"];
 
 /// CPU nanoseconds of each live thread of this process, summed by group, from
 /// `/proc/self/task/*/schedstat` (time on CPU in ns). Threads that exit are not counted.
@@ -88,8 +82,6 @@ pub fn thread_cpu() -> BTreeMap<String, u64> {
         let name = name.trim();
         let group = if name.starts_with("tokio-rt-worker") {
             "tokio-rt-worker"
-        } else if name.starts_with("sled") {
-            "sled"
         } else if name == "sequencer" || name == "checkpointer" {
             name
         } else {
@@ -270,7 +262,7 @@ impl Driver {
         }
         drop(self.service);
         // Dropping the node stops its sequencer and checkpointer and waits for both, so the
-        // next process finds the directory (and sled's lock) free.
+        // next process finds the directory free.
         drop(self.node);
         drop(self.runtime);
         covered
@@ -279,11 +271,11 @@ impl Driver {
 
 /// The sequencer alone: submissions verified beforehand (untimed) are handed straight to
 /// `sequencer::start`'s queue, so what is left is the single writer thread's own work
-/// (idempotency lookups, hashing, framing, write, `fdatasync`, sled inserts).
+/// (idempotency lookups, hashing, framing, write, `fdatasync`, index file writes).
 pub fn sequencer_alone(data: &Path, records: u64, concurrency: usize) -> Phase {
     let layout = Layout::new(data);
     let (log, writer, _) = Log::open(&layout, None).expect("open an empty log");
-    let index = IdempotencyIndex::open(&layout.sled(), &log).expect("open the index");
+    let index = IdempotencyIndex::open(&layout.idempotency(), &log).expect("open the index");
     let sequencer = sequencer::start(
         writer,
         index,

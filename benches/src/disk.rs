@@ -54,7 +54,7 @@ pub struct Usage {
     pub segments: Bytes,
     pub tree: Bytes,
     pub offsets: Bytes,
-    pub sled: Bytes,
+    pub idempotency: Bytes,
     pub checkpoints: Bytes,
 }
 
@@ -91,7 +91,7 @@ pub fn measure(data: &Path) -> Usage {
     usage.segments = bytes_under(&layout.segments());
     usage.tree = bytes_under(&layout.tree());
     usage.offsets = bytes_under(&layout.offsets());
-    usage.sled = bytes_under(&layout.sled());
+    usage.idempotency = bytes_under(&layout.idempotency());
     usage.checkpoints = bytes_under(&layout.checkpoints());
 
     let records = usage.records.max(1) as f64;
@@ -136,11 +136,11 @@ pub fn measure(data: &Path) -> Usage {
         "log + tree + offsets",
         usage.segments + usage.tree + usage.offsets,
     );
-    line("index/sled (idempotency)", usage.sled);
+    line("index/idempotency", usage.idempotency);
     line("checkpoints history", usage.checkpoints);
     line(
         "everything",
-        usage.segments + usage.tree + usage.offsets + usage.sled + usage.checkpoints,
+        usage.segments + usage.tree + usage.offsets + usage.idempotency + usage.checkpoints,
     );
     table.print();
     usage

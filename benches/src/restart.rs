@@ -189,7 +189,7 @@ pub fn run(
             "IdempotencyIndex::open",
             first.index_ms,
             breakdown.index_ms,
-            "open sled and catch it up with the log".into(),
+            "read the index file and catch it up with the log".into(),
         ),
         (
             "total (Node::open without starting its threads)",
@@ -341,7 +341,7 @@ pub fn open_once(data: &Path, breakdown: bool, proof_samples: usize) {
         let tree_open_ms = start.elapsed().as_secs_f64() * 1e3;
         drop(tree);
         let start = Instant::now();
-        let index = IdempotencyIndex::open(&layout.sled(), &log).expect("index");
+        let index = IdempotencyIndex::open(&layout.idempotency(), &log).expect("index");
         let index_ms = start.elapsed().as_secs_f64() * 1e3;
         drop(index);
         println!(

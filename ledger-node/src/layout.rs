@@ -9,7 +9,7 @@
 //!                      the log's signed statements, kept to prove it never forked
 //! DIR/tree/level-NN    stored Merkle hashes: derived, rebuilt from the segments if lost
 //! DIR/index/offsets    record index -> position in its segment: derived
-//! DIR/index/sled/      idempotency index (sled): derived, caught up from the log on start
+//! DIR/index/idempotency  idempotency index: derived, caught up from the log on start
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -77,9 +77,15 @@ impl Layout {
         self.index().join("offsets")
     }
 
-    /// The sled database.
+    /// The idempotency index file.
     #[must_use]
-    pub fn sled(&self) -> PathBuf {
+    pub fn idempotency(&self) -> PathBuf {
+        self.index().join("idempotency")
+    }
+
+    /// Where earlier versions kept the idempotency index (a sled database); removed on open.
+    #[must_use]
+    pub fn retired_sled(&self) -> PathBuf {
         self.index().join("sled")
     }
 

@@ -4,7 +4,7 @@
 //! - [`frame`]: the on-disk frame around each record.
 //! - [`tree_store`]: the stored Merkle hashes, one file per level.
 //! - [`history`]: every signed checkpoint.
-//! - [`idempotency`]: the sled index that makes retries safe.
+//! - [`idempotency`]: the index that makes retries safe.
 //! - [`judge`]: the append policy the sequencer applies at each log position.
 //! - [`sequencer`]: the single writer thread and its queue.
 //! - [`node`]: a running node and the `LedgerService` it serves.

@@ -185,6 +185,18 @@ fn check_history(
     Ok(checkpoints)
 }
 
+/// Removes the sled database in which earlier versions kept the idempotency index: the index
+/// is derived, and its file replaces it.
+fn remove_retired_sled(layout: &Layout) {
+    let retired = layout.retired_sled();
+    if retired.exists() {
+        match std::fs::remove_dir_all(&retired) {
+            Ok(()) => tracing::info!(path = %retired.display(), "removed the retired sled index"),
+            Err(error) => tracing::warn!(%error, "cannot remove the retired sled index"),
+        }
+    }
+}
+
 /// Rebuilds the policy's state by judging every record of the log again, in order.
 ///
 /// Costs one signature check and one domain judgement per record at every start; snapshots of
@@ -293,8 +305,9 @@ impl Node {
         let mut projections = None;
         let (sequencer, checkpointer) = match signer {
             Some(signer) => {
-                let index =
-                    IdempotencyIndex::open(&layout.sled(), &log).map_err(NodeError::Index)?;
+                remove_retired_sled(layout);
+                let index = IdempotencyIndex::open(&layout.idempotency(), &log)
+                    .map_err(NodeError::Index)?;
                 let (judge, judged) = replay_judge(&config.policy, &log)?;
                 projections = judged;
                 let sequencer = sequencer::start(writer, index, judge, Arc::clone(&clock));

@@ -15,7 +15,7 @@ use ledger_api::ApiError;
 use ledger_core::record::VerifiedSubmission;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::idempotency::{key_of, IdempotencyIndex, Landed};
+use crate::idempotency::{fingerprint, key_of, IdempotencyIndex, Landed};
 use crate::judge::{Judge, Position};
 use crate::log::{LogWriter, Staged};
 use crate::metrics::{Histogram, Unit, GROUP_COMMIT_RECORDS_BOUNDS};
@@ -206,7 +206,7 @@ pub fn start(
         .spawn(move || {
             if let Err(error) = run(
                 writer,
-                &index,
+                index,
                 judge,
                 &clock,
                 &thread_group_commits,
@@ -278,7 +278,7 @@ pub fn hex(bytes: &[u8]) -> String {
 
 fn run(
     mut writer: LogWriter,
-    index: &IdempotencyIndex,
+    mut index: IdempotencyIndex,
     mut judge: Box<dyn Judge>,
     clock: &Clock,
     group_commits: &Histogram,
@@ -308,10 +308,9 @@ fn run(
         let now = clock();
         for pending in &batch {
             let submission = &pending.submission;
-            let key = key_of(
-                &submission.author().to_bytes(),
-                submission.submission().idempotency_id(),
-            );
+            let author = submission.author().to_bytes();
+            let id = submission.submission().idempotency_id();
+            let key = key_of(&author, id);
             let digest = *blake3::hash(submission.body()).as_bytes();
             let outcome = if let Some(&(position, earlier)) = in_batch.get(&key) {
                 if earlier == digest {
@@ -319,8 +318,8 @@ fn run(
                 } else {
                     Outcome::Done(Err(conflict(staged[position].index)))
                 }
-            } else if let Some(landed) = index.get(&key)? {
-                Outcome::Done(retry_receipt(&writer, landed, digest))
+            } else if let Some(landed) = index.get(writer.log(), &author, id)? {
+                Outcome::Done(retry_receipt(&landed, digest))
             } else if let Err(refusal) = judge.admit(
                 submission,
                 Position {
@@ -331,14 +330,8 @@ fn run(
                 Outcome::Done(Err(refusal))
             } else {
                 let record = writer.stage(submission, now);
-                in_batch.insert(key.clone(), (staged.len(), digest));
-                entries.push((
-                    key,
-                    Landed {
-                        index: record.index,
-                        body_digest: digest,
-                    },
-                ));
+                in_batch.insert(key, (staged.len(), digest));
+                entries.push(fingerprint(&author, id));
                 staged.push(record);
                 Outcome::New(staged.len() - 1)
             };
@@ -361,7 +354,8 @@ fn run(
         let index_result = if entries.is_empty() {
             Ok(())
         } else {
-            index.insert(&entries, head.size)
+            debug_assert_eq!(index.applied() + entries.len() as u64, head.size);
+            index.insert(&entries)
         };
         for (pending, outcome) in batch.drain(..).zip(outcomes.drain(..)) {
             let answer = match outcome {
@@ -394,24 +388,18 @@ fn conflict(index: u64) -> ApiError {
     )
 }
 
-fn retry_receipt(
-    writer: &LogWriter,
-    landed: Landed,
-    digest: [u8; 32],
-) -> Result<Receipt, ApiError> {
-    if landed.body_digest != digest {
+fn retry_receipt(landed: &Landed, digest: [u8; 32]) -> Result<Receipt, ApiError> {
+    let internal = |error: ledger_core::record::RecordError| {
+        ApiError::internal(format!("decode record {}: {error}", landed.index))
+    };
+    let view = ledger_core::record::RecordView::decode(&landed.record).map_err(internal)?;
+    if *blake3::hash(view.body()).as_bytes() != digest {
         return Err(conflict(landed.index));
     }
-    let bytes = writer
-        .log()
-        .read_record(landed.index)
-        .map_err(|error| ApiError::internal(format!("read record {}: {error}", landed.index)))?;
-    let view = ledger_core::record::RecordView::decode(&bytes)
-        .map_err(|error| ApiError::internal(format!("decode record {}: {error}", landed.index)))?;
     Ok(Receipt {
         index: landed.index,
-        leaf_hash: ledger_core::tree::leaf_hash(&bytes).to_base64(),
-        record_id: hex(blake3::hash(&bytes).as_bytes()),
+        leaf_hash: ledger_core::tree::leaf_hash(&landed.record).to_base64(),
+        record_id: hex(blake3::hash(&landed.record).as_bytes()),
         sequenced_at: view.sequenced_at_us(),
         duplicate: true,
     })

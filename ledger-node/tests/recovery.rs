@@ -90,3 +90,80 @@ async fn damage_under_a_checkpoint_is_never_served_and_missing_records_stop_the_
         "{message}"
     );
 }
+
+/// The idempotency index is derived: whatever a crash or an operator does to its file, the node
+/// recomputes what is missing from the log, and a retry still returns its original receipt
+/// instead of storing the submission twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_or_missing_idempotency_index_is_recomputed_and_retries_stay_single() {
+    let node = TestNode::start().await;
+    let receipts = node.append_many("i", 20, 2).await;
+    node.wait_for_checkpoint(20).await;
+    let mut directory = node.stop();
+    let index_file = Layout::new(directory.path()).idempotency();
+    let intact = std::fs::read(&index_file).unwrap();
+    assert_eq!(
+        intact.len(),
+        8 + 20 * 12,
+        "a magic and one entry per record"
+    );
+
+    let mut garbled = intact.clone();
+    garbled[8 + 15 * 12] ^= 0x40; // entry 15's fingerprint no longer matches its check
+    let mut torn = intact.clone();
+    torn.truncate(8 + 7 * 12 + 5);
+    let mut zeroed = intact.clone();
+    zeroed[8 + 12 * 12..].fill(0); // a length that grew without its data, as a power loss can
+    let damages: [(&str, Option<Vec<u8>>); 5] = [
+        ("garbled entry", Some(garbled)),
+        ("torn tail", Some(torn)),
+        ("zeroed tail", Some(zeroed)),
+        ("wrong magic", Some(b"not an index".to_vec())),
+        ("deleted", None),
+    ];
+    for (damage, contents) in damages {
+        match contents {
+            Some(bytes) => std::fs::write(&index_file, bytes).unwrap(),
+            None => std::fs::remove_file(&index_file).unwrap(),
+        }
+        let node = TestNode::serve(directory).await;
+        assert_eq!(
+            std::fs::read(&index_file).unwrap(),
+            intact,
+            "{damage}: the file is recomputed exactly"
+        );
+        let author = common::key("teacher");
+        for n in (0..20).step_by(3) {
+            let retry = common::submission(&author, &format!("i-{n}"), "8.5");
+            let answer = node.client.submit(&retry).await.expect("retry");
+            assert!(
+                answer.duplicate,
+                "{damage}: a retry is answered, not stored"
+            );
+            let original = &receipts[usize::try_from(answer.index).unwrap()];
+            assert_eq!(answer.leaf_hash, original.leaf_hash, "{damage}");
+        }
+        let conflicting = common::submission(&author, "i-3", "2.0");
+        let refusal = node.client.submit(&conflicting).await.unwrap_err();
+        assert!(
+            refusal.to_string().contains("idempotency-conflict"),
+            "{damage}: {refusal}"
+        );
+        assert_eq!(
+            node.node.log().head().size,
+            20,
+            "{damage}: nothing was stored"
+        );
+        directory = node.stop();
+    }
+
+    // A node of an earlier version kept the index in sled: the leftover database is removed.
+    let retired = Layout::new(directory.path()).retired_sled();
+    std::fs::create_dir_all(&retired).unwrap();
+    std::fs::write(retired.join("db"), b"old").unwrap();
+    let node = TestNode::serve(directory).await;
+    assert!(!retired.exists());
+    let more = node.append_many("j", 2, 1).await;
+    assert_eq!(more[0].index, 20);
+    node.stop();
+}
