@@ -254,6 +254,12 @@ fn trigger(code: &str, c: &Cast, w: &mut World) -> DomainError {
             assert!(error.to_string().contains("ĐĐGck"), "{error}");
             error
         }
+        "subjects-not-confirmed" => {
+            record_semester(w, c, 1);
+            record_semester(w, c, 2);
+            w.ok(&c.ministry, "signing_policy.set", json!({"level": "thpt", "school_year": YEAR, "subject_confirmation_required": true, "homeroom_sign_off_required": true, "approval_by": "principal", "reason": "Hướng dẫn của Bộ"}));
+            w.refused(&c.homeroom, "learner.signed_off", class_ref(json!({"learner": LEARNER})), code)
+        }
         "learner-already-signed-off" => {
             record_semester(w, c, 1);
             record_semester(w, c, 2);

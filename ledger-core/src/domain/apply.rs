@@ -2,6 +2,7 @@
 //! `judge` against this same state.
 
 use super::event::{CorrectedValue, Event, Exemption};
+use super::policy::PolicySetting;
 use super::state::{
     AssessmentSlot, Assignment, Class, Corrected, CorrectionRequest, Enrolment, EnrolmentStatus,
     Grant, IssuedCopy, Learner, LearnerYear, Reopening, Signature, Target, Unit, Version,
@@ -493,6 +494,24 @@ impl Ledger {
                 // The học bạ prints the exemption: a sign-off or approval given before it no
                 // longer matches the record.
                 record.changed();
+            }
+            Event::SigningPolicySet {
+                level,
+                school_year,
+                policy,
+                reason,
+            } => {
+                // A policy governs later signatures only: no sign-off or approval is cleared.
+                self.signing_policies
+                    .entry((level, school_year))
+                    .or_default()
+                    .push(PolicySetting {
+                        level,
+                        school_year,
+                        policy,
+                        reason,
+                        index,
+                    });
             }
         }
     }

@@ -112,6 +112,22 @@ impl Ledger {
         self.config.ministry_keys.contains(key)
     }
 
+    /// For a national decision: `key` must be one of the Ministry's root keys (`bo_gddt` is
+    /// configuration, never granted, and covers no unit in particular).
+    ///
+    /// # Errors
+    /// `authority-missing` for any other key.
+    pub(crate) fn check_ministry(&self, key: &PublicKey, action: &str) -> Result<(), DomainError> {
+        if self.is_ministry(key) {
+            return Ok(());
+        }
+        Err(DomainError::AuthorityMissing {
+            action: action.to_owned(),
+            roles: role_list(&[Role::BoGddt]),
+            key: key_base64(key),
+        })
+    }
+
     /// Whether a grant scoped to `scope` covers `unit`: `scope` is `unit` or an ancestor,
     /// following a merged unit to its successor rather than its parent.
     pub(crate) fn unit_covers(&self, scope: &UnitCode, unit: &UnitCode) -> bool {

@@ -490,6 +490,23 @@ pub enum DomainError {
         /// The first missing item.
         missing: String,
     },
+    /// The signing policy in force requires every subject of the learner's class to be
+    /// confirmed for both semesters before sign-off or approval, and one is not (code
+    /// `subjects-not-confirmed`).
+    #[error(
+        "the subjects are not all confirmed (chưa xác nhận đủ điểm các môn học): learner \
+         {learner}, {school_year}: {rule}; not confirmed: {unconfirmed}"
+    )]
+    SubjectsNotConfirmed {
+        /// The learner code.
+        learner: String,
+        /// The school year.
+        school_year: String,
+        /// The rule: the policy's level, the class and the step refused.
+        rule: String,
+        /// The first subject not confirmed, and its semester.
+        unconfirmed: String,
+    },
     /// The record was signed off already (code `learner-already-signed-off`).
     #[error(
         "the record is already signed off (học bạ đã được giáo viên chủ nhiệm ký): learner \
@@ -760,6 +777,7 @@ impl DomainError {
             Self::CorrectionRequestUnknown { .. } => "correction-request-unknown",
             Self::CorrectionNotPending { .. } => "correction-not-pending",
             Self::RecordIncomplete { .. } => "record-incomplete",
+            Self::SubjectsNotConfirmed { .. } => "subjects-not-confirmed",
             Self::LearnerAlreadySignedOff { .. } => "learner-already-signed-off",
             Self::LearnerNotSignedOff { .. } => "learner-not-signed-off",
             Self::LearnerAlreadyApproved { .. } => "learner-already-approved",
@@ -781,7 +799,7 @@ impl DomainError {
     }
 
     /// Every code, in the order of `docs/EVENTS.md`.
-    pub const CODES: [&'static str; 62] = [
+    pub const CODES: [&'static str; 63] = [
         "event-type-unknown",
         "schema-version-unsupported",
         "payload-malformed",
@@ -827,6 +845,7 @@ impl DomainError {
         "correction-request-unknown",
         "correction-not-pending",
         "record-incomplete",
+        "subjects-not-confirmed",
         "learner-already-signed-off",
         "learner-not-signed-off",
         "learner-already-approved",

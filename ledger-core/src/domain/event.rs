@@ -7,6 +7,7 @@
 
 use super::error::DomainError;
 use super::payload::Fields;
+use super::policy::{ApprovalBy, RecordLevel, SigningPolicy};
 use super::value::{
     check_text, AssessmentKind, AssessmentValue, ClassName, ConductLevel, CopyId, Date, Digest,
     GrantId, LearnerCode, Role, SchoolYear, Semester, SubjectCode, SubjectMode, Term, UnitCode,
@@ -291,6 +292,12 @@ pub(crate) enum Event {
         period: Term,
         reason: String,
     },
+    SigningPolicySet {
+        level: RecordLevel,
+        school_year: SchoolYear,
+        policy: SigningPolicy,
+        reason: String,
+    },
 }
 
 /// The principal's end-of-year decision (`promotion.decided`).
@@ -430,7 +437,7 @@ fn award_parse(text: &str) -> Result<Award, String> {
 }
 
 /// Every event type, with the schema versions this code reads.
-pub const EVENT_TYPES: [(&str, &[u32]); 30] = [
+pub const EVENT_TYPES: [(&str, &[u32]); 31] = [
     ("authority.granted", &[1]),
     ("authority.revoked", &[1]),
     ("unit.registered", &[1]),
@@ -461,6 +468,7 @@ pub const EVENT_TYPES: [(&str, &[u32]); 30] = [
     ("copy.issued", &[1]),
     ("identity.corrected", &[1]),
     ("exemption.decided", &[1]),
+    ("signing_policy.set", &[1]),
 ];
 
 fn class_key(fields: &mut Fields<'_>) -> Result<ClassKey, DomainError> {
@@ -936,6 +944,16 @@ impl Event {
                 period: f.parse("period", Term::parse)?,
                 reason: reason(f)?,
             },
+            "signing_policy.set" => Event::SigningPolicySet {
+                level: f.parse("level", RecordLevel::parse)?,
+                school_year: f.parse("school_year", SchoolYear::parse)?,
+                policy: SigningPolicy {
+                    subject_confirmation_required: f.bool("subject_confirmation_required")?,
+                    homeroom_sign_off_required: f.bool("homeroom_sign_off_required")?,
+                    approval_by: f.parse("approval_by", ApprovalBy::parse)?,
+                },
+                reason: reason(f)?,
+            },
             // EVENT_TYPES and this match list the same names; a name in one but not the other
             // is refused as unknown rather than panicking.
             _ => {
@@ -979,6 +997,7 @@ impl Event {
             Event::CopyIssued { .. } => "copy.issued",
             Event::IdentityCorrected { .. } => "identity.corrected",
             Event::ExemptionDecided { .. } => "exemption.decided",
+            Event::SigningPolicySet { .. } => "signing_policy.set",
         }
     }
 }

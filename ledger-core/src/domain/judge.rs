@@ -11,6 +11,7 @@ use super::error::DomainError;
 use super::event::{
     assessment_value, conduct_level, ClassKey, CorrectedValue, Duty, Event, SubjectSpec,
 };
+use super::policy::{ApprovalBy, RecordLevel, SigningPolicy};
 use super::state::{Class, EnrolmentStatus, Learner, LearnerYear, Target, Unit};
 use super::value::{
     AssessmentKind, LearnerCode, Role, SchoolYear, Semester, SubjectCode, SubjectMode, Term,
@@ -336,6 +337,130 @@ impl Ledger {
             }
         }
         None
+    }
+
+    /// The signing policy in force for the records of `class`, with their level (the default
+    /// chain, without a level, for a class not on the log).
+    fn class_signing_policy(&self, class: &ClassKey) -> (Option<RecordLevel>, SigningPolicy) {
+        match self.class_level(class) {
+            Some(level) => (Some(level), self.signing_policy(level, class.school_year)),
+            None => (None, SigningPolicy::DEFAULT),
+        }
+    }
+
+    /// Under a policy requiring subject confirmation: every subject of `class` is confirmed for
+    /// both semesters, or `subjects-not-confirmed` naming the first that is not.
+    fn check_subjects_confirmed(
+        &self,
+        learner: &LearnerCode,
+        class: &ClassKey,
+        level: Option<RecordLevel>,
+        step: &str,
+    ) -> Result<(), DomainError> {
+        let subjects = self.class(class)?.subjects.iter();
+        let unconfirmed = Semester::BOTH.into_iter().find_map(|semester| {
+            subjects
+                .clone()
+                .find(|spec| self.confirmed_at(class, &spec.code, semester).is_none())
+                .map(|spec| (spec, semester))
+        });
+        match unconfirmed {
+            None => Ok(()),
+            Some((spec, semester)) => Err(DomainError::SubjectsNotConfirmed {
+                learner: learner.to_string(),
+                school_year: class.school_year.to_string(),
+                rule: format!(
+                    "the signing policy for {} requires every subject of class {} to be \
+                     confirmed by its subject teacher (subject.confirmed) for both semesters \
+                     before {step}",
+                    level.map_or("this level", RecordLevel::as_str),
+                    class.class
+                ),
+                unconfirmed: format!("{}, {semester}", spec.code),
+            }),
+        }
+    }
+
+    /// Who may sign an approval batch for `school_year` at all: a deputy as well when a policy
+    /// of any level allows one that year. Each entry is then held to its own level's policy.
+    fn widest_approvers(&self, school_year: SchoolYear) -> &'static [Role] {
+        let deputy_allowed = RecordLevel::ALL.into_iter().any(|level| {
+            self.signing_policy(level, school_year).approval_by == ApprovalBy::PrincipalOrDeputy
+        });
+        if deputy_allowed {
+            ApprovalBy::PrincipalOrDeputy.roles()
+        } else {
+            ApprovalBy::Principal.roles()
+        }
+    }
+
+    /// Judges one entry of an approval batch by `author` under the policy in force for the
+    /// learner's current class: who may approve, then the sign-off (or, without that step,
+    /// completeness), the subject confirmations, and the digest.
+    fn check_approval_entry(
+        &self,
+        author: &PublicKey,
+        (learner, digest): (&LearnerCode, &super::value::Digest),
+        school: &UnitCode,
+        school_year: SchoolYear,
+        at: Position,
+    ) -> Result<(), DomainError> {
+        let record = self.check_active_at(learner, school, school_year)?;
+        let class = record.current().map(|enrolment| ClassKey {
+            school: enrolment.school.clone(),
+            school_year,
+            class: enrolment.class.clone(),
+        });
+        let (level, policy) = class
+            .as_ref()
+            .map_or((None, SigningPolicy::DEFAULT), |class| {
+                self.class_signing_policy(class)
+            });
+        let action = "approval.signed";
+        self.check_authority(
+            author,
+            policy.approval_by.roles(),
+            school,
+            Some(school_year),
+            at,
+            action,
+        )?;
+        if record.signed_off.is_none() {
+            if policy.homeroom_sign_off_required {
+                return Err(DomainError::LearnerNotSignedOff {
+                    learner: learner.to_string(),
+                    school_year: school_year.to_string(),
+                });
+            }
+            // Without the sign-off step, the approval is where completeness is checked.
+            let found = class.as_ref().and_then(|class| self.classes.get(class));
+            if let Some(missing) = found.and_then(|found| self.first_missing(Some(record), found)) {
+                return Err(DomainError::RecordIncomplete {
+                    learner: learner.to_string(),
+                    school_year: school_year.to_string(),
+                    missing,
+                });
+            }
+        }
+        if let (true, Some(class)) = (policy.subject_confirmation_required, &class) {
+            self.check_subjects_confirmed(learner, class, level, "the approval")?;
+        }
+        if let Some((approval, _)) = &record.approved {
+            return Err(DomainError::LearnerAlreadyApproved {
+                learner: learner.to_string(),
+                school_year: school_year.to_string(),
+                approved_at: approval.at,
+            });
+        }
+        let expected = record.digest(learner, school_year);
+        if expected != *digest {
+            return Err(DomainError::ApprovalDigestMismatch {
+                learner: learner.to_string(),
+                school_year: school_year.to_string(),
+                expected: expected.to_string(),
+            });
+        }
+        Ok(())
     }
 
     /// Judges `event` by `author` at `at`, filling in what it resolves from the state.
@@ -757,6 +882,10 @@ impl Ledger {
                         missing,
                     });
                 }
+                let (level, policy) = self.class_signing_policy(class);
+                if policy.subject_confirmation_required {
+                    self.check_subjects_confirmed(learner, class, level, "the homeroom sign-off")?;
+                }
                 Ok(())
             }
             Event::ApprovalSigned {
@@ -765,32 +894,16 @@ impl Ledger {
                 entries,
             } => {
                 self.unit(school)?;
-                self.check_authority(author, PRINCIPALS, school, Some(*school_year), at, action)?;
+                let approvers = self.widest_approvers(*school_year);
+                self.check_authority(author, approvers, school, Some(*school_year), at, action)?;
                 for (learner, digest) in entries.iter() {
-                    let record = self.check_active_at(learner, school, *school_year)?;
-                    if record.signed_off.is_none() {
-                        return Err(DomainError::LearnerNotSignedOff {
-                            learner: learner.to_string(),
-                            school_year: school_year.to_string(),
-                        });
-                    }
-                    if let Some((approval, _)) = &record.approved {
-                        return Err(DomainError::LearnerAlreadyApproved {
-                            learner: learner.to_string(),
-                            school_year: school_year.to_string(),
-                            approved_at: approval.at,
-                        });
-                    }
-                    let expected = record.digest(learner, *school_year);
-                    if expected != *digest {
-                        return Err(DomainError::ApprovalDigestMismatch {
-                            learner: learner.to_string(),
-                            school_year: school_year.to_string(),
-                            expected: expected.to_string(),
-                        });
-                    }
+                    self.check_approval_entry(author, (learner, digest), school, *school_year, at)?;
                 }
                 Ok(())
+            }
+            Event::SigningPolicySet { .. } => {
+                // National policy: only the Ministry's root keys, which no grant confers.
+                self.check_ministry(author, action)
             }
             Event::ExemptionDecided {
                 learner,

@@ -20,7 +20,9 @@
 //! domain calls and never re-implements (`year_end`); withdrawals, copies and extracts, and
 //! identity corrections are record procedures. The principal's exemptions from the practical
 //! parts of gdtc and gdqp_an are part of the learner's year; they do not change the rules'
-//! computations. What is not here: identity data (only salted
+//! computations. Which signatures a record needs is the signing policy in force for its level
+//! and school year (`signing_policy.set`, set by the Ministry; [`SigningPolicy::DEFAULT`]
+//! otherwise), judged at each signature's log position. What is not here: identity data (only salted
 //! commitments are in the log).
 //!
 //! ```
@@ -56,6 +58,7 @@ mod error;
 mod event;
 mod judge;
 mod payload;
+mod policy;
 mod state;
 pub mod value;
 mod year_end;
@@ -69,6 +72,7 @@ pub use event::{
     ABSENCE_SESSIONS_MAX, APPROVAL_ENTRIES_MAX, EVENT_TYPES, EXEMPTABLE_SUBJECTS,
     MAKEUP_REASON_MAX, PERIODS_PER_YEAR_MAX, SUBJECTS_MAX,
 };
+pub use policy::{ApprovalBy, PolicySetting, RecordLevel, SigningPolicy};
 use state::{
     Assignment, Class, Corrected, CorrectionRequest, Grant, IssuedCopy, Learner, LearnerYear,
     Reopening, Target, Unit, Version,
@@ -170,6 +174,8 @@ pub struct Ledger {
     corrections: BTreeMap<u64, CorrectionRequest>,
     /// Every electronic copy or extract issued, by copy id.
     copies: BTreeMap<CopyId, IssuedCopy>,
+    /// Every signing policy set, per level and school year, oldest first; the last is in force.
+    signing_policies: BTreeMap<(RecordLevel, SchoolYear), Vec<PolicySetting>>,
 }
 
 impl Ledger {
@@ -474,6 +480,50 @@ impl Ledger {
             }) => SigningStatus::SignedOff,
             _ => SigningStatus::Unsigned,
         }
+    }
+
+    /// Whether the homeroom teacher's sign-off of the learner's year is in force (a change to
+    /// the record clears it; a policy without the sign-off step lets an approval stand without
+    /// one).
+    #[must_use]
+    pub fn is_signed_off(&self, learner: &LearnerCode, school_year: SchoolYear) -> bool {
+        self.record(learner, school_year)
+            .is_some_and(|record| record.signed_off.is_some())
+    }
+
+    /// The signing policy in force for a level and school year: the last `signing_policy.set`
+    /// for them, or [`SigningPolicy::DEFAULT`] when none was set.
+    #[must_use]
+    pub fn signing_policy(&self, level: RecordLevel, school_year: SchoolYear) -> SigningPolicy {
+        self.signing_policy_setting(level, school_year)
+            .map_or(SigningPolicy::DEFAULT, |setting| setting.policy)
+    }
+
+    /// The `signing_policy.set` in force for a level and school year, if any.
+    #[must_use]
+    pub fn signing_policy_setting(
+        &self,
+        level: RecordLevel,
+        school_year: SchoolYear,
+    ) -> Option<&PolicySetting> {
+        self.signing_policies
+            .get(&(level, school_year))
+            .and_then(|settings| settings.last())
+    }
+
+    /// Every signing policy set, by level and school year, each oldest first (the last is in
+    /// force).
+    pub fn signing_policy_settings(&self) -> impl Iterator<Item = &PolicySetting> {
+        self.signing_policies.values().flatten()
+    }
+
+    /// The level of a class's records: its school's kind and its grade; `None` for a class or
+    /// school not on the log.
+    #[must_use]
+    pub fn class_level(&self, class: &ClassKey) -> Option<RecordLevel> {
+        let grade = self.classes.get(class)?.grade;
+        let kind = self.units.get(&class.school)?.kind;
+        Some(RecordLevel::of_class(kind, grade))
     }
 
     /// Whether a term is sealed (a semester is also sealed when its whole year is).

@@ -86,6 +86,14 @@ impl<'a> Fields<'a> {
             .ok_or_else(|| self.malformed(field, "the field is missing"))
     }
 
+    pub(crate) fn bool(&mut self, field: &'static str) -> Result<bool, DomainError> {
+        match self.get(field) {
+            None => Err(self.malformed(field, "the field is missing")),
+            Some(Value::Bool(value)) => Ok(*value),
+            Some(_) => Err(self.malformed(field, "it must be true or false")),
+        }
+    }
+
     pub(crate) fn array(&mut self, field: &'static str) -> Result<&'a Vec<Value>, DomainError> {
         match self.get(field) {
             None => Err(self.malformed(field, "the field is missing")),

@@ -1,10 +1,12 @@
-//! The authority state: who holds which role where, valid when, granted and revoked by whom.
+//! The authority state: who holds which role where, valid when, granted and revoked by whom;
+//! and the signing policies in force, which say whose signatures a record needs.
 
 use serde_json::{json, Value};
 
 use super::json;
 use super::{GrantInfo, Projections};
 use crate::domain::value::{Date, GrantId, Role, SchoolYear, UnitCode};
+use crate::domain::{PolicySetting, RecordLevel, SigningPolicy};
 use crate::key::PublicKey;
 
 /// A revocation: its index, the revoking key and the reason.
@@ -87,6 +89,48 @@ impl GrantView {
     }
 }
 
+/// The signing policy in force for a level and school year: the default chain, or the last
+/// `signing_policy.set` for them.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct SigningPolicyView {
+    /// The level.
+    pub level: RecordLevel,
+    /// The school year.
+    pub school_year: SchoolYear,
+    /// The steps required.
+    pub policy: SigningPolicy,
+    /// The `signing_policy.set` in force, with its reason; `None` for the default chain.
+    pub set: Option<(u64, String)>,
+}
+
+impl SigningPolicyView {
+    fn new(level: RecordLevel, school_year: SchoolYear, setting: Option<&PolicySetting>) -> Self {
+        Self {
+            level,
+            school_year,
+            policy: setting.map_or(SigningPolicy::DEFAULT, |setting| setting.policy),
+            set: setting.map(|setting| (setting.index, setting.reason.clone())),
+        }
+    }
+
+    /// `{"level", "school_year", "subject_confirmation_required",
+    /// "homeroom_sign_off_required", "approval_by", "required_steps", "set_at", "reason"}`;
+    /// `set_at` and `reason` are `null` for the default chain.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        json!({
+            "level": self.level.as_str(),
+            "school_year": json::text(self.school_year),
+            "subject_confirmation_required": self.policy.subject_confirmation_required,
+            "homeroom_sign_off_required": self.policy.homeroom_sign_off_required,
+            "approval_by": self.policy.approval_by.as_str(),
+            "required_steps": self.policy.required_steps(),
+            "set_at": self.set.as_ref().map(|(index, _)| index),
+            "reason": self.set.as_ref().map(|(_, reason)| reason),
+        })
+    }
+}
+
 /// The authority state as of a log size.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct AuthorityState {
@@ -96,6 +140,9 @@ pub struct AuthorityState {
     pub ministry_keys: Vec<PublicKey>,
     /// The grants, by grant id.
     pub grants: Vec<GrantView>,
+    /// The signing policies set on the log, in force, by level and school year (national; any
+    /// other level and year follows the default chain).
+    pub signing_policies: Vec<SigningPolicyView>,
 }
 
 impl AuthorityState {
@@ -106,6 +153,7 @@ impl AuthorityState {
             "as_of_size": self.as_of_size,
             "ministry_keys": self.ministry_keys.iter().map(json::key).collect::<Vec<_>>(),
             "grants": self.grants.iter().map(GrantView::to_json).collect::<Vec<_>>(),
+            "signing_policies": self.signing_policies.iter().map(SigningPolicyView::to_json).collect::<Vec<_>>(),
         })
     }
 }
@@ -139,6 +187,24 @@ impl Projections {
                 .filter(|(_, grant)| keep(grant))
                 .map(|(id, grant)| GrantView::new(id, grant))
                 .collect(),
+            signing_policies: self
+                .signing_policies
+                .values()
+                .map(|setting| {
+                    SigningPolicyView::new(setting.level, setting.school_year, Some(setting))
+                })
+                .collect(),
         }
+    }
+
+    /// The signing policy in force for a level and school year (the default chain when none
+    /// was set).
+    #[must_use]
+    pub fn signing_policy(&self, level: RecordLevel, school_year: SchoolYear) -> SigningPolicyView {
+        SigningPolicyView::new(
+            level,
+            school_year,
+            self.signing_policies.get(&(level, school_year)),
+        )
     }
 }

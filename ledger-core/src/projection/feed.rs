@@ -132,7 +132,8 @@ impl Projections {
             Fact::IdentityCorrected(learner, _) => {
                 self.schools_of(learner).into_iter().cloned().collect()
             }
-            Fact::Other => Vec::new(),
+            // A signing policy is national: it names no school (the authority state shows it).
+            Fact::SigningPolicySet(_) | Fact::Other => Vec::new(),
         };
         for school in schools {
             Self::push_trail(&mut self.school_trail, school, index);

@@ -48,14 +48,14 @@ use crate::domain::value::{
 };
 use crate::domain::{
     AuthorisedEvent, ClassKey, CopyKind, Decision, DomainConfig, DomainError, Duty, Exemption,
-    Ledger, Position, SigningStatus, SubjectSpec,
+    Ledger, PolicySetting, Position, RecordLevel, SigningStatus, SubjectSpec,
 };
 use crate::key::PublicKey;
 use crate::record::VerifiedSubmission;
 use crate::rules::year::Award;
 
 pub use audit::{AuditEntry, AuditSubject, AuditTrail};
-pub use authority::{AuthorityState, GrantView, Revocation};
+pub use authority::{AuthorityState, GrantView, Revocation, SigningPolicyView};
 pub use gradebook::{Gradebook, GradebookRow};
 pub use transcript::{
     AssessmentView, EnrolmentView, SemesterRecord, Signature, SigningView, SubjectRecord,
@@ -132,6 +132,8 @@ pub(crate) struct EntryMeta {
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub(crate) struct ClassInfo {
     pub(crate) grade: u8,
+    /// The level of its records, which picks the signing policy.
+    pub(crate) level: Option<RecordLevel>,
     pub(crate) subjects: Vec<SubjectSpec>,
     pub(crate) opened_at: u64,
     pub(crate) teachers: BTreeMap<Duty, (PublicKey, u64)>,
@@ -181,6 +183,9 @@ pub(crate) struct YearState {
     pub(crate) corrections: BTreeMap<SubjectCode, u32>,
     pub(crate) conduct_corrections: u32,
     pub(crate) signing: Option<SigningStatus>,
+    /// Whether the homeroom sign-off is in force (an approval may stand without one when the
+    /// policy does not require it).
+    pub(crate) signed_off: bool,
     pub(crate) sign_offs: Vec<(u64, PublicKey)>,
     pub(crate) approvals: Vec<(u64, PublicKey, Digest)>,
     pub(crate) summer_conduct: Option<ConductLevel>,
@@ -298,6 +303,8 @@ pub struct Projections {
     /// (`learner.registered`, then each `identity.corrected`): what the identity register
     /// checks its rows against.
     identity_commitments: BTreeMap<LearnerCode, (u64, [u8; 32])>,
+    /// The signing policy in force per level and school year (`signing_policy.set`).
+    signing_policies: BTreeMap<(RecordLevel, SchoolYear), PolicySetting>,
 }
 
 impl Projections {
@@ -486,6 +493,7 @@ impl Projections {
         state.absences = Semester::BOTH.map(|s| ledger.absences(learner, school_year, s));
         state.conduct_corrections = ledger.conduct_correction_count(learner, school_year);
         state.signing = Some(ledger.signing_status(learner, school_year));
+        state.signed_off = ledger.is_signed_off(learner, school_year);
         state.summer_conduct = ledger.summer_conduct(learner, school_year);
         state.reassessments = ledger.reassessments(learner, school_year);
         state.decision = ledger.promotion(learner, school_year);

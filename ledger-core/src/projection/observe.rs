@@ -50,6 +50,8 @@ pub(super) enum Fact {
     Withdrawn(LearnerCode, UnitCode, SchoolYear, String),
     CopyIssued(Box<CopyView>),
     IdentityCorrected(LearnerCode, String),
+    /// A signing policy for a level and school year, with its reason.
+    SigningPolicySet(String),
     Other,
 }
 
@@ -62,7 +64,9 @@ impl Fact {
             Fact::TransferredOut(_, _, _, _, reason) | Fact::Recorded(_, _, _, _, reason) => {
                 reason.as_deref()
             }
-            Fact::Withdrawn(_, _, _, reason) | Fact::IdentityCorrected(_, reason) => Some(reason),
+            Fact::Withdrawn(_, _, _, reason)
+            | Fact::IdentityCorrected(_, reason)
+            | Fact::SigningPolicySet(reason) => Some(reason),
             _ => None,
         }
     }
@@ -297,6 +301,7 @@ pub(super) fn parse(submission: &VerifiedSubmission, index: u64) -> Result<Fact,
         "identity.corrected" => {
             Fact::IdentityCorrected(f.parsed("learner")?, f.text("reason")?.to_owned())
         }
+        "signing_policy.set" => Fact::SigningPolicySet(f.text("reason")?.to_owned()),
         _ => Fact::Other,
     })
 }
@@ -344,6 +349,7 @@ impl Projections {
                     class.clone(),
                     ClassInfo {
                         grade: *grade,
+                        level: ledger.class_level(class),
                         subjects: subjects.clone(),
                         opened_at: index,
                         teachers: Default::default(),
@@ -532,9 +538,18 @@ impl Projections {
                     .push((index, reason.clone()));
                 self.refresh_identity_commitment(learner, index, ledger);
             }
+            Fact::SigningPolicySet(_) => self.refresh_signing_policies(ledger),
             Fact::Other => {}
         }
         self.note_schools(fact, index);
+    }
+
+    /// Copies the signing policies in force from the ledger.
+    fn refresh_signing_policies(&mut self, ledger: &Ledger) {
+        for setting in ledger.signing_policy_settings() {
+            self.signing_policies
+                .insert((setting.level, setting.school_year), setting.clone());
+        }
     }
 
     /// Copies the learner's identity commitment in force from the ledger, which has just

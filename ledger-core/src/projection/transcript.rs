@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::json;
-use super::{InForce, Projections, YearState};
+use super::{InForce, Projections, SigningPolicyView, YearState};
 /// The rule set for a class's grade in a school year: the domain's, so that both read the rules
 /// alike.
 pub(crate) use crate::domain::rules_for;
@@ -303,8 +303,16 @@ pub struct SigningView {
     pub confirmations: Vec<(SubjectCode, Semester, Signature)>,
     /// Seals in force at the current school for the year: (term, signature).
     pub seals: Vec<(Term, Signature)>,
+    /// The signing policy in force for the level of the learner's latest class that year
+    /// (the default chain unless `signing_policy.set` says otherwise); `None` without a class.
+    pub policy: Option<SigningPolicyView>,
+    /// The steps that policy requires before approval, in order, among `complete_data`,
+    /// `confirm_subjects`, `homeroom_sign_off`, `principal_approval`.
+    pub required: Vec<&'static str>,
     /// The steps that remain, in order, among `complete_data`, `confirm_subjects`,
-    /// `homeroom_sign_off`, `principal_approval`, `seal_year`.
+    /// `homeroom_sign_off`, `principal_approval`, `seal_year`: the required steps not done,
+    /// and the subject confirmations and the year's seal (which lock the record) while
+    /// missing. `homeroom_sign_off` is listed only while the policy requires it.
     pub remaining: Vec<&'static str>,
 }
 
@@ -340,6 +348,8 @@ impl SigningView {
                 value["term"] = json!(term_name(*term));
                 value
             }).collect::<Vec<_>>(),
+            "policy": json::optional(self.policy.as_ref(), SigningPolicyView::to_json),
+            "required": self.required,
             "remaining": self.remaining,
         })
     }
@@ -717,10 +727,11 @@ impl Projections {
     ) -> SigningView {
         let status = state.signing.unwrap_or(SigningStatus::Unsigned);
         let signature = |(index, key): (u64, PublicKey)| Signature { index, key };
-        let signed_off = match status {
-            SigningStatus::Unsigned => None,
-            _ => state.sign_offs.last().map(|(i, k)| signature((*i, *k))),
-        };
+        // An approval stands without a sign-off where the policy does not require one.
+        let signed_off = state
+            .signed_off
+            .then(|| state.sign_offs.last().map(|(i, k)| signature((*i, *k))))
+            .flatten();
         let approved = match status {
             SigningStatus::Approved(digest) => state
                 .approvals
@@ -741,6 +752,18 @@ impl Projections {
             .collect();
         history.sort_by_key(|(_, signature)| signature.index);
 
+        let policy = state.enrolments.last().and_then(|enrolment| {
+            let class = ClassKey {
+                school: enrolment.school.clone(),
+                school_year,
+                class: enrolment.class.clone(),
+            };
+            let level = self.classes.get(&class)?.level?;
+            Some(self.signing_policy(level, school_year))
+        });
+        let policy_steps = policy
+            .as_ref()
+            .map_or(crate::domain::SigningPolicy::DEFAULT, |view| view.policy);
         let current = state
             .enrolments
             .last()
@@ -794,7 +817,7 @@ impl Projections {
         if unconfirmed || current.is_none() {
             remaining.push("confirm_subjects");
         }
-        if matches!(status, SigningStatus::Unsigned) {
+        if policy_steps.homeroom_sign_off_required && matches!(status, SigningStatus::Unsigned) {
             remaining.push("homeroom_sign_off");
         }
         if !matches!(status, SigningStatus::Approved(_)) {
@@ -810,6 +833,8 @@ impl Projections {
             history,
             confirmations,
             seals,
+            policy,
+            required: policy_steps.required_steps(),
             remaining,
         }
     }
