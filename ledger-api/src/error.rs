@@ -376,6 +376,9 @@ pub fn title_of(code: &str) -> &'static str {
         }
         // Domain: signatures (ký, phê duyệt), end of year and record procedures.
         "record-incomplete" => "Học bạ chưa đủ dữ liệu / Record incomplete",
+        "subjects-not-confirmed" => {
+            "Chưa xác nhận đủ điểm các môn học / Subjects not all confirmed"
+        }
         "learner-already-signed-off" => {
             "Học bạ đã được giáo viên chủ nhiệm ký / Record already signed off"
         }

@@ -253,6 +253,12 @@ fn domain_samples() -> Vec<DomainError> {
             school_year: year(),
             missing: s("m"),
         },
+        DomainError::SubjectsNotConfirmed {
+            learner: learner(),
+            school_year: year(),
+            rule: s("r"),
+            unconfirmed: s("u"),
+        },
         DomainError::LearnerAlreadySignedOff {
             learner: learner(),
             school_year: year(),
