@@ -59,6 +59,10 @@ enum Op {
     },
     SignOff,
     ApproveRecord,
+    DeputyApproveRecord,
+    SetPolicy {
+        flags: u8,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -79,6 +83,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (1..=2u8).prop_map(|semester| Op::FillSemester { semester }),
         1 => Just(Op::SignOff),
         1 => Just(Op::ApproveRecord),
+        1 => Just(Op::DeputyApproveRecord),
+        1 => any::<u8>().prop_map(|flags| Op::SetPolicy { flags }),
     ]
 }
 
@@ -254,16 +260,40 @@ fn step(world: &mut World, cast: &Cast, op: &Op, regrants: &mut u32) {
                 class_ref(json!({"learner": LEARNER})),
             )
         }
-        Op::ApproveRecord => {
+        Op::ApproveRecord | Op::DeputyApproveRecord => {
             let digest = world
                 .ledger
                 .record_digest(&LEARNER.parse().unwrap(), YEAR.parse().unwrap())
                 .map(|d| d.to_string())
                 .unwrap_or_default();
+            let approver = match op {
+                Op::DeputyApproveRecord => &cast.deputy,
+                _ => &cast.principal,
+            };
             (
-                &cast.principal,
+                approver,
                 "approval.signed",
                 json!({"school": SCHOOL, "school_year": YEAR, "entries": [{"learner": LEARNER, "record_digest": digest}]}),
+            )
+        }
+        Op::SetPolicy { flags } => {
+            // Bit 3 has the Sở try it, which only the Ministry may do.
+            let signer = if flags & 8 != 0 {
+                &cast.so
+            } else {
+                &cast.ministry
+            };
+            (
+                signer,
+                "signing_policy.set",
+                json!({
+                    "level": "thpt",
+                    "school_year": YEAR,
+                    "subject_confirmation_required": flags & 1 != 0,
+                    "homeroom_sign_off_required": flags & 2 != 0,
+                    "approval_by": if flags & 4 != 0 { "principal_or_deputy" } else { "principal" },
+                    "reason": "Hướng dẫn ký học bạ số",
+                }),
             )
         }
     };

@@ -27,6 +27,7 @@ enum Step {
     SignOff,
     Approve,
     Revoke,
+    SetPolicy(u8),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -43,6 +44,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::SignOff),
         1 => Just(Step::Approve),
         1 => Just(Step::Revoke),
+        1 => any::<u8>().prop_map(Step::SetPolicy),
     ]
 }
 
@@ -176,7 +178,22 @@ fn run(world: &mut World, cast: &Cast, step: &Step) {
             "authority.revoked",
             json!({"grant_id": "gv-van", "reason": "Nghỉ việc"}),
         ),
+        Step::SetPolicy(flags) => {
+            world.submit(&cast.ministry, "signing_policy.set", signing_policy(*flags))
+        }
     };
+}
+
+/// A signing policy for the test class's level and year, its steps chosen by the low bits.
+fn signing_policy(flags: u8) -> Value {
+    json!({
+        "level": "thpt",
+        "school_year": YEAR,
+        "subject_confirmation_required": flags & 1 != 0,
+        "homeroom_sign_off_required": flags & 2 != 0,
+        "approval_by": if flags & 4 != 0 { "principal_or_deputy" } else { "principal" },
+        "reason": "Hướng dẫn ký học bạ số",
+    })
 }
 
 /// Every answer the projections give about the test school, as JSON.
@@ -243,6 +260,13 @@ fn agrees_with_ledger(projections: &Projections, ledger: &Ledger) -> Result<(), 
         return Ok(());
     };
     prop_assert_eq!(got.signing.status, ledger.signing_status(&learner, year));
+    prop_assert_eq!(
+        got.signing.signed_off.is_some(),
+        ledger.is_signed_off(&learner, year)
+    );
+    if let Some(shown) = &got.signing.policy {
+        prop_assert_eq!(shown.policy, ledger.signing_policy(shown.level, year));
+    }
     for semester in Semester::BOTH {
         prop_assert_eq!(
             got.conduct[usize::from(semester.number() - 1)],
