@@ -278,7 +278,7 @@ pub fn sequencer_alone(data: &Path, records: u64, concurrency: usize) -> Phase {
     let index = IdempotencyIndex::open(&layout.idempotency(), &log).expect("open the index");
     let sequencer = sequencer::start(
         writer,
-        index,
+        Box::new(move |_| Ok(index)),
         Box::new(ledger_node::judge::Open),
         sequencer::system_clock(),
     );

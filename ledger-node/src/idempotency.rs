@@ -20,7 +20,7 @@
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::io::{BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use ledger_core::record::{RecordView, Submission};
@@ -99,13 +99,49 @@ impl Hasher for FingerprintHasher {
 
 type Table<V> = HashMap<u64, V, BuildHasherDefault<FingerprintHasher>>;
 
-/// The index: the table in memory and the file that lets a restart skip re-reading the log.
-pub struct IdempotencyIndex {
+/// The table is split by the fingerprint's top bits so that a restart can fill the parts on
+/// several cores at once: filling is bound by cache misses, not by reading the file.
+const SHARD_BITS: u32 = 2;
+const SHARDS: usize = 1 << SHARD_BITS;
+
+/// One part of the table.
+#[derive(Default)]
+struct Shard {
     /// Fingerprint → the first record index with it.
     first: Table<u64>,
     /// Fingerprint → later record indexes with the same fingerprint (collisions; almost always
     /// empty).
     more: Table<Vec<u64>>,
+}
+
+impl Shard {
+    fn remember(&mut self, fingerprint: u64, index: u64) {
+        if let Some(&existing) = self.first.get(&fingerprint) {
+            debug_assert_ne!(existing, index);
+            self.more.entry(fingerprint).or_default().push(index);
+        } else {
+            self.first.insert(fingerprint, index);
+        }
+    }
+
+    /// The record indexes with `fingerprint`, first one first.
+    fn candidates(&self, fingerprint: u64) -> impl Iterator<Item = u64> + '_ {
+        let more = self.more.get(&fingerprint).map_or(&[][..], Vec::as_slice);
+        self.first
+            .get(&fingerprint)
+            .into_iter()
+            .chain(more)
+            .copied()
+    }
+}
+
+fn shard_of(fingerprint: u64) -> usize {
+    (fingerprint >> (64 - SHARD_BITS)) as usize
+}
+
+/// The index: the table in memory and the file that lets a restart skip re-reading the log.
+pub struct IdempotencyIndex {
+    shards: Vec<Shard>,
     file: File,
     /// The log size the index reflects.
     applied: u64,
@@ -126,16 +162,15 @@ impl IdempotencyIndex {
             .open(path)
             .map_err(io)?;
         let size = log.head().size;
+        let fingerprints = read_valid(&mut file, size).map_err(io)?;
+        let valid = fingerprints.len() as u64;
+        file.seek(SeekFrom::End(0)).map_err(io)?;
         let mut index = Self {
-            first: Table::default(),
-            more: Table::default(),
-            file: file.try_clone().map_err(io)?,
-            applied: 0,
+            shards: fill_shards(&fingerprints, size),
+            file,
+            applied: valid,
         };
-        index
-            .first
-            .reserve(usize::try_from(size).unwrap_or(usize::MAX));
-        let valid = index.load(&mut file, size).map_err(io)?;
+        drop(fingerprints);
         if valid < size {
             tracing::info!(
                 from = valid,
@@ -145,47 +180,6 @@ impl IdempotencyIndex {
         }
         index.catch_up(log, size)?;
         Ok(index)
-    }
-
-    /// Reads the valid entries (at most `size`), cuts the file after them and returns how many
-    /// there were.
-    fn load(&mut self, file: &mut File, size: u64) -> std::io::Result<u64> {
-        let length = file.metadata()?.len();
-        let mut reader = BufReader::with_capacity(1 << 20, &mut *file);
-        let mut magic = [0u8; 8];
-        let has_magic = length >= 8 && {
-            reader.read_exact(&mut magic)?;
-            &magic == MAGIC
-        };
-        if !has_magic {
-            drop(reader);
-            file.set_len(0)?;
-            file.seek(SeekFrom::Start(0))?;
-            file.write_all(MAGIC)?;
-            return Ok(0);
-        }
-        let stored = (length - 8) / ENTRY_LEN as u64;
-        let mut entry = [0u8; ENTRY_LEN];
-        let mut valid = 0;
-        while valid < stored.min(size) {
-            reader.read_exact(&mut entry)?;
-            let fingerprint = u64::from_le_bytes(entry[..8].try_into().expect("8 bytes"));
-            let crc = u32::from_le_bytes(entry[8..].try_into().expect("4 bytes"));
-            if crc != entry_crc(valid, fingerprint) {
-                tracing::warn!(
-                    index = valid,
-                    "idempotency index: entry fails its check; recomputing from here"
-                );
-                break;
-            }
-            self.remember(fingerprint, valid);
-            valid += 1;
-        }
-        drop(reader);
-        file.set_len(8 + valid * ENTRY_LEN as u64)?;
-        self.file.seek(SeekFrom::End(0))?;
-        self.applied = valid;
-        Ok(valid)
     }
 
     /// Adds the records from `self.applied` up to `size` by reading them from the log.
@@ -226,16 +220,13 @@ impl IdempotencyIndex {
         idempotency_id: &str,
     ) -> Result<Option<Landed>, String> {
         let fingerprint = fingerprint(author, idempotency_id);
-        let Some(&first) = self.first.get(&fingerprint) else {
-            return Ok(None);
-        };
-        let wanted = key_of(author, idempotency_id);
-        let more = self.more.get(&fingerprint).map_or(&[][..], Vec::as_slice);
-        for &index in std::iter::once(&first).chain(more) {
+        let mut wanted = None;
+        for index in self.shards[shard_of(fingerprint)].candidates(fingerprint) {
             let record = log
                 .read_record(index)
                 .map_err(|error| format!("cannot read record {index}: {error}"))?;
-            if key_of_record(&record)? == wanted {
+            let wanted = wanted.get_or_insert_with(|| key_of(author, idempotency_id));
+            if key_of_record(&record)? == *wanted {
                 return Ok(Some(Landed { index, record }));
             }
         }
@@ -251,28 +242,91 @@ impl IdempotencyIndex {
     pub fn insert(&mut self, fingerprints: &[u64]) -> Result<(), String> {
         let mut bytes = Vec::with_capacity(fingerprints.len() * ENTRY_LEN);
         for (offset, &fingerprint) in fingerprints.iter().enumerate() {
-            let index = self.applied + offset as u64;
-            bytes.extend_from_slice(&fingerprint.to_le_bytes());
-            bytes.extend_from_slice(&entry_crc(index, fingerprint).to_le_bytes());
+            bytes.extend_from_slice(&entry_bytes(self.applied + offset as u64, fingerprint));
         }
         self.file
             .write_all(&bytes)
             .map_err(|error| format!("cannot update the idempotency index: {error}"))?;
         for &fingerprint in fingerprints {
-            self.remember(fingerprint, self.applied);
+            self.shards[shard_of(fingerprint)].remember(fingerprint, self.applied);
             self.applied += 1;
         }
         Ok(())
     }
+}
 
-    fn remember(&mut self, fingerprint: u64, index: u64) {
-        if let Some(&existing) = self.first.get(&fingerprint) {
-            debug_assert_ne!(existing, index);
-            self.more.entry(fingerprint).or_default().push(index);
-        } else {
-            self.first.insert(fingerprint, index);
+/// Reads the file's valid entries (at most `size`: entries beyond the log are stale), cuts the
+/// file after them, and returns their fingerprints in log order. A file without the magic is
+/// started over.
+fn read_valid(file: &mut File, size: u64) -> std::io::Result<Vec<u64>> {
+    let length = file.metadata()?.len();
+    let mut magic = [0u8; 8];
+    if length < 8 || {
+        file.read_exact(&mut magic)?;
+        &magic != MAGIC
+    } {
+        file.set_len(0)?;
+        file.seek(SeekFrom::Start(0))?;
+        file.write_all(MAGIC)?;
+        return Ok(Vec::new());
+    }
+    let stored = ((length - 8) / ENTRY_LEN as u64).min(size);
+    let mut fingerprints = Vec::with_capacity(usize::try_from(stored).unwrap_or(0));
+    let mut chunk = vec![0u8; CHUNK_ENTRIES * ENTRY_LEN];
+    'read: while (fingerprints.len() as u64) < stored {
+        let want = usize::try_from(stored - fingerprints.len() as u64)
+            .unwrap_or(usize::MAX)
+            .min(CHUNK_ENTRIES);
+        let bytes = &mut chunk[..want * ENTRY_LEN];
+        file.read_exact(bytes)?;
+        for entry in bytes.chunks_exact(ENTRY_LEN) {
+            let index = fingerprints.len() as u64;
+            let fingerprint = u64::from_le_bytes(entry[..8].try_into().expect("8 bytes"));
+            if entry != entry_bytes(index, fingerprint) {
+                tracing::warn!(
+                    index,
+                    "idempotency index: entry fails its check; recomputing from here"
+                );
+                break 'read;
+            }
+            fingerprints.push(fingerprint);
         }
     }
+    file.set_len(8 + fingerprints.len() as u64 * ENTRY_LEN as u64)?;
+    Ok(fingerprints)
+}
+
+/// Fills the shards from fingerprints in log order, one thread per shard.
+fn fill_shards(fingerprints: &[u64], size: u64) -> Vec<Shard> {
+    let per_shard = usize::try_from(size / SHARDS as u64).unwrap_or(0) + 1024;
+    std::thread::scope(|scope| {
+        let fillers: Vec<_> = (0..SHARDS)
+            .map(|number| {
+                scope.spawn(move || {
+                    let mut shard = Shard::default();
+                    shard.first.reserve(per_shard);
+                    for (index, &fingerprint) in fingerprints.iter().enumerate() {
+                        if shard_of(fingerprint) == number {
+                            shard.remember(fingerprint, index as u64);
+                        }
+                    }
+                    shard
+                })
+            })
+            .collect();
+        fillers
+            .into_iter()
+            .map(|filler| filler.join().expect("a shard filler panicked"))
+            .collect()
+    })
+}
+
+/// One entry as stored: the fingerprint, then the CRC of index and fingerprint.
+fn entry_bytes(index: u64, fingerprint: u64) -> [u8; ENTRY_LEN] {
+    let mut entry = [0u8; ENTRY_LEN];
+    entry[..8].copy_from_slice(&fingerprint.to_le_bytes());
+    entry[8..].copy_from_slice(&entry_crc(index, fingerprint).to_le_bytes());
+    entry
 }
 
 /// The check of one entry: CRC-32C of the record index and the fingerprint, both u64 LE.
@@ -329,15 +383,14 @@ mod tests {
 
         // Pretend "a" and "b" share a fingerprint, with "b" found first.
         let a = fingerprint(&key, "a");
-        index.first.insert(a, 1);
-        index.more.insert(a, vec![0]);
-        assert_eq!(
-            index.get(&log, &key, "a").unwrap().map(|l| l.index),
-            Some(0)
-        );
+        let shard = &mut index.shards[shard_of(a)];
+        shard.first.insert(a, 1);
+        shard.more.insert(a, vec![0]);
+        assert_eq!(index.get(&log, &key, "a").unwrap().map(|l| l.index), Some(0));
         // A fingerprint that leads only to another record finds nothing.
-        index.more.remove(&a);
-        index.first.insert(a, 1);
+        let shard = &mut index.shards[shard_of(a)];
+        shard.more.remove(&a);
+        shard.first.insert(a, 1);
         assert_eq!(index.get(&log, &key, "a").unwrap(), None);
     }
 }

@@ -49,9 +49,6 @@ pub enum NodeError {
     /// The domain state could not be rebuilt from the log.
     #[error("domain replay: {0}")]
     Replay(String),
-    /// The idempotency index could not be opened.
-    #[error("idempotency index: {0}")]
-    Index(String),
 }
 
 /// The newest checkpoint: its note and what it commits to.
@@ -306,11 +303,12 @@ impl Node {
         let (sequencer, checkpointer) = match signer {
             Some(signer) => {
                 remove_retired_sled(layout);
-                let index = IdempotencyIndex::open(&layout.idempotency(), &log)
-                    .map_err(NodeError::Index)?;
+                let index_path = layout.idempotency();
+                let open_index: sequencer::IndexOpener =
+                    Box::new(move |log| IdempotencyIndex::open(&index_path, log));
                 let (judge, judged) = replay_judge(&config.policy, &log)?;
                 projections = judged;
-                let sequencer = sequencer::start(writer, index, judge, Arc::clone(&clock));
+                let sequencer = sequencer::start(writer, open_index, judge, Arc::clone(&clock));
                 let checkpointer = start_checkpointer(
                     Arc::clone(&log),
                     signer,
@@ -354,6 +352,15 @@ impl Node {
     #[must_use]
     pub fn config(&self) -> &NodeConfig {
         &self.config
+    }
+
+    /// Whether the node takes appends: a node without a signing key always is; a writing node
+    /// once its sequencer has opened the idempotency index (and until it stops on an error).
+    #[must_use]
+    pub fn is_ready(&self) -> bool {
+        self.sequencer
+            .as_ref()
+            .is_none_or(|sequencer| sequencer.handle().is_ready())
     }
 
     /// What recovery did on open.
@@ -801,7 +808,7 @@ impl LedgerService for NodeService {
             ready: self
                 .sequencer
                 .as_ref()
-                .is_none_or(SequencerHandle::is_running),
+                .is_none_or(SequencerHandle::is_ready),
             log_size: self.log.head().size,
             checkpoint_size: self.checkpoint_size(),
         }

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::idempotency::{fingerprint, key_of, IdempotencyIndex, Landed};
 use crate::judge::{Judge, Position};
-use crate::log::{LogWriter, Staged};
+use crate::log::{Log, LogWriter, Staged};
 use crate::metrics::{Histogram, Unit, GROUP_COMMIT_RECORDS_BOUNDS};
 
 /// Most submissions waiting for the sequencer. Beyond it appends are refused with
@@ -50,6 +50,8 @@ enum Message {
 pub struct SequencerHandle {
     queue: mpsc::Sender<Message>,
     failed: Arc<AtomicBool>,
+    /// Set once the idempotency index is open: appends queue until then.
+    ready: Arc<AtomicBool>,
     /// New records per group commit, observed by the sequencer thread.
     group_commits: Arc<Histogram>,
 }
@@ -129,6 +131,12 @@ impl SequencerHandle {
         !self.failed.load(Ordering::Acquire)
     }
 
+    /// True once the idempotency index is open and the sequencer takes appends, until it stops.
+    #[must_use]
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire) && self.is_running()
+    }
+
     /// Submissions waiting in the queue, not yet taken into a batch.
     #[must_use]
     pub fn queue_depth(&self) -> usize {
@@ -185,25 +193,42 @@ impl Drop for Sequencer {
     }
 }
 
-/// Starts the sequencer thread.
+/// Opens the idempotency index for the log it is given.
+pub type IndexOpener = Box<dyn FnOnce(&Log) -> Result<IdempotencyIndex, String> + Send>;
+
+/// Starts the sequencer thread. Its first work is `open_index`: filling the index of a large
+/// log takes a while, and the node serves reads meanwhile; appends wait in the queue and
+/// [`SequencerHandle::is_ready`] tells health checks when they are taken.
 ///
 /// # Panics
 /// If the thread cannot be spawned.
 #[must_use]
 pub fn start(
     writer: LogWriter,
-    index: IdempotencyIndex,
+    open_index: IndexOpener,
     judge: Box<dyn Judge>,
     clock: Clock,
 ) -> Sequencer {
     let (queue, receiver) = mpsc::channel(SEQUENCER_QUEUE_MAX);
     let failed = Arc::new(AtomicBool::new(false));
     let thread_failed = Arc::clone(&failed);
+    let ready = Arc::new(AtomicBool::new(false));
+    let thread_ready = Arc::clone(&ready);
     let group_commits = Arc::new(Histogram::new(&GROUP_COMMIT_RECORDS_BOUNDS, Unit::Count));
     let thread_group_commits = Arc::clone(&group_commits);
     let thread = std::thread::Builder::new()
         .name("sequencer".to_owned())
         .spawn(move || {
+            let index = match open_index(writer.log()) {
+                Ok(index) => index,
+                Err(error) => {
+                    tracing::error!(%error, "cannot open the idempotency index; appends are refused");
+                    thread_failed.store(true, Ordering::Release);
+                    return;
+                }
+            };
+            thread_ready.store(true, Ordering::Release);
+            tracing::info!(records = index.applied(), "idempotency index open; taking appends");
             if let Err(error) = run(
                 writer,
                 index,
@@ -221,6 +246,7 @@ pub fn start(
         handle: SequencerHandle {
             queue,
             failed,
+            ready,
             group_commits,
         },
         thread: Some(thread),

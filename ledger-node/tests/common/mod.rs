@@ -87,6 +87,15 @@ impl TestNode {
     }
 
     async fn serve_node(directory: tempfile::TempDir, node: Node) -> Self {
+        // The sequencer opens the idempotency index on its own thread; tests that count health
+        // answers want a node that is ready from its first request.
+        for _ in 0..500 {
+            if node.is_ready() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(node.is_ready(), "the node is ready within 5 s");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
