@@ -1,6 +1,6 @@
 //! The typed client of the HTTP API, used by the CLI, tests, benches and mirrors.
 
-use ledger_core::domain::value::{LearnerCode, Semester, SubjectCode};
+use ledger_core::domain::value::{LearnerCode, Semester, SubjectCode, UnitCode};
 use ledger_core::domain::ClassKey;
 use ledger_core::key::PublicKey;
 use ledger_core::projection::AuditSubject;
@@ -136,6 +136,15 @@ impl Client {
             AuthorityFilter::Key(key) => format!("v1/authority?key={}", key_in_path(key)),
         };
         self.read(&path).await
+    }
+
+    /// A unit's history: names over time, parent, merges, custodian and member units (public;
+    /// signed anyway when the client has a signer).
+    ///
+    /// # Errors
+    /// As [`Client::transcript`].
+    pub async fn unit(&self, unit: &UnitCode) -> Result<Reflected, ClientError> {
+        self.read(&format!("v1/units/{unit}")).await
     }
 
     /// One page of the change feed: records after index `after` (from the start when `None`),

@@ -473,6 +473,7 @@ pub const API_CODES: &[&str] = &[
     "not-found",
     "learner-unknown",
     "class-unknown",
+    "unit-unknown",
     // The identity register (`crate::identity`, docs/IDENTITY.md).
     "identity-invalid",
     "identity-unknown-learner",
@@ -489,7 +490,7 @@ pub const API_CODES: &[&str] = &[
 ];
 
 /// The HTTP status with which the API layer emits `code`, or `None` for a code not in
-/// [`API_CODES`]. (`learner-unknown`, `class-unknown` and the key and schema codes are also
+/// [`API_CODES`]. (`learner-unknown`, `class-unknown`, `unit-unknown` and the key and schema codes are also
 /// domain refusals, which the node answers with its own status. `identity-erased` is `410` for
 /// a read or an erasure of erased data, the status given here, and `409` for a put that
 /// conflicts with the erasure.)
@@ -519,6 +520,7 @@ pub fn status_of_api_code(code: &str) -> Option<u16> {
         "not-found"
         | "learner-unknown"
         | "class-unknown"
+        | "unit-unknown"
         | "identity-unknown-learner"
         | "identity-not-found" => 404,
         "idempotency-conflict" | "identity-commitment-mismatch" => 409,

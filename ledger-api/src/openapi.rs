@@ -829,6 +829,24 @@ fn other_read_paths(add: &mut impl FnMut(&str, Value)) {
         ),
     );
     add(
+        "/v1/units/{unit}",
+        json!({"get": {
+            "operationId": "getUnit",
+            "tags": ["reads"],
+            "summary": "A unit's history (đơn vị hành chính, trường)",
+            "description": "A province, commune, school or GDTX centre as the log recorded it: every name with the log index from which it applied, its parent, the unit it was merged into and the custodian of its records now (the last successor along its merges), the units merged into it, and the units that belong to it. Public: units are public facts and the answer holds no personal data; a signature, if sent, must verify.",
+            "parameters": [path_param("unit", "The unit's permanent code.", unit_code())],
+            "responses": {
+                "200": ok("The answer, proven under the signed checkpoint it names.", "Reflected"),
+                "400": problem(400, &["query-invalid"], "The unit code is malformed; the detail says why."),
+                "401": problem(401, &AUTH_CODES, "A signature was sent and does not verify (docs/AUTH.md)."),
+                "404": problem(404, &["unit-unknown", "not-found"], "No unit with this code in the log, or this node runs the open policy and keeps no projections (`not-found`)."),
+                "500": internal(),
+                "503": problem(503, &["checkpoint-pending"], "No signed checkpoint covers the answer yet; retry in a second."),
+            },
+        }}),
+    );
+    add(
         "/v1/feed",
         read(
             "getFeed",

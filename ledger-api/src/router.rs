@@ -80,6 +80,7 @@ pub fn app_with(service: Service, extra: Router) -> Router {
         ),
         ("/v1/keys/{key}/audit", get(key_audit)),
         ("/v1/authority", get(authority)),
+        ("/v1/units/{unit}", get(unit)),
         ("/v1/feed", get(feed)),
         ("/v1/proofs/consistency", get(consistency)),
         ("/healthz", get(health)),
@@ -471,6 +472,16 @@ async fn authority(
         (Some(_), Some(_)) => return Err(invalid("query", "give unit or key, not both")),
     };
     answer(&service, reader, ReadQuery::Authority(filter)).await
+}
+
+async fn unit(
+    State(service): State<Service>,
+    reader: Reader,
+    unit: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let Path(unit) = unit.map_err(|rejection| invalid("path", rejection.body_text()))?;
+    let unit = parsed("unit", &unit, UnitCode::parse)?;
+    answer(&service, reader, ReadQuery::Unit(unit)).await
 }
 
 /// The query of a change-feed read.

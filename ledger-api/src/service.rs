@@ -43,6 +43,9 @@ pub enum ReadQuery {
     },
     /// Authority state: who holds which role where, when, and who granted it.
     Authority(AuthorityFilter),
+    /// A unit's history: names over time, parent, merges, custodian, member units. Public:
+    /// administrative units and schools are public facts, and the answer holds no personal data.
+    Unit(UnitCode),
     /// The change feed: the records a vendor follows to rebuild its own copy.
     Feed {
         /// Which records.

@@ -13,6 +13,7 @@ use base64::Engine as _;
 use ledger_api::service::{AuthorityFilter, FeedFilter, ReadQuery};
 use ledger_api::wire::{CheckpointRef, Reflected};
 use ledger_api::ApiError;
+use ledger_core::domain::value::UnitCode;
 use ledger_core::key::PublicKey;
 use ledger_core::projection::access::{AccessRefusal, ReadTarget};
 use ledger_core::projection::{AuditSubject, Projections};
@@ -49,6 +50,9 @@ impl Reads {
         reader: Option<PublicKey>,
         query: ReadQuery,
     ) -> Result<Reflected, ApiError> {
+        if let ReadQuery::Unit(unit) = &query {
+            return self.unit(unit).await;
+        }
         let Some(reader) = reader else {
             return Err(ApiError::refused(
                 "auth-missing",
@@ -79,6 +83,27 @@ impl Reads {
         Ok(Reflected {
             checkpoint: checkpoint_ref(&published),
             as_of_size: answer.as_of_size,
+            data,
+        })
+    }
+
+    /// A unit's history, public: units and schools are public facts and the answer carries no
+    /// personal data. Proven like every projection answer, under a covering checkpoint.
+    async fn unit(&self, unit: &UnitCode) -> Result<Reflected, ApiError> {
+        let (data, as_of_size) = {
+            let projections = self.projections.read().expect("projections lock");
+            let view = projections.unit(unit).ok_or_else(|| {
+                unknown(
+                    "unit-unknown",
+                    format!("no unit {unit} in the log (unit codes are permanent)"),
+                )
+            })?;
+            (view.to_json(), projections.as_of_size())
+        };
+        let published = self.checkpoints.covering(as_of_size).await?;
+        Ok(Reflected {
+            checkpoint: checkpoint_ref(&published),
+            as_of_size,
             data,
         })
     }
@@ -251,7 +276,9 @@ fn evaluate(
                 proven: Some(indexes),
             })
         }
-        ReadQuery::Feed { .. } => Err(ApiError::internal("the feed is not a projection read")),
+        ReadQuery::Feed { .. } | ReadQuery::Unit(_) => Err(ApiError::internal(
+            "the feed and unit histories are answered before the access check",
+        )),
         ReadQuery::Authority(filter) => {
             let state = match filter {
                 AuthorityFilter::All => {

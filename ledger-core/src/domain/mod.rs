@@ -151,6 +151,19 @@ pub enum SigningStatus {
     Approved(Digest),
 }
 
+/// A unit's history, borrowed from the domain state ([`Ledger::unit_record`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct UnitRecord<'a> {
+    /// Province, commune, school or GDTX centre.
+    pub kind: value::UnitKind,
+    /// Every name, oldest first, with the log index from which it applied; never empty.
+    pub names: &'a [(String, u64)],
+    /// The unit it belongs to (none for a province).
+    pub parent: Option<&'a UnitCode>,
+    /// The successor and the index of `unit.merged`, once merged.
+    pub merged: Option<(&'a UnitCode, u64)>,
+}
+
 /// The domain state: authority, units, school-year setup, enrolments, assessments, locks,
 /// corrections and signatures.
 #[derive(Clone, Default, PartialEq, Eq, Debug)]
@@ -300,6 +313,21 @@ impl Ledger {
             .get(unit)
             .and_then(|found| found.merged.as_ref())
             .map(|(successor, _)| successor)
+    }
+
+    /// A unit's history as the log recorded it: kind, every name with the index from which it
+    /// applied, parent and, once merged, the successor with the index of the merge.
+    #[must_use]
+    pub fn unit_record(&self, unit: &UnitCode) -> Option<UnitRecord<'_>> {
+        self.units.get(unit).map(|found| UnitRecord {
+            kind: found.kind,
+            names: &found.names,
+            parent: found.parent.as_ref(),
+            merged: found
+                .merged
+                .as_ref()
+                .map(|(successor, index)| (successor, *index)),
+        })
     }
 
     /// The school holding the learner's record now: the school of their active enrolment in

@@ -29,6 +29,7 @@
 //! - [`gradebook`]: one (class, subject, semester): learners × assessments.
 //! - [`authority`]: who holds which role where, when, granted and revoked by whom.
 //! - [`audit`]: the log indexes of every event that touched a learner, a grade, a class or a key.
+//! - [`units`]: each administrative unit's and school's names over time, parent and merges.
 
 pub mod access;
 pub mod audit;
@@ -39,6 +40,7 @@ pub mod identity_access;
 mod json;
 mod observe;
 pub mod transcript;
+pub mod units;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -287,6 +289,8 @@ pub struct Projections {
     unit_names: BTreeMap<UnitCode, String>,
     /// Each unit's parent and, once merged, its successor: what read access follows.
     unit_links: BTreeMap<UnitCode, UnitLink>,
+    /// Each unit's names over time, parent and merge.
+    units: BTreeMap<UnitCode, units::UnitHistory>,
     classes: BTreeMap<ClassKey, ClassInfo>,
     learners: BTreeMap<LearnerCode, (u64, UnitCode)>,
     years: BTreeMap<(LearnerCode, SchoolYear), YearState>,

@@ -599,6 +599,9 @@ impl Projections {
                 },
             );
         }
+        if let Some(record) = ledger.unit_record(unit) {
+            self.units.insert(unit.clone(), record.into());
+        }
     }
 
     /// Adds an event to the trails of the learner, their year and the class.
