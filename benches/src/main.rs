@@ -8,6 +8,7 @@ mod api;
 mod append;
 mod ceilings;
 mod disk;
+mod domain;
 mod proofs;
 mod report;
 mod restart;
@@ -18,9 +19,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
-// The same allocator as the `hocba` binary, so the numbers are the node's.
+// The same allocator as the `hocba` binary, so the numbers are the node's; it counts the bytes
+// live for the domain's memory measurement.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: domain::Counting = domain::counting();
 
 use crate::append::Driver;
 use crate::report::{print_machine, thousands, Table};
@@ -101,6 +103,22 @@ enum Command {
         api: api::ApiArgs,
         #[command(flatten)]
         work: Work,
+    },
+    /// The domain's targets: a province's school year appended with the rules on, the rebuild of
+    /// the ledger and projections from the log, and the memory they hold.
+    Domain {
+        #[command(flatten)]
+        domain: domain::DomainArgs,
+        #[command(flatten)]
+        work: Work,
+    },
+    /// Internal: rebuilds the domain state of a node once in this process and prints the result.
+    #[command(hide = true)]
+    DomainRebuild {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        detail: bool,
     },
     /// Internal: opens a node once in this process and prints the timing.
     #[command(hide = true)]
@@ -249,6 +267,11 @@ fn main() {
             restart::run(&data, records, repeat, proof_samples, 100_000, 1024);
             work.finish(scratch);
         }
+        Command::Domain { domain, work } => {
+            print_machine(&work.directory());
+            domain::run(&domain, &work);
+        }
+        Command::DomainRebuild { data, detail } => domain::rebuild_once(&data, detail),
         Command::OpenOnce {
             data,
             breakdown,
