@@ -255,14 +255,20 @@ fn trigger(code: &str, c: &Cast, w: &mut World) -> DomainError {
             error
         }
         "subjects-not-confirmed" => {
+            // The default chain requires both semesters confirmed; gdtc's second is not.
             record_semester(w, c, 1);
             record_semester(w, c, 2);
-            w.ok(&c.ministry, "signing_policy.set", json!({"level": "thpt", "school_year": YEAR, "subject_confirmation_required": true, "homeroom_sign_off_required": true, "approval_by": "principal", "reason": "Hướng dẫn của Bộ"}));
-            w.refused(&c.homeroom, "learner.signed_off", class_ref(json!({"learner": LEARNER})), code)
+            confirm_semester(w, c, 1);
+            w.ok(&c.toan, "subject.confirmed", class_ref(json!({"subject": "toan", "semester": 2})));
+            let error = w.refused(&c.homeroom, "learner.signed_off", class_ref(json!({"learner": LEARNER})), code);
+            assert!(error.to_string().contains("gdtc, semester 2"), "{error}");
+            error
         }
         "learner-already-signed-off" => {
             record_semester(w, c, 1);
             record_semester(w, c, 2);
+            confirm_semester(w, c, 1);
+            confirm_semester(w, c, 2);
             w.ok(&c.homeroom, "learner.signed_off", class_ref(json!({"learner": LEARNER})));
             w.refused(&c.homeroom, "learner.signed_off", class_ref(json!({"learner": LEARNER})), code)
         }
@@ -275,6 +281,8 @@ fn trigger(code: &str, c: &Cast, w: &mut World) -> DomainError {
         "learner-already-approved" => {
             record_semester(w, c, 1);
             record_semester(w, c, 2);
+            confirm_semester(w, c, 1);
+            confirm_semester(w, c, 2);
             w.ok(&c.homeroom, "learner.signed_off", class_ref(json!({"learner": LEARNER})));
             let digest = w.ledger.record_digest(&LEARNER.parse().unwrap(), YEAR.parse().unwrap()).unwrap();
             w.ok(&c.principal, "approval.signed", approval(&digest.to_string()));
@@ -283,6 +291,8 @@ fn trigger(code: &str, c: &Cast, w: &mut World) -> DomainError {
         "approval-digest-mismatch" => {
             record_semester(w, c, 1);
             record_semester(w, c, 2);
+            confirm_semester(w, c, 1);
+            confirm_semester(w, c, 2);
             w.ok(&c.homeroom, "learner.signed_off", class_ref(json!({"learner": LEARNER})));
             w.refused(&c.principal, "approval.signed", approval(COMMITMENT), code)
         }

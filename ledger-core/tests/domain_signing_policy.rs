@@ -1,7 +1,8 @@
-//! The required-signers policy (`signing_policy.set`): the default chain without one; a policy
-//! per level and school year that drops the homeroom sign-off, requires subject confirmations
-//! or lets a deputy approve, each judged at the event's log position; refusals that change
-//! nothing; and the transcript's signing steps and the authority state following the policy.
+//! The required-signers policy (`signing_policy.set`): the default chain without one (subject
+//! confirmations, homeroom sign-off, approval by a principal or a deputy); a policy per level
+//! and school year that drops the homeroom sign-off or the confirmations, or restricts approval
+//! to a principal, each judged at the event's log position; refusals that change nothing; and
+//! the transcript's signing steps and the authority state following the policy.
 
 #[path = "domain_support.rs"]
 mod support;
@@ -89,37 +90,58 @@ fn signing_json(world: &World, cast: &Cast) -> Value {
 }
 
 #[test]
-fn without_a_policy_the_default_chain_applies_unchanged() {
+fn without_a_policy_the_default_chain_applies() {
     let c = Cast::new();
     let mut w = complete_year(&c);
     assert_eq!(
         w.ledger.signing_policy(RecordLevel::Thpt, year()),
         SigningPolicy::DEFAULT
     );
+    assert_eq!(
+        SigningPolicy::DEFAULT,
+        SigningPolicy {
+            subject_confirmation_required: true,
+            homeroom_sign_off_required: true,
+            approval_by: ApprovalBy::PrincipalOrDeputy,
+        }
+    );
     assert!(w
         .ledger
         .signing_policy_setting(RecordLevel::Thpt, year())
         .is_none());
-    // The principal approves only a signed-off record; a deputy never approves.
+    // Neither the principal nor a deputy approves before the homeroom sign-off, and the
+    // homeroom teacher signs off only once every subject is confirmed for both semesters.
+    for approver in [&c.principal, &c.deputy] {
+        w.refused(
+            approver,
+            "approval.signed",
+            approval(&w),
+            "learner-not-signed-off",
+        );
+    }
     w.refused(
-        &c.principal,
-        "approval.signed",
-        approval(&w),
-        "learner-not-signed-off",
+        &c.homeroom,
+        "learner.signed_off",
+        sign_off(),
+        "subjects-not-confirmed",
     );
-    w.refused(
-        &c.deputy,
-        "approval.signed",
-        approval(&w),
-        "authority-missing",
-    );
-    // Subject confirmations lock results but do not gate signing.
+    for semester in [1, 2] {
+        confirm_semester(&mut w, &c, semester);
+    }
     w.ok(&c.homeroom, "learner.signed_off", sign_off());
+    // Approval stays with the school's leadership: not a teacher, not another school's
+    // principal.
     w.refused(
-        &c.deputy,
+        &c.homeroom,
         "approval.signed",
         approval(&w),
         "authority-missing",
+    );
+    w.refused(
+        &c.other_principal,
+        "approval.signed",
+        approval(&w),
+        "authority-out-of-scope",
     );
     w.ok(&c.principal, "approval.signed", approval(&w));
     assert!(matches!(
@@ -129,17 +151,78 @@ fn without_a_policy_the_default_chain_applies_unchanged() {
 
     let signing = signing_json(&w, &c);
     assert_eq!(signing["status"], "approved");
+    assert_eq!(signing["approved"]["key"], json!(c.principal.b64()));
     assert_eq!(
         signing["required"],
-        json!(["complete_data", "homeroom_sign_off", "principal_approval"])
+        json!([
+            "complete_data",
+            "confirm_subjects",
+            "homeroom_sign_off",
+            "principal_approval"
+        ])
     );
+    assert_eq!(signing["remaining"], json!(["seal_year"]));
+    assert_eq!(signing["policy"]["level"], "thpt");
+    assert_eq!(signing["policy"]["subject_confirmation_required"], true);
+    assert_eq!(signing["policy"]["homeroom_sign_off_required"], true);
+    assert_eq!(signing["policy"]["approval_by"], "principal_or_deputy");
+    assert_eq!(signing["policy"]["set_at"], Value::Null);
+    assert_eq!(signing["policy"]["reason"], Value::Null);
+    assert_eq!(w.rebuild(), w.ledger);
+}
+
+#[test]
+fn under_the_default_a_sign_off_needs_every_confirmation_and_a_deputy_may_approve() {
+    let c = Cast::new();
+    let mut w = complete_year(&c);
+    let error = w.refused(
+        &c.homeroom,
+        "learner.signed_off",
+        sign_off(),
+        "subjects-not-confirmed",
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("not confirmed: toan, semester 1"),
+        "{message}"
+    );
+    assert!(message.contains("homeroom sign-off"), "{message}");
+    // Semester 1 confirmed is not enough: both semesters are.
+    confirm_semester(&mut w, &c, 1);
+    let error = w.refused(
+        &c.homeroom,
+        "learner.signed_off",
+        sign_off(),
+        "subjects-not-confirmed",
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("not confirmed: toan, semester 2"),
+        "{error}"
+    );
+    let signing = signing_json(&w, &c);
     assert_eq!(
         signing["remaining"],
-        json!(["confirm_subjects", "seal_year"])
+        json!([
+            "confirm_subjects",
+            "homeroom_sign_off",
+            "principal_approval",
+            "seal_year"
+        ])
     );
-    assert_eq!(signing["policy"]["level"], "thpt");
-    assert_eq!(signing["policy"]["approval_by"], "principal");
-    assert_eq!(signing["policy"]["set_at"], Value::Null);
+    confirm_semester(&mut w, &c, 2);
+    w.ok(&c.homeroom, "learner.signed_off", sign_off());
+    // The deputy (pho_hieu_truong) approves on the principal's behalf.
+    w.ok(&c.deputy, "approval.signed", approval(&w));
+    assert!(matches!(
+        w.ledger.signing_status(&learner(), year()),
+        SigningStatus::Approved(_)
+    ));
+    let signing = signing_json(&w, &c);
+    assert_eq!(signing["status"], "approved");
+    assert_eq!(signing["approved"]["key"], json!(c.deputy.b64()));
+    assert_eq!(signing["remaining"], json!(["seal_year"]));
     assert_eq!(w.rebuild(), w.ledger);
 }
 
@@ -278,12 +361,12 @@ fn an_approval_without_sign_off_also_needs_the_confirmations() {
 fn principal_or_deputy_lets_a_deputy_approve_and_principal_does_not() {
     let c = Cast::new();
     let mut w = complete_year(&c);
-    w.ok(&c.homeroom, "learner.signed_off", sign_off());
     w.ok(
         &c.ministry,
         SET_POLICY,
         policy("thpt", false, true, "principal"),
     );
+    w.ok(&c.homeroom, "learner.signed_off", sign_off());
     w.refused(
         &c.deputy,
         "approval.signed",
@@ -325,23 +408,41 @@ fn principal_or_deputy_lets_a_deputy_approve_and_principal_does_not() {
 fn a_policy_holds_only_for_its_level_and_school_year() {
     let c = Cast::new();
     let mut w = complete_year(&c);
-    // Class 10A1 of a school is THPT: neither a GDTX policy nor next year's applies.
+    // Class 10A1 of a school is THPT: neither a GDTX policy nor next year's applies, so the
+    // default chain holds, step by step.
     w.ok(
         &c.ministry,
         SET_POLICY,
-        policy("gdtx", true, false, "principal"),
+        policy("gdtx", false, false, "principal"),
     );
-    let mut next_year = policy("thpt", true, false, "principal");
+    let mut next_year = policy("thpt", false, false, "principal");
     next_year["school_year"] = json!("2027-2028");
     w.ok(&c.ministry, SET_POLICY, next_year);
+    assert_eq!(
+        w.ledger.signing_policy(RecordLevel::Thpt, year()),
+        SigningPolicy::DEFAULT
+    );
     w.refused(
         &c.principal,
         "approval.signed",
         approval(&w),
         "learner-not-signed-off",
     );
+    w.refused(
+        &c.homeroom,
+        "learner.signed_off",
+        sign_off(),
+        "subjects-not-confirmed",
+    );
+    for semester in [1, 2] {
+        confirm_semester(&mut w, &c, semester);
+    }
     w.ok(&c.homeroom, "learner.signed_off", sign_off());
-    w.ok(&c.principal, "approval.signed", approval(&w));
+    w.ok(&c.deputy, "approval.signed", approval(&w));
+    assert!(matches!(
+        w.ledger.signing_status(&learner(), year()),
+        SigningStatus::Approved(_)
+    ));
 }
 
 #[test]
@@ -397,8 +498,14 @@ fn a_policy_from_anyone_but_the_ministry_or_malformed_is_refused_and_changes_not
 fn a_policy_set_later_never_invalidates_an_earlier_signature() {
     let c = Cast::new();
     let mut w = complete_year(&c);
+    // Signed under a lenient policy: no confirmations, a deputy approves.
+    w.ok(
+        &c.ministry,
+        SET_POLICY,
+        policy("thpt", false, true, "principal_or_deputy"),
+    );
     w.ok(&c.homeroom, "learner.signed_off", sign_off());
-    w.ok(&c.principal, "approval.signed", approval(&w));
+    w.ok(&c.deputy, "approval.signed", approval(&w));
     let approved = w.ledger.signing_status(&learner(), year());
     let digest = w.ledger.record_digest(&learner(), year()).unwrap();
 
@@ -422,6 +529,8 @@ fn a_policy_set_later_never_invalidates_an_earlier_signature() {
     );
     let signing = signing_json(&w, &c);
     assert_eq!(signing["status"], "approved");
+    assert_eq!(signing["approved"]["key"], json!(c.deputy.b64()));
+    assert_eq!(signing["policy"]["approval_by"], "principal");
     assert_eq!(
         signing["remaining"],
         json!(["confirm_subjects", "seal_year"])
@@ -433,6 +542,12 @@ fn a_policy_set_later_never_invalidates_an_earlier_signature() {
 fn a_sign_off_before_a_policy_stands_but_the_approval_follows_the_policy_in_force() {
     let c = Cast::new();
     let mut w = complete_year(&c);
+    // Signed off under a policy without confirmations; a stricter one follows.
+    w.ok(
+        &c.ministry,
+        SET_POLICY,
+        policy("thpt", false, true, "principal"),
+    );
     w.ok(&c.homeroom, "learner.signed_off", sign_off());
     w.ok(
         &c.ministry,

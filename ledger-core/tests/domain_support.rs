@@ -4,7 +4,8 @@
 
 use base64::Engine as _;
 use ed25519_dalek::SigningKey;
-use ledger_core::domain::{DomainConfig, DomainError, Ledger, Position};
+use ledger_core::domain::value::Semester;
+use ledger_core::domain::{ClassKey, DomainConfig, DomainError, Ledger, Position};
 use ledger_core::key::PublicKey;
 use ledger_core::record::{SignedSubmission, Submission, VerifiedSubmission};
 use serde_json::{json, Value};
@@ -442,6 +443,42 @@ pub fn record_semester(world: &mut World, cast: &Cast, semester: u64) {
     world.ok(&cast.homeroom, "conduct.recorded", conduct(semester, "T"));
 }
 
+/// Each subject teacher confirms their subject of `class` for `semester` (`subject.confirmed`,
+/// khóa sổ): `subjects` are the class's subjects with their assigned teachers. A subject
+/// already confirmed for the semester is left as it is.
+pub fn confirm_subjects(w: &mut World, class: &str, semester: u64, subjects: &[(&str, &Actor)]) {
+    let key = ClassKey {
+        school: SCHOOL.parse().unwrap(),
+        school_year: YEAR.parse().unwrap(),
+        class: class.parse().unwrap(),
+    };
+    let term = match semester {
+        1 => Semester::First,
+        2 => Semester::Second,
+        _ => panic!("semester {semester}"),
+    };
+    for (subject, teacher) in subjects {
+        if !w.ledger.is_confirmed(&key, &subject.parse().unwrap(), term) {
+            w.ok(
+                teacher,
+                "subject.confirmed",
+                json!({"school": SCHOOL, "school_year": YEAR, "class": class,
+                       "subject": subject, "semester": semester}),
+            );
+        }
+    }
+}
+
+/// The subject teachers of class 10A1 (toán, gdtc) confirm both subjects for `semester`.
+pub fn confirm_semester(world: &mut World, cast: &Cast, semester: u64) {
+    confirm_subjects(
+        world,
+        CLASS,
+        semester,
+        &[("toan", &cast.toan), ("gdtc", &cast.gdtc)],
+    );
+}
+
 // ---- end of year -----------------------------------------------------------------------------
 
 /// The scored subjects of an end-of-year class: six, so that the TT 22 learning levels apply
@@ -569,8 +606,21 @@ pub fn eoy_record(
     }
 }
 
-/// The homeroom teacher signs off and the principal approves `learner`'s year as it stands.
+/// The subject teachers of an [`eoy_class`] confirm its seven subjects for `semester`.
+pub fn eoy_confirm(w: &mut World, c: &Cast, class: &str, semester: u64) {
+    let mut subjects: Vec<(&str, &Actor)> =
+        EOY_SUBJECTS.iter().map(|code| (*code, &c.toan)).collect();
+    subjects.push(("gdtc", &c.gdtc));
+    confirm_subjects(w, class, semester, &subjects);
+}
+
+/// Under the default chain: the subject teachers confirm both semesters (where not yet
+/// confirmed), the homeroom teacher signs off and the principal approves `learner`'s year as
+/// it stands.
 pub fn eoy_approve(w: &mut World, c: &Cast, class: &str, learner: &str) {
+    for semester in [1, 2] {
+        eoy_confirm(w, c, class, semester);
+    }
     w.ok(
         &c.homeroom,
         "learner.signed_off",

@@ -323,6 +323,9 @@ fn the_audit_trail_of_a_corrected_grade_lists_the_original_the_request_and_the_a
         )
         .unwrap()
         .1;
+    for semester in 1..=2 {
+        confirm_semester(&mut world, &cast, semester);
+    }
     world.ok(
         &cast.homeroom,
         "learner.signed_off",

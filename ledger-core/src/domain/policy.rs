@@ -3,10 +3,10 @@
 //! school year.
 //!
 //! No published text yet fixes who must sign a secondary record, so the Ministry sets it on the
-//! log. Without a policy the default chain applies, exactly as before policies existed: the
-//! homeroom teacher signs off a complete record and a principal (`hieu_truong`,
-//! `giam_doc_trung_tam`) approves it; subject confirmations lock results but do not gate
-//! signing. A policy applies from its log position on: a signature given before it stays valid.
+//! log. Without a policy the default is the chain schools practise (domain.md §2): every subject
+//! teacher confirms their subject's results for both semesters, the homeroom teacher signs off
+//! the complete record, and a principal, or a deputy signing on the principal's behalf, approves
+//! it. A policy applies from its log position on: a signature given before it stays valid.
 
 use super::authority::{PRINCIPALS, SCHOOL_LEADERS};
 use super::value::{Role, SchoolYear, UnitKind};
@@ -125,12 +125,12 @@ pub struct SigningPolicy {
 }
 
 impl SigningPolicy {
-    /// The chain in force without a policy: a complete record signed off by the homeroom
-    /// teacher, approved by a principal.
+    /// The chain in force without a policy (domain.md §2): subject teachers confirm, the
+    /// homeroom teacher signs off, a principal or a deputy on the principal's behalf approves.
     pub const DEFAULT: SigningPolicy = SigningPolicy {
-        subject_confirmation_required: false,
+        subject_confirmation_required: true,
         homeroom_sign_off_required: true,
-        approval_by: ApprovalBy::Principal,
+        approval_by: ApprovalBy::PrincipalOrDeputy,
     };
 
     /// The steps this policy requires before approval, in chain order, by their transcript
@@ -207,11 +207,17 @@ mod tests {
     }
 
     #[test]
-    fn the_default_requires_what_the_chain_always_required() {
+    fn the_default_is_the_chain_schools_practise() {
         assert_eq!(
             SigningPolicy::DEFAULT.required_steps(),
-            ["complete_data", "homeroom_sign_off", "principal_approval"]
+            [
+                "complete_data",
+                "confirm_subjects",
+                "homeroom_sign_off",
+                "principal_approval"
+            ]
         );
+        assert_eq!(SigningPolicy::DEFAULT.approval_by.roles(), SCHOOL_LEADERS);
         assert_eq!(ApprovalBy::Principal.roles(), PRINCIPALS);
     }
 }
