@@ -175,6 +175,15 @@ impl Client {
     }
 
     /// A signed GET of a projection.
+    /// A learner's transcript as the node sent it, unparsed: for load generators and proxies
+    /// that pass answers on without reading them.
+    ///
+    /// # Errors
+    /// As [`Client::transcript`].
+    pub async fn transcript_bytes(&self, learner: &LearnerCode) -> Result<Vec<u8>, ClientError> {
+        self.get(&format!("v1/learners/{learner}/transcript")).await
+    }
+
     async fn read(&self, path: &str) -> Result<Reflected, ClientError> {
         let bytes = self.get(path).await?;
         serde_json::from_slice(&bytes).map_err(|error| ClientError::Unexpected(error.to_string()))

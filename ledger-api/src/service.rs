@@ -13,7 +13,7 @@ use ledger_core::record::SignedSubmission;
 use ledger_core::tile::TilePath;
 
 use crate::error::ApiError;
-use crate::wire::{ConsistencyProof, Health, Receipt, RecordWithProof, Reflected};
+use crate::wire::{ConsistencyProof, Health, Receipt, RecordWithProof, ReflectedRaw};
 
 /// Most audit entries in one answer; longer trails are paged with `after`.
 pub const AUDIT_PAGE_MAX: usize = 1_000;
@@ -113,7 +113,7 @@ pub trait LedgerService: Send + Sync + 'static {
         &self,
         reader: Option<PublicKey>,
         query: ReadQuery,
-    ) -> BoxFuture<'_, Result<Reflected, ApiError>>;
+    ) -> BoxFuture<'_, Result<ReflectedRaw, ApiError>>;
 
     /// The record at `index` with a `tlog-proof` of its inclusion in the newest checkpoint.
     ///

@@ -95,12 +95,18 @@ pub struct CheckpointRef {
 /// `data` reflects exactly the first `as_of_size` records of the log, and every one of those
 /// records is covered by `checkpoint` (`as_of_size ≤ checkpoint.size`): nothing in an answer is
 /// unproven.
+///
+/// Clients read `data` as a [`serde_json::Value`]; the node sends it already serialized
+/// ([`ReflectedRaw`]), so an answer built once can be sent again without rebuilding it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Reflected {
+pub struct Reflected<D = serde_json::Value> {
     /// The checkpoint that covers every record the answer reflects.
     pub checkpoint: CheckpointRef,
     /// How many records of the log the answer reflects.
     pub as_of_size: u64,
     /// The projection itself (docs/PROJECTIONS.md).
-    pub data: serde_json::Value,
+    pub data: D,
 }
+
+/// A projection answer as the node sends it: `data` is JSON text already.
+pub type ReflectedRaw = Reflected<Box<serde_json::value::RawValue>>;

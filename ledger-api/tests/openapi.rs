@@ -667,7 +667,7 @@ impl LedgerService for Fake {
         &self,
         _: Option<PublicKey>,
         _: ReadQuery,
-    ) -> BoxFuture<'_, Result<Reflected, ApiError>> {
+    ) -> BoxFuture<'_, Result<ledger_api::wire::ReflectedRaw, ApiError>> {
         Box::pin(async move {
             if self.refuse {
                 return Err(ApiError::unavailable(
@@ -675,7 +675,12 @@ impl LedgerService for Fake {
                     "no checkpoint covers the answer yet",
                 ));
             }
-            Ok(self.sample.feed())
+            let feed = self.sample.feed();
+            Ok(ledger_api::wire::ReflectedRaw {
+                checkpoint: feed.checkpoint,
+                as_of_size: feed.as_of_size,
+                data: serde_json::value::to_raw_value(&feed.data).expect("serializable"),
+            })
         })
     }
 

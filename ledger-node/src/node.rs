@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use ledger_api::service::BoxFuture;
 use ledger_api::service::ReadQuery;
-use ledger_api::wire::{ConsistencyProof, Health, Receipt, RecordWithProof, Reflected};
+use ledger_api::wire::{ConsistencyProof, Health, Receipt, RecordWithProof, ReflectedRaw};
 use ledger_api::{ApiError, LedgerService};
 use ledger_core::checkpoint::{Checkpoint, Origin};
 use ledger_core::key::PublicKey;
@@ -405,6 +405,7 @@ impl Node {
                     projections: Arc::clone(projections),
                     checkpoints: self.checkpoint_waiter(),
                     clock: Arc::clone(&self.clock),
+                    transcripts: crate::reads::TranscriptCache::default(),
                 })
             }),
         })
@@ -736,7 +737,7 @@ impl LedgerService for NodeService {
         &self,
         reader: Option<PublicKey>,
         query: ReadQuery,
-    ) -> BoxFuture<'_, Result<Reflected, ApiError>> {
+    ) -> BoxFuture<'_, Result<ReflectedRaw, ApiError>> {
         Box::pin(async move {
             let Some(reads) = &self.reads else {
                 return Err(ApiError::not_found(

@@ -7,16 +7,18 @@
 //! wakes the checkpointer, so the wait is one group commit and one signature, not a full
 //! checkpoint interval. Nothing in an answer is ever unproven or not yet durable.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use ledger_api::service::{AuthorityFilter, FeedFilter, ReadQuery};
-use ledger_api::wire::{CheckpointRef, Reflected};
+use ledger_api::wire::{CheckpointRef, ReflectedRaw};
 use ledger_api::ApiError;
-use ledger_core::domain::value::UnitCode;
+use ledger_core::domain::value::{LearnerCode, UnitCode};
 use ledger_core::key::PublicKey;
 use ledger_core::projection::access::{AccessRefusal, ReadTarget};
 use ledger_core::projection::{AuditSubject, Projections};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::judge::SharedProjections;
@@ -29,6 +31,63 @@ pub struct Reads {
     pub(crate) projections: SharedProjections,
     pub(crate) checkpoints: CheckpointWaiter,
     pub(crate) clock: crate::sequencer::Clock,
+    pub(crate) transcripts: TranscriptCache,
+}
+
+/// Most transcripts kept serialized at once.
+const TRANSCRIPT_CACHE_MAX: usize = 4_096;
+
+/// Transcripts already serialized, valid for one projections size. Any event can change a
+/// transcript (a grade, but also a school renamed, a term sealed, a signing policy set), so the
+/// whole cache is dropped as soon as the size moves; while nothing is appended, reading a
+/// transcript again costs a copy instead of recomputing the learner's years. The access check
+/// is made for every request, before the cache is looked at.
+#[derive(Default)]
+pub(crate) struct TranscriptCache(Mutex<CachedTranscripts>);
+
+#[derive(Default)]
+struct CachedTranscripts {
+    size: u64,
+    answers: HashMap<LearnerCode, Box<RawValue>>,
+}
+
+impl TranscriptCache {
+    /// The serialized transcript of `learner` at `projections`' size, from the cache or built.
+    fn get_or_build(
+        &self,
+        projections: &Projections,
+        learner: &LearnerCode,
+    ) -> Result<Box<RawValue>, ApiError> {
+        let size = projections.as_of_size();
+        {
+            let cached = self.0.lock().expect("transcript cache lock");
+            if cached.size == size {
+                if let Some(answer) = cached.answers.get(learner) {
+                    return Ok(answer.clone());
+                }
+            }
+        }
+        let transcript = projections.transcript(learner).ok_or_else(|| {
+            unknown(
+                "learner-unknown",
+                format!("no learner {learner} in the log"),
+            )
+        })?;
+        let answer = raw(&transcript.to_json())?;
+        let mut cached = self.0.lock().expect("transcript cache lock");
+        if cached.size != size || cached.answers.len() >= TRANSCRIPT_CACHE_MAX {
+            cached.answers.clear();
+            cached.size = size;
+        }
+        cached.answers.insert(learner.clone(), answer.clone());
+        Ok(answer)
+    }
+}
+
+/// JSON text of a built answer.
+fn raw(data: &Value) -> Result<Box<RawValue>, ApiError> {
+    serde_json::value::to_raw_value(data)
+        .map_err(|error| ApiError::internal(format!("serialize an answer: {error}")))
 }
 
 /// What one evaluation under the projections' lock produced.
@@ -49,7 +108,7 @@ impl Reads {
         &self,
         reader: Option<PublicKey>,
         query: ReadQuery,
-    ) -> Result<Reflected, ApiError> {
+    ) -> Result<ReflectedRaw, ApiError> {
         if let ReadQuery::Unit(unit) = &query {
             return self.unit(unit).await;
         }
@@ -71,6 +130,22 @@ impl Reads {
         {
             return self.feed(&reader, filter, *after, *limit);
         }
+        if let ReadQuery::Transcript(learner) = &query {
+            let (data, as_of_size) = {
+                let projections = self.projections.read().expect("projections lock");
+                projections
+                    .may_read(&reader, (self.clock)(), ReadTarget::Learner(learner))
+                    .map_err(|refusal| access_refused(&refusal))?;
+                let data = self.transcripts.get_or_build(&projections, learner)?;
+                (data, projections.as_of_size())
+            };
+            let published = self.checkpoints.covering(as_of_size).await?;
+            return Ok(ReflectedRaw {
+                checkpoint: checkpoint_ref(&published),
+                as_of_size,
+                data,
+            });
+        }
         let answer = {
             let projections = self.projections.read().expect("projections lock");
             evaluate(&projections, &reader, (self.clock)(), &query)?
@@ -80,16 +155,16 @@ impl Reads {
         if let Some(indexes) = answer.proven {
             self.attach_proofs(&mut data, &indexes, published.size)?;
         }
-        Ok(Reflected {
+        Ok(ReflectedRaw {
             checkpoint: checkpoint_ref(&published),
             as_of_size: answer.as_of_size,
-            data,
+            data: raw(&data)?,
         })
     }
 
     /// A unit's history, public: units and schools are public facts and the answer carries no
     /// personal data. Proven like every projection answer, under a covering checkpoint.
-    async fn unit(&self, unit: &UnitCode) -> Result<Reflected, ApiError> {
+    async fn unit(&self, unit: &UnitCode) -> Result<ReflectedRaw, ApiError> {
         let (data, as_of_size) = {
             let projections = self.projections.read().expect("projections lock");
             let view = projections.unit(unit).ok_or_else(|| {
@@ -101,10 +176,10 @@ impl Reads {
             (view.to_json(), projections.as_of_size())
         };
         let published = self.checkpoints.covering(as_of_size).await?;
-        Ok(Reflected {
+        Ok(ReflectedRaw {
             checkpoint: checkpoint_ref(&published),
             as_of_size,
-            data,
+            data: raw(&data)?,
         })
     }
 
@@ -116,7 +191,7 @@ impl Reads {
         filter: &FeedFilter,
         after: Option<u64>,
         limit: usize,
-    ) -> Result<Reflected, ApiError> {
+    ) -> Result<ReflectedRaw, ApiError> {
         let target = match filter {
             FeedFilter::All => ReadTarget::Everything,
             FeedFilter::School(school) => ReadTarget::Unit(school),
@@ -170,14 +245,14 @@ impl Reads {
             }));
         }
         let next_after = page.indexes.last().copied().or(after);
-        Ok(Reflected {
+        Ok(ReflectedRaw {
             checkpoint: checkpoint_ref(&published),
             as_of_size: published.size,
-            data: serde_json::json!({
+            data: raw(&serde_json::json!({
                 "records": records,
                 "next_after": next_after,
                 "more": page.more,
-            }),
+            }))?,
         })
     }
 
@@ -222,16 +297,6 @@ fn evaluate(
         proven: None,
     };
     match query {
-        ReadQuery::Transcript(learner) => {
-            allow(ReadTarget::Learner(learner))?;
-            let transcript = projections.transcript(learner).ok_or_else(|| {
-                unknown(
-                    "learner-unknown",
-                    format!("no learner {learner} in the log"),
-                )
-            })?;
-            Ok(plain(transcript.to_json()))
-        }
         ReadQuery::Gradebook {
             class,
             subject,
@@ -276,9 +341,11 @@ fn evaluate(
                 proven: Some(indexes),
             })
         }
-        ReadQuery::Feed { .. } | ReadQuery::Unit(_) => Err(ApiError::internal(
-            "the feed and unit histories are answered before the access check",
-        )),
+        ReadQuery::Transcript(_) | ReadQuery::Feed { .. } | ReadQuery::Unit(_) => {
+            Err(ApiError::internal(
+                "transcripts, the feed and unit histories are answered before evaluate",
+            ))
+        }
         ReadQuery::Authority(filter) => {
             let state = match filter {
                 AuthorityFilter::All => {

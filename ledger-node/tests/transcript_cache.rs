@@ -1,0 +1,91 @@
+//! Transcript answers are kept serialized between appends: a read after any append shows the
+//! new state, never a stale copy, and every answer equals the transcript the projections build
+//! at its `as_of_size`.
+
+mod common;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use base64::Engine as _;
+use common::TestNode;
+use fixtures::province::{Province, Spec};
+use ledger_api::client::Client;
+use ledger_api::httpsig::RequestSigner;
+use ledger_core::domain::value::LearnerCode;
+use ledger_node::config::{self, Policy};
+use ledger_node::layout::Layout;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_after_an_append_is_never_a_stale_copy() {
+    let province = Province::generate(&Spec::one_class());
+    let directory = tempfile::tempdir().unwrap();
+    let ministry_keys = province
+        .ministry_keys()
+        .iter()
+        .map(|key| base64::engine::general_purpose::STANDARD.encode(key.to_bytes()))
+        .collect();
+    config::install(
+        &Layout::new(directory.path()),
+        &common::log_signer(),
+        Policy::Hocba { ministry_keys },
+    )
+    .unwrap();
+    let now = Arc::new(AtomicU64::new(0));
+    let source = Arc::clone(&now);
+    let node =
+        TestNode::serve_with_clock(directory, Arc::new(move || source.load(Ordering::SeqCst)))
+            .await;
+    let ministry = Client::new(&node.base)
+        .unwrap()
+        .with_signer(RequestSigner::new(province.signing_key("bo-gddt")));
+    let projections = node.node.projections().expect("a domain node");
+
+    let mut learner: Option<LearnerCode> = None;
+    let mut changes_seen = 0;
+    let mut previous: Option<serde_json::Value> = None;
+    for (position, submission) in province.sequenced() {
+        now.store(position.sequenced_at_us, Ordering::SeqCst);
+        node.client.submit(&submission).await.expect("accepted");
+        let verified = submission.verify().unwrap();
+        let payload = verified.submission().payload();
+        if learner.is_none() && verified.submission().event_type() == "learner.enrolled" {
+            learner = Some(LearnerCode::parse(payload["learner"].as_str().unwrap()).unwrap());
+        }
+        let Some(learner) = &learner else { continue };
+        // Read twice (the second from the cache), after every event once the learner exists.
+        let first = ministry.transcript(learner).await.expect("transcript");
+        let second = ministry
+            .transcript(learner)
+            .await
+            .expect("transcript again");
+        assert_eq!(first, second);
+        assert_eq!(
+            first.as_of_size,
+            position.index + 1,
+            "reflects every append"
+        );
+        let expected = projections
+            .read()
+            .unwrap()
+            .transcript(learner)
+            .expect("the learner")
+            .to_json();
+        assert_eq!(first.data, expected, "at size {}", first.as_of_size);
+        if previous
+            .as_ref()
+            .is_some_and(|previous| *previous != first.data)
+        {
+            changes_seen += 1;
+        }
+        previous = Some(first.data);
+        if changes_seen >= 25 {
+            break;
+        }
+    }
+    assert!(
+        changes_seen >= 25,
+        "the learner's transcript changed {changes_seen} times"
+    );
+    node.stop();
+}
