@@ -617,7 +617,7 @@ fn all(args: &AllArgs) {
             },
             format!(
                 "history {:.0} ms ({} checkpoints), Log::open {:.0} ms (last segment read {:.0} \
-                 ms), sled index {:.0} ms",
+                 ms), idempotency index {:.0} ms",
                 restart.first.history_ms,
                 restart.first.checkpoints,
                 restart.first.log_ms,
