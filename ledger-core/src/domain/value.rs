@@ -6,6 +6,11 @@
 
 use std::fmt;
 
+// Codes are copied into many keys of the domain state and the projections (every assessment
+// names its learner, school, class and subject): held inline (up to 23 bytes, every real code)
+// they cost no allocation to create or clone. Longer codes share one allocation.
+use smol_str::SmolStr;
+
 use crate::rules::level::{CommentResult, Level};
 use crate::rules::score::Score;
 
@@ -38,7 +43,7 @@ macro_rules! code_type {
     ($(#[$doc:meta])* $name:ident, $what:literal, $extra:expr) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
-        pub struct $name(String);
+        pub struct $name(SmolStr);
 
         impl $name {
             /// Checks and wraps the text.
@@ -47,7 +52,7 @@ macro_rules! code_type {
             /// A sentence saying what is wrong when the text breaks the type's rule.
             pub fn parse(text: &str) -> Result<Self, String> {
                 check_code(text, $extra, $what)?;
-                Ok(Self(text.to_owned()))
+                Ok(Self(SmolStr::new(text)))
             }
 
             /// The text.
@@ -111,7 +116,7 @@ code_type!(
 /// A subject code within a class (`toan`, `ngu_van`, `gdtc`): lowercase ASCII letters, digits
 /// and `_`, starting with a letter, 1 to 64 bytes.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
-pub struct SubjectCode(String);
+pub struct SubjectCode(SmolStr);
 
 impl SubjectCode {
     /// Checks and wraps the text.
@@ -127,7 +132,7 @@ impl SubjectCode {
                 "a subject code must start with a lowercase letter and use no capitals".to_owned(),
             );
         }
-        Ok(Self(text.to_owned()))
+        Ok(Self(SmolStr::new(text)))
     }
 
     /// The text.

@@ -154,7 +154,7 @@ impl Projections {
                 .filter_map(|index| {
                     self.entries.get(&index).map(|entry| AuditEntry {
                         index,
-                        event_type: entry.event_type.clone(),
+                        event_type: entry.event_type.to_owned(),
                         author: entry.author,
                         sequenced_at_us: entry.sequenced_at_us,
                         reason: entry.reason.clone(),
@@ -205,10 +205,7 @@ impl Projections {
                         .copied()
                         .filter(|index| {
                             self.entries.get(index).is_some_and(|entry| {
-                                matches!(
-                                    entry.event_type.as_str(),
-                                    "learner.signed_off" | "approval.signed"
-                                )
+                                matches!(entry.event_type, "learner.signed_off" | "approval.signed")
                             })
                         })
                         .collect::<Vec<_>>()

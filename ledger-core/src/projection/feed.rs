@@ -83,7 +83,7 @@ impl Projections {
     pub fn entry(&self, index: u64) -> Option<(&str, &crate::key::PublicKey)> {
         self.entries
             .get(&index)
-            .map(|meta| (meta.event_type.as_str(), &meta.author))
+            .map(|meta| (meta.event_type, &meta.author))
     }
 
     /// Adds the record at `index` to the trails of the schools it concerns. Runs after the

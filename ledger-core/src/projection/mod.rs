@@ -124,7 +124,8 @@ impl ProjectionError {
 /// One logged event, as the audit trail lists it.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub(crate) struct EntryMeta {
-    pub(crate) event_type: String,
+    /// One of [`crate::domain::EVENT_TYPES`]: the names are static, so an entry holds none.
+    pub(crate) event_type: &'static str,
     pub(crate) author: PublicKey,
     pub(crate) sequenced_at_us: u64,
     pub(crate) reason: Option<String>,
@@ -196,6 +197,63 @@ pub(crate) struct YearState {
     pub(crate) award: Option<(Award, u64)>,
     pub(crate) completed: Option<u64>,
     pub(crate) exemptions: Vec<Exemption>,
+}
+
+/// What an event can have changed in a learner's year (see `Projections::refresh_year`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Changed<'a> {
+    /// Enrolments: the year's subject list itself may differ.
+    Everything,
+    /// One subject's assessments (a grade, a correction of one), and the year's signing state.
+    Subject(&'a SubjectCode),
+    /// Only the year's single values: conduct, absences, signatures, summer results, decisions.
+    Scalars,
+}
+
+/// Copies one subject's assessments in force, and its correction count, from the ledger.
+fn copy_subject(
+    state: &mut YearState,
+    learner: &LearnerCode,
+    school_year: SchoolYear,
+    spec: &SubjectSpec,
+    ledger: &Ledger,
+) {
+    for semester in Semester::BOTH {
+        let slots = (1..=spec.regular_count())
+            .map(|slot| (AssessmentKind::Regular, slot))
+            .chain([(AssessmentKind::Midterm, 0), (AssessmentKind::Final, 0)]);
+        for (kind, slot) in slots {
+            let Some((value, at)) =
+                ledger.assessment(learner, school_year, &spec.code, semester, kind, slot)
+            else {
+                continue;
+            };
+            let versions = ledger.assessment_version_count(
+                learner,
+                school_year,
+                &spec.code,
+                semester,
+                kind,
+                slot,
+            );
+            let makeup = ledger
+                .assessment_makeup(learner, school_year, &spec.code, semester, kind, slot)
+                .map(str::to_owned);
+            state.assessments.insert(
+                (spec.code.clone(), semester, kind, slot),
+                InForce {
+                    value,
+                    at,
+                    versions,
+                    makeup,
+                },
+            );
+        }
+    }
+    let count = ledger.correction_count(learner, school_year, &spec.code);
+    if count > 0 {
+        state.corrections.insert(spec.code.clone(), count);
+    }
 }
 
 /// An electronic copy or extract issued (`copy.issued`).
@@ -429,7 +487,11 @@ impl Projections {
         school_year: SchoolYear,
         state: &YearState,
     ) -> Vec<SubjectSpec> {
-        crate::domain::merge_subject_specs(state.enrolments.iter().map(|enrolment| {
+        self.subjects_of(school_year, &state.enrolments)
+    }
+
+    fn subjects_of(&self, school_year: SchoolYear, enrolments: &[Enrolment]) -> Vec<SubjectSpec> {
+        crate::domain::merge_subject_specs(enrolments.iter().map(|enrolment| {
             let key = ClassKey {
                 school: enrolment.school.clone(),
                 school_year,
@@ -439,60 +501,65 @@ impl Projections {
         }))
     }
 
-    /// Copies the values in force of a learner's year from the ledger.
-    fn refresh_year(&mut self, learner: &LearnerCode, school_year: SchoolYear, ledger: &Ledger) {
-        let subjects = {
-            let state = self.year_mut(learner, school_year).clone();
-            self.year_subjects(school_year, &state)
+    /// Copies the values in force of a learner's year from the ledger: what `changed` says the
+    /// event can have touched. Re-reading a whole year after every grade cost more than
+    /// everything else the node does per event; a grade changes one subject's slots and the
+    /// year's signing state, nothing else.
+    fn refresh_year(
+        &mut self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+        changed: Changed<'_>,
+        ledger: &Ledger,
+    ) {
+        self.copy_year(learner, school_year, changed, ledger);
+        // Every debug run (all the tests) checks that the part copied is all that changed.
+        #[cfg(debug_assertions)]
+        if !matches!(changed, Changed::Everything) {
+            let key = (learner.clone(), school_year);
+            let targeted = self.years.get(&key).cloned();
+            self.copy_year(learner, school_year, Changed::Everything, ledger);
+            assert_eq!(
+                self.years.get(&key),
+                targeted.as_ref(),
+                "copying {changed:?} of {learner} {school_year} missed a change"
+            );
+        }
+    }
+
+    fn copy_year(
+        &mut self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+        changed: Changed<'_>,
+        ledger: &Ledger,
+    ) {
+        let subjects = match changed {
+            Changed::Scalars => Vec::new(),
+            Changed::Subject(_) | Changed::Everything => {
+                let key = (learner.clone(), school_year);
+                let enrolments = self.years.get(&key).map_or(&[][..], |s| &s.enrolments);
+                self.subjects_of(school_year, enrolments)
+            }
         };
-        let mut assessments = BTreeMap::new();
-        let mut corrections = BTreeMap::new();
-        for spec in &subjects {
-            for semester in Semester::BOTH {
-                let slots = (1..=spec.regular_count())
-                    .map(|slot| (AssessmentKind::Regular, slot))
-                    .chain([(AssessmentKind::Midterm, 0), (AssessmentKind::Final, 0)]);
-                for (kind, slot) in slots {
-                    let found =
-                        ledger.assessment(learner, school_year, &spec.code, semester, kind, slot);
-                    if let Some((value, at)) = found {
-                        let versions = ledger.assessment_version_count(
-                            learner,
-                            school_year,
-                            &spec.code,
-                            semester,
-                            kind,
-                            slot,
-                        );
-                        assessments.insert(
-                            (spec.code.clone(), semester, kind, slot),
-                            InForce {
-                                value,
-                                at,
-                                versions,
-                                makeup: ledger
-                                    .assessment_makeup(
-                                        learner,
-                                        school_year,
-                                        &spec.code,
-                                        semester,
-                                        kind,
-                                        slot,
-                                    )
-                                    .map(str::to_owned),
-                            },
-                        );
-                    }
+        let state = self.year_mut(learner, school_year);
+        match changed {
+            Changed::Scalars => {}
+            Changed::Everything => {
+                state.assessments.clear();
+                state.corrections.clear();
+                for spec in &subjects {
+                    copy_subject(state, learner, school_year, spec, ledger);
                 }
             }
-            let count = ledger.correction_count(learner, school_year, &spec.code);
-            if count > 0 {
-                corrections.insert(spec.code.clone(), count);
+            Changed::Subject(code) => {
+                state.assessments.retain(|(subject, ..), _| subject != code);
+                state.corrections.remove(code);
+                if let Some(spec) = subjects.iter().find(|spec| &spec.code == code) {
+                    copy_subject(state, learner, school_year, spec, ledger);
+                }
             }
         }
-        let state = self.year_mut(learner, school_year);
-        state.assessments = assessments;
-        state.corrections = corrections;
         state.conduct = Semester::BOTH.map(|s| ledger.conduct(learner, school_year, s));
         state.absences = Semester::BOTH.map(|s| ledger.absences(learner, school_year, s));
         state.conduct_corrections = ledger.conduct_correction_count(learner, school_year);

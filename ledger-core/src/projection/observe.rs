@@ -4,7 +4,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use super::{
-    ClassInfo, CopyView, EnrolledVia, Enrolment, EntryMeta, GrantInfo, ProjectionError,
+    Changed, ClassInfo, CopyView, EnrolledVia, Enrolment, EntryMeta, GrantInfo, ProjectionError,
     Projections, Setter,
 };
 use crate::domain::value::{
@@ -320,7 +320,7 @@ impl Projections {
         self.entries.insert(
             index,
             EntryMeta {
-                event_type: submission.submission().event_type().to_owned(),
+                event_type: static_event_type(submission.submission().event_type()),
                 author,
                 sequenced_at_us: position.sequenced_at_us,
                 reason: fact.reason().map(str::to_owned),
@@ -390,7 +390,7 @@ impl Projections {
                     info.roster.insert(learner.clone());
                 }
                 self.touch_learner_year(learner, class, index);
-                self.refresh_year(learner, class.school_year, ledger);
+                self.refresh_year(learner, class.school_year, Changed::Everything, ledger);
             }
             Fact::TransferredOut(learner, school, school_year, to_school, reason) => {
                 let state = self.year_mut(learner, *school_year);
@@ -414,7 +414,7 @@ impl Projections {
                     Self::push_trail(&mut self.learner_trail, learner.clone(), index);
                     Self::push_trail(&mut self.year_trail, (learner.clone(), *school_year), index);
                 }
-                self.refresh_year(learner, *school_year, ledger);
+                self.refresh_year(learner, *school_year, Changed::Everything, ledger);
             }
             Fact::Recorded(learner, class, subject, sets_value, _) => {
                 self.touch_learner_year(learner, class, index);
@@ -432,7 +432,8 @@ impl Projections {
                         },
                     );
                 }
-                self.refresh_year(learner, class.school_year, ledger);
+                let changed = subject.as_ref().map_or(Changed::Scalars, Changed::Subject);
+                self.refresh_year(learner, class.school_year, changed, ledger);
             }
             Fact::SubjectConfirmed(class, subject, semester) => {
                 self.confirmations
@@ -465,7 +466,11 @@ impl Projections {
                 if let Some(setter) = target.and_then(|t| self.setters.get(&t)).cloned() {
                     self.touch_setter(&setter, index);
                     self.setters.insert(index, setter.clone());
-                    self.refresh_year(&setter.learner, setter.class.school_year, ledger);
+                    let changed = setter
+                        .subject
+                        .as_ref()
+                        .map_or(Changed::Scalars, Changed::Subject);
+                    self.refresh_year(&setter.learner, setter.class.school_year, changed, ledger);
                 }
             }
             Fact::SignedOff(learner, class) => {
@@ -473,7 +478,7 @@ impl Projections {
                     .sign_offs
                     .push((index, author));
                 self.touch_learner_year(learner, class, index);
-                self.refresh_year(learner, class.school_year, ledger);
+                self.refresh_year(learner, class.school_year, Changed::Scalars, ledger);
             }
             Fact::Approval(school, school_year, entries) => {
                 for (learner, digest) in entries {
@@ -497,7 +502,7 @@ impl Projections {
                             Self::push_trail(&mut self.year_trail, key, index);
                         }
                     }
-                    self.refresh_year(learner, *school_year, ledger);
+                    self.refresh_year(learner, *school_year, Changed::Scalars, ledger);
                 }
             }
             Fact::Summer(learner, class, subject) => {
@@ -506,7 +511,7 @@ impl Projections {
                     let key = (learner.clone(), class.school_year, subject.clone());
                     Self::push_trail(&mut self.grade_trail, key, index);
                 }
-                self.refresh_year(learner, class.school_year, ledger);
+                self.refresh_year(learner, class.school_year, Changed::Scalars, ledger);
             }
             Fact::Decided(learner, school, school_year)
             | Fact::Withdrawn(learner, school, school_year, _) => {
@@ -521,7 +526,7 @@ impl Projections {
                     }
                 }
                 self.touch_learner_at(learner, school, *school_year, index);
-                self.refresh_year(learner, *school_year, ledger);
+                self.refresh_year(learner, *school_year, Changed::Scalars, ledger);
             }
             Fact::CopyIssued(copy) => {
                 self.touch_learner_at(&copy.learner, &copy.school, copy.school_year, index);
@@ -628,4 +633,13 @@ impl Projections {
             Self::push_trail(&mut self.grade_trail, key, index);
         }
     }
+}
+
+/// The static name of an event type the domain knows (every observed event is one); an unknown
+/// name, which the domain would have refused, reads as `unknown`.
+fn static_event_type(name: &str) -> &'static str {
+    crate::domain::EVENT_TYPES
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map_or("unknown", |(known, _)| *known)
 }
