@@ -152,12 +152,12 @@ impl Projections {
             subject: subject.clone(),
             entries: indexes
                 .filter_map(|index| {
-                    self.entries.get(&index).map(|entry| AuditEntry {
+                    self.entries.get(index).map(|entry| AuditEntry {
                         index,
                         event_type: entry.event_type.to_owned(),
                         author: entry.author,
                         sequenced_at_us: entry.sequenced_at_us,
-                        reason: entry.reason.clone(),
+                        reason: entry.reason.map(str::to_owned),
                     })
                 })
                 .collect(),
@@ -204,7 +204,7 @@ impl Projections {
                         .iter()
                         .copied()
                         .filter(|index| {
-                            self.entries.get(index).is_some_and(|entry| {
+                            self.entries.get(*index).is_some_and(|entry| {
                                 matches!(entry.event_type, "learner.signed_off" | "approval.signed")
                             })
                         })

@@ -80,10 +80,10 @@ impl Projections {
 
     /// The event type and author of the record at `index`, once observed.
     #[must_use]
-    pub fn entry(&self, index: u64) -> Option<(&str, &crate::key::PublicKey)> {
+    pub fn entry(&self, index: u64) -> Option<(&'static str, crate::key::PublicKey)> {
         self.entries
-            .get(&index)
-            .map(|meta| (meta.event_type, &meta.author))
+            .get(index)
+            .map(|meta| (meta.event_type, meta.author))
     }
 
     /// Adds the record at `index` to the trails of the schools it concerns. Runs after the

@@ -34,6 +34,7 @@
 pub mod access;
 pub mod audit;
 pub mod authority;
+mod entries;
 pub mod feed;
 pub mod gradebook;
 pub mod identity_access;
@@ -119,16 +120,6 @@ impl ProjectionError {
             message: error.to_string(),
         }
     }
-}
-
-/// One logged event, as the audit trail lists it.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub(crate) struct EntryMeta {
-    /// One of [`crate::domain::EVENT_TYPES`]: the names are static, so an entry holds none.
-    pub(crate) event_type: &'static str,
-    pub(crate) author: PublicKey,
-    pub(crate) sequenced_at_us: u64,
-    pub(crate) reason: Option<String>,
 }
 
 /// A class as opened, with its teachers and everyone ever enrolled in it.
@@ -334,7 +325,7 @@ pub struct Projections {
     size: u64,
     ministry_keys: Vec<PublicKey>,
     // Audit.
-    entries: BTreeMap<u64, EntryMeta>,
+    entries: entries::Entries,
     learner_trail: BTreeMap<LearnerCode, Vec<u64>>,
     grade_trail: BTreeMap<(LearnerCode, SchoolYear, SubjectCode), Vec<u64>>,
     year_trail: BTreeMap<(LearnerCode, SchoolYear), Vec<u64>>,

@@ -4,8 +4,8 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use super::{
-    Changed, ClassInfo, CopyView, EnrolledVia, Enrolment, EntryMeta, GrantInfo, ProjectionError,
-    Projections, Setter,
+    Changed, ClassInfo, CopyView, EnrolledVia, Enrolment, GrantInfo, ProjectionError, Projections,
+    Setter,
 };
 use crate::domain::value::{
     ClassName, Date, Digest, GrantId, LearnerCode, Role, SchoolYear, Semester, SubjectCode,
@@ -317,14 +317,12 @@ impl Projections {
     ) {
         let index = position.index;
         let author = *submission.author();
-        self.entries.insert(
+        self.entries.push(
             index,
-            EntryMeta {
-                event_type: static_event_type(submission.submission().event_type()),
-                author,
-                sequenced_at_us: position.sequenced_at_us,
-                reason: fact.reason().map(str::to_owned),
-            },
+            static_event_type(submission.submission().event_type()),
+            &author,
+            position.sequenced_at_us,
+            fact.reason(),
         );
         Self::push_trail(&mut self.key_trail, author.to_bytes(), index);
         match fact {
