@@ -1,7 +1,7 @@
 //! Applying an authorised event to the state. Nothing here can fail: every rule was checked by
 //! `judge` against this same state.
 
-use super::event::{CorrectedValue, Event, Exemption};
+use super::event::{CorrectedValue, Event, Exemption, ExemptionPeriod};
 use super::policy::PolicySetting;
 use super::state::{
     AssessmentSlot, Assignment, Class, Corrected, CorrectionRequest, Enrolment, EnrolmentStatus,
@@ -483,6 +483,25 @@ impl Ledger {
                 period,
                 reason,
             } => {
+                let Some(level) = self.class_level(&class) else {
+                    return; // judged: the class is on the log
+                };
+                if period == ExemptionPeriod::Level {
+                    // The later years it covers print it too: their signatures no longer match.
+                    let later: Vec<SchoolYear> = self
+                        .records
+                        .range((learner.clone(), class.school_year)..)
+                        .take_while(|((code, _), _)| *code == learner)
+                        .filter(|((_, year), record)| {
+                            *year > class.school_year
+                                && self.year_level(record, *year) == Some(level)
+                        })
+                        .map(|((_, year), _)| *year)
+                        .collect();
+                    for year in later {
+                        self.record_mut(&learner, year).changed();
+                    }
+                }
                 let record = self.record_mut(&learner, class.school_year);
                 record.exemptions.push(Exemption {
                     subject,
@@ -490,6 +509,8 @@ impl Ledger {
                     period,
                     reason,
                     index,
+                    school_year: class.school_year,
+                    level,
                 });
                 // The học bạ prints the exemption: a sign-off or approval given before it no
                 // longer matches the record.

@@ -289,7 +289,7 @@ pub(crate) enum Event {
         class: ClassKey,
         subject: SubjectCode,
         part: ExemptionPart,
-        period: Term,
+        period: ExemptionPeriod,
         reason: String,
     },
     SigningPolicySet {
@@ -402,26 +402,72 @@ pub fn term_wire_name(term: Term) -> &'static str {
     }
 }
 
-/// A principal's exemption of a learner (miễn học phần thực hành), as the learner's year
-/// holds it.
+/// The period an exemption (`exemption.decided`) covers.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum ExemptionPeriod {
+    /// One semester or the year it is decided in.
+    Term(Term),
+    /// The year it is decided in and every later year of the learner at the same school level
+    /// (cấp học), without a decision each year.
+    Level,
+}
+
+impl ExemptionPeriod {
+    /// The wire name: `semester_1`, `semester_2`, `year` or `level`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExemptionPeriod::Term(term) => term_wire_name(term),
+            ExemptionPeriod::Level => "level",
+        }
+    }
+
+    /// Whether it covers `semester` of the year it is decided in.
+    #[must_use]
+    pub fn covers(self, semester: Semester) -> bool {
+        match self {
+            ExemptionPeriod::Term(term) => term.covers(semester),
+            ExemptionPeriod::Level => true,
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, String> {
+        if text == "level" {
+            return Ok(ExemptionPeriod::Level);
+        }
+        Term::parse(text).map(ExemptionPeriod::Term).map_err(|_| {
+            format!(
+                "{text:?} is not an exemption period; use semester_1, semester_2, year or level"
+            )
+        })
+    }
+}
+
+/// A principal's exemption of a learner (miễn học phần thực hành), as the learner's years
+/// hold it.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Exemption {
     /// The subject: `gdtc` or `gdqp_an`.
     pub subject: SubjectCode,
     /// What the learner is exempted from.
     pub part: ExemptionPart,
-    /// For which period: one semester or the whole year.
-    pub period: Term,
+    /// For which period: one semester, the year, or the rest of the level.
+    pub period: ExemptionPeriod,
     /// Why (medical grounds, …).
     pub reason: String,
     /// The log index of the `exemption.decided` event.
     pub index: u64,
+    /// The school year it was decided in.
+    pub school_year: SchoolYear,
+    /// The level of the class it was decided in: the level a `level` exemption covers.
+    pub level: RecordLevel,
 }
 
 impl Exemption {
-    /// Whether this exemption and one for `period` cover a semester in common.
+    /// Whether this exemption, in force in a year, and one for `period` decided in that year
+    /// cover a semester in common (a `level` exemption covers every semester of its years).
     #[must_use]
-    pub fn overlaps(&self, period: Term) -> bool {
+    pub fn overlaps(&self, period: ExemptionPeriod) -> bool {
         Semester::BOTH
             .iter()
             .any(|semester| self.period.covers(*semester) && period.covers(*semester))
@@ -941,7 +987,7 @@ impl Event {
                 class: class_key(f)?,
                 subject: f.parse("subject", exempt_subject)?,
                 part: f.parse("part", ExemptionPart::parse)?,
-                period: f.parse("period", Term::parse)?,
+                period: f.parse("period", ExemptionPeriod::parse)?,
                 reason: reason(f)?,
             },
             "signing_policy.set" => Event::SigningPolicySet {

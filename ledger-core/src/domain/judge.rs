@@ -9,7 +9,8 @@ use super::authority::{
 };
 use super::error::DomainError;
 use super::event::{
-    assessment_value, conduct_level, ClassKey, CorrectedValue, Duty, Event, SubjectSpec,
+    assessment_value, conduct_level, ClassKey, CorrectedValue, Duty, Event, Exemption,
+    ExemptionPeriod, SubjectSpec,
 };
 use super::policy::{ApprovalBy, RecordLevel, SigningPolicy};
 use super::state::{Class, EnrolmentStatus, Learner, LearnerYear, Target, Unit};
@@ -394,6 +395,38 @@ impl Ledger {
         }
     }
 
+    /// An exemption in `subject` that one for `period` decided in `class`'s year would
+    /// overlap: one in force that year covering a semester in common, and, for a `level`
+    /// exemption, any exemption decided in a later year of the learner at the same level.
+    fn overlapping_exemption(
+        &self,
+        learner: &LearnerCode,
+        class: &ClassKey,
+        subject: &SubjectCode,
+        period: ExemptionPeriod,
+    ) -> Option<Exemption> {
+        let in_force = self.exemptions(learner, class.school_year);
+        if let Some(found) = in_force
+            .into_iter()
+            .find(|e| e.subject == *subject && e.overlaps(period))
+        {
+            return Some(found);
+        }
+        if period != ExemptionPeriod::Level {
+            return None;
+        }
+        let level = self.class_level(class)?;
+        self.records
+            .range((learner.clone(), class.school_year)..)
+            .take_while(|((code, _), _)| code == learner)
+            .filter(|((_, year), record)| {
+                *year > class.school_year && self.year_level(record, *year) == Some(level)
+            })
+            .flat_map(|(_, record)| &record.exemptions)
+            .find(|e| e.subject == *subject)
+            .cloned()
+    }
+
     /// Judges one entry of an approval batch by `author` under the policy in force for the
     /// learner's current class: who may approve, then the sign-off (or, without that step,
     /// completeness), the subject confirmations, and the digest.
@@ -452,7 +485,7 @@ impl Ledger {
                 approved_at: approval.at,
             });
         }
-        let expected = record.digest(learner, school_year);
+        let expected = self.digest_of(learner, school_year, record);
         if expected != *digest {
             return Err(DomainError::ApprovalDigestMismatch {
                 learner: learner.to_string(),
@@ -922,20 +955,18 @@ impl Ledger {
                         self.check_unlocked(class, None, semester)?;
                     }
                 }
-                let record = self.record(learner, class.school_year);
-                let exemptions = record.map_or(&[][..], |r| &r.exemptions[..]);
-                if let Some(earlier) = exemptions
-                    .iter()
-                    .find(|e| e.subject == *subject && e.overlaps(*period))
+                if let Some(earlier) = self.overlapping_exemption(learner, class, subject, *period)
                 {
                     // No code of its own yet: `payload-invalid`, on the period.
                     return Err(DomainError::PayloadInvalid {
                         field: "period".to_owned(),
                         problem: format!(
                             "learner {learner} is already exempted from the {} part of {subject} \
-                             for {} (log index {}); a second exemption (miễn trùng) is refused",
+                             for {} decided in {} (log index {}); a second exemption (miễn \
+                             trùng) is refused",
                             earlier.part.as_str(),
-                            super::event::term_wire_name(earlier.period),
+                            earlier.period.as_str(),
+                            earlier.school_year,
                             earlier.index
                         ),
                     });

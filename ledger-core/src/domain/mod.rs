@@ -68,8 +68,8 @@ use std::collections::BTreeMap;
 pub use error::DomainError;
 use event::Event;
 pub use event::{
-    term_wire_name, ClassKey, CopyKind, Decision, Duty, Exemption, ExemptionPart, SubjectSpec,
-    ABSENCE_SESSIONS_MAX, APPROVAL_ENTRIES_MAX, EVENT_TYPES, EXEMPTABLE_SUBJECTS,
+    term_wire_name, ClassKey, CopyKind, Decision, Duty, Exemption, ExemptionPart, ExemptionPeriod,
+    SubjectSpec, ABSENCE_SESSIONS_MAX, APPROVAL_ENTRIES_MAX, EVENT_TYPES, EXEMPTABLE_SUBJECTS,
     MAKEUP_REASON_MAX, PERIODS_PER_YEAR_MAX, SUBJECTS_MAX,
 };
 pub use policy::{ApprovalBy, PolicySetting, RecordLevel, SigningPolicy};
@@ -390,12 +390,45 @@ impl Ledger {
             .as_deref()
     }
 
-    /// The principal's exemptions of the learner in the year (`exemption.decided`), in log
-    /// order.
+    /// The principal's exemptions in force for the learner in the year, in log order: those
+    /// decided in it (`exemption.decided`) and the `level` exemptions decided in an earlier
+    /// year at the level of the year's latest class.
     #[must_use]
-    pub fn exemptions(&self, learner: &LearnerCode, school_year: SchoolYear) -> &[Exemption] {
-        self.record(learner, school_year)
-            .map_or(&[][..], |record| &record.exemptions)
+    pub fn exemptions(&self, learner: &LearnerCode, school_year: SchoolYear) -> Vec<Exemption> {
+        let Some(record) = self.record(learner, school_year) else {
+            return Vec::new();
+        };
+        let mut found = record.exemptions.clone();
+        if let Some(level) = self.year_level(record, school_year) {
+            let earlier = self
+                .records
+                .range((learner.clone(), SchoolYear::MIN)..(learner.clone(), school_year))
+                .flat_map(|(_, earlier)| &earlier.exemptions)
+                .filter(|e| e.period == ExemptionPeriod::Level && e.level == level);
+            found.extend(earlier.cloned());
+        }
+        found.sort_by_key(|e| e.index);
+        found
+    }
+
+    /// The level of a learner's year: that of its latest class.
+    fn year_level(&self, record: &LearnerYear, school_year: SchoolYear) -> Option<RecordLevel> {
+        let enrolment = record.current()?;
+        self.class_level(&ClassKey {
+            school: enrolment.school.clone(),
+            school_year,
+            class: enrolment.class.clone(),
+        })
+    }
+
+    /// The record digest of a learner's year (`docs/EVENTS.md`, "Record digest").
+    fn digest_of(
+        &self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+        record: &LearnerYear,
+    ) -> Digest {
+        record.digest(learner, school_year, &self.exemptions(learner, school_year))
     }
 
     /// How many versions an assessment has had (1 when never changed), 0 when it has none.
@@ -491,7 +524,7 @@ impl Ledger {
     #[must_use]
     pub fn record_digest(&self, learner: &LearnerCode, school_year: SchoolYear) -> Option<Digest> {
         self.record(learner, school_year)
-            .map(|record| record.digest(learner, school_year))
+            .map(|record| self.digest_of(learner, school_year, record))
     }
 
     /// Where the learner's record for the year stands in the signing chain.

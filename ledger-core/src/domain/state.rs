@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::event::{ClassKey, CopyKind, CorrectedValue, Decision, Exemption, SubjectSpec};
+use super::event::{
+    ClassKey, CopyKind, CorrectedValue, Decision, Exemption, ExemptionPeriod, SubjectSpec,
+};
 use super::value::{
     AssessmentKind, AssessmentValue, ClassName, ConductLevel, Date, Digest, LearnerCode, Role,
     SchoolYear, Semester, SubjectCode, Term, UnitCode, UnitKind,
@@ -220,7 +222,14 @@ impl LearnerYear {
     }
 
     /// The canonical digest of the record's content; see `docs/EVENTS.md`, "Record digest".
-    pub(crate) fn digest(&self, learner: &LearnerCode, school_year: SchoolYear) -> Digest {
+    /// `exemptions` are those in force for the year: its own and the `level` exemptions of
+    /// earlier years that cover it (`Ledger::exemptions`).
+    pub(crate) fn digest(
+        &self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+        exemptions: &[Exemption],
+    ) -> Digest {
         let mut lines: Vec<String> = Vec::new();
         for enrolment in &self.enrolments {
             lines.push(format!(
@@ -261,13 +270,18 @@ impl LearnerYear {
                 lines.push(format!("reassessment {subject} {}", version.value));
             }
         }
-        for exemption in &self.exemptions {
-            lines.push(format!(
+        for exemption in exemptions {
+            let line = format!(
                 "exemption {} {} {}",
                 exemption.subject,
                 exemption.part.as_str(),
-                super::event::term_wire_name(exemption.period)
-            ));
+                exemption.period.as_str()
+            );
+            // A level exemption is printed in every year it covers, naming the year decided.
+            lines.push(match exemption.period {
+                ExemptionPeriod::Level => format!("{line} {}", exemption.school_year),
+                ExemptionPeriod::Term(_) => line,
+            });
         }
         for (semester, (excused, unexcused, _)) in &self.absences {
             lines.push(format!(

@@ -558,7 +558,7 @@ impl Ledger {
                     });
                 };
                 Self::check_approved(record, learner, *school_year)?;
-                let expected = record.digest(learner, *school_year);
+                let expected = self.digest_of(learner, *school_year, record);
                 if expected != *record_digest {
                     return Err(DomainError::CopyDigestMismatch {
                         learner: learner.to_string(),

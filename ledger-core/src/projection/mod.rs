@@ -518,6 +518,26 @@ impl Projections {
         }
     }
 
+    /// Re-copies the single values (exemptions and signatures among them) of the learner's
+    /// years after `school_year` that the projections hold.
+    fn refresh_later_years(
+        &mut self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+        ledger: &Ledger,
+    ) {
+        let later: Vec<SchoolYear> = self
+            .years
+            .range((learner.clone(), school_year)..)
+            .take_while(|((code, _), _)| code == learner)
+            .map(|((_, year), _)| *year)
+            .filter(|year| *year > school_year)
+            .collect();
+        for year in later {
+            self.refresh_year(learner, year, Changed::Scalars, ledger);
+        }
+    }
+
     fn copy_year(
         &mut self,
         learner: &LearnerCode,
@@ -561,7 +581,7 @@ impl Projections {
         state.decision = ledger.promotion(learner, school_year);
         state.award = ledger.award(learner, school_year);
         state.completed = ledger.programme_completed(learner, school_year);
-        state.exemptions = ledger.exemptions(learner, school_year).to_vec();
+        state.exemptions = ledger.exemptions(learner, school_year);
     }
 
     /// The learner's identity commitment in force (`docs/IDENTITY.md`): set by

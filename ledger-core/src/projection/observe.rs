@@ -414,7 +414,7 @@ impl Projections {
                 }
                 self.refresh_year(learner, *school_year, Changed::Everything, ledger);
             }
-            Fact::Recorded(learner, class, subject, sets_value, _) => {
+            Fact::Recorded(learner, class, subject, sets_value, reason) => {
                 self.touch_learner_year(learner, class, index);
                 if let Some(subject) = subject {
                     let key = (learner.clone(), class.school_year, subject.clone());
@@ -432,6 +432,10 @@ impl Projections {
                 }
                 let changed = subject.as_ref().map_or(Changed::Scalars, Changed::Subject);
                 self.refresh_year(learner, class.school_year, changed, ledger);
+                if reason.is_some() {
+                    // An exemption for the level is in force in the learner's later years too.
+                    self.refresh_later_years(learner, class.school_year, ledger);
+                }
             }
             Fact::SubjectConfirmed(class, subject, semester) => {
                 self.confirmations

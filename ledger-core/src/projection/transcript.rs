@@ -469,7 +469,8 @@ impl TranscriptYear {
             "exemptions": self.exemptions.iter().map(|exemption| json!({
                 "subject": exemption.subject.as_str(),
                 "part": exemption.part.as_str(),
-                "period": term_wire_name(exemption.period),
+                "period": exemption.period.as_str(),
+                "decided_in": exemption.school_year.to_string(),
                 "reason": exemption.reason,
                 "index": exemption.index,
             })).collect::<Vec<_>>(),
