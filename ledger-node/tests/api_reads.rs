@@ -4,8 +4,7 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use base64::Engine as _;
 use common::TestNode;
@@ -20,8 +19,6 @@ use ledger_core::domain::ClassKey;
 use ledger_core::key::PublicKey;
 use ledger_core::projection::AuditSubject;
 use ledger_core::tree::{self, Hash};
-use ledger_node::config::{self, Policy};
-use ledger_node::layout::Layout;
 use serde_json::Value;
 
 /// A one-class school year loaded through the real append path, and who is who in it.
@@ -58,24 +55,8 @@ async fn load_year() -> Year {
 
 async fn load_year_of(spec: Spec) -> Year {
     let province = Province::generate(&spec);
-    let directory = tempfile::tempdir().unwrap();
-    let ministry_keys = province
-        .ministry_keys()
-        .iter()
-        .map(|key| base64::engine::general_purpose::STANDARD.encode(key.to_bytes()))
-        .collect();
-    config::install(
-        &Layout::new(directory.path()),
-        &common::log_signer(),
-        Policy::Hocba { ministry_keys },
-    )
-    .unwrap();
     // Each event is sequenced at its own claimed time, as the generated year assumes.
-    let now = Arc::new(AtomicU64::new(0));
-    let source = Arc::clone(&now);
-    let node =
-        TestNode::serve_with_clock(directory, Arc::new(move || source.load(Ordering::SeqCst)))
-            .await;
+    let (node, now) = common::serve_domain(&province).await;
     let mut assignments = Vec::new();
     let mut grantees = std::collections::HashMap::new();
     let mut revoked = std::collections::HashSet::new();

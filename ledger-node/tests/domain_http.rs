@@ -5,38 +5,19 @@
 mod common;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-use base64::Engine as _;
-use common::{only_segment, TestNode};
+use common::only_segment;
 use fixtures::province::{Province, Spec};
 use ledger_api::client::ClientError;
 use ledger_core::domain::value::LearnerCode;
 use ledger_core::key::PublicKey;
 use ledger_core::record::{encode_record, record_id, SignedSubmission, Submission};
-use ledger_node::config::{self, Policy};
 use ledger_node::frame::encode_frame;
 use ledger_node::layout::Layout;
 use ledger_node::node::Node;
 use ledger_node::verify::{self, VerifyError};
 use serde_json::Value;
-
-fn domain_node_directory(province: &Province) -> tempfile::TempDir {
-    let directory = tempfile::tempdir().unwrap();
-    let ministry_keys = province
-        .ministry_keys()
-        .iter()
-        .map(|key| base64::engine::general_purpose::STANDARD.encode(key.to_bytes()))
-        .collect();
-    config::install(
-        &Layout::new(directory.path()),
-        &common::log_signer(),
-        Policy::Hocba { ministry_keys },
-    )
-    .unwrap();
-    directory
-}
 
 /// One learner's regular, mid-term and final scores of a subject in a semester, in tenths.
 #[derive(Default)]
@@ -155,11 +136,7 @@ async fn a_school_year_is_judged_at_each_position_and_verify_replays_the_domain(
     let province = Province::generate(&Spec::one_class());
     // The year is replayed at its own dates: the sequencer's clock is set to each event's
     // claimed time before it is submitted, as the generator's sequenced positions assume.
-    let now = Arc::new(AtomicU64::new(0));
-    let clock_source = Arc::clone(&now);
-    let clock: ledger_node::sequencer::Clock =
-        Arc::new(move || clock_source.load(Ordering::SeqCst));
-    let node = TestNode::serve_with_clock(domain_node_directory(&province), clock).await;
+    let (node, now) = common::serve_domain(&province).await;
 
     // The whole generated year, in order, one submission at a time: authority is judged against
     // the log's own order, so order matters.

@@ -4,38 +4,17 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-use base64::Engine as _;
-use common::TestNode;
 use fixtures::province::{Province, Spec};
 use ledger_api::client::Client;
 use ledger_api::httpsig::RequestSigner;
 use ledger_core::domain::value::LearnerCode;
-use ledger_node::config::{self, Policy};
-use ledger_node::layout::Layout;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_after_an_append_is_never_a_stale_copy() {
     let province = Province::generate(&Spec::one_class());
-    let directory = tempfile::tempdir().unwrap();
-    let ministry_keys = province
-        .ministry_keys()
-        .iter()
-        .map(|key| base64::engine::general_purpose::STANDARD.encode(key.to_bytes()))
-        .collect();
-    config::install(
-        &Layout::new(directory.path()),
-        &common::log_signer(),
-        Policy::Hocba { ministry_keys },
-    )
-    .unwrap();
-    let now = Arc::new(AtomicU64::new(0));
-    let source = Arc::clone(&now);
-    let node =
-        TestNode::serve_with_clock(directory, Arc::new(move || source.load(Ordering::SeqCst)))
-            .await;
+    let (node, now) = common::serve_domain(&province).await;
     let ministry = Client::new(&node.base)
         .unwrap()
         .with_signer(RequestSigner::new(province.signing_key("bo-gddt")));

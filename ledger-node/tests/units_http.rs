@@ -3,36 +3,16 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-use base64::Engine as _;
 use common::TestNode;
 use fixtures::province::{Province, Spec};
 use ledger_core::domain::value::UnitCode;
-use ledger_node::config::{self, Policy};
-use ledger_node::layout::Layout;
 
 /// A node holding a generated province's units and grants (the set-up before any class).
 async fn province_units() -> (TestNode, Province) {
     let province = Province::generate(&Spec::small());
-    let directory = tempfile::tempdir().unwrap();
-    let ministry_keys = province
-        .ministry_keys()
-        .iter()
-        .map(|key| base64::engine::general_purpose::STANDARD.encode(key.to_bytes()))
-        .collect();
-    config::install(
-        &Layout::new(directory.path()),
-        &common::log_signer(),
-        Policy::Hocba { ministry_keys },
-    )
-    .unwrap();
-    let now = Arc::new(AtomicU64::new(0));
-    let source = Arc::clone(&now);
-    let node =
-        TestNode::serve_with_clock(directory, Arc::new(move || source.load(Ordering::SeqCst)))
-            .await;
+    let (node, now) = common::serve_domain(&province).await;
     for (position, submission) in province.sequenced() {
         let verified = submission.verify().unwrap();
         if verified.submission().event_type() == "class.opened" {

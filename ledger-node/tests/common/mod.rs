@@ -3,8 +3,12 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+
+use base64::Engine as _;
+use fixtures::province::Province;
 
 use ed25519_dalek::SigningKey;
 use ledger_api::client::Client;
@@ -47,6 +51,36 @@ pub fn submission(author: &SigningKey, idempotency_id: &str, score: &str) -> Sig
     )
     .expect("valid submission");
     SignedSubmission::sign(&body, author)
+}
+
+/// A data directory for a node of the học bạ domain rooted in `province`'s Ministry keys.
+pub fn domain_directory(province: &Province) -> tempfile::TempDir {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let ministry_keys = province
+        .ministry_keys()
+        .iter()
+        .map(|key| base64::engine::general_purpose::STANDARD.encode(key.to_bytes()))
+        .collect();
+    config::install(
+        &Layout::new(directory.path()),
+        &log_signer(),
+        config::Policy::Hocba { ministry_keys },
+    )
+    .expect("install");
+    directory
+}
+
+/// A domain node for `province`, served with a clock the test sets: a generated year is
+/// replayed at its own dates, each event sequenced at its claimed time.
+pub async fn serve_domain(province: &Province) -> (TestNode, Arc<AtomicU64>) {
+    let now = Arc::new(AtomicU64::new(0));
+    let source = Arc::clone(&now);
+    let node = TestNode::serve_with_clock(
+        domain_directory(province),
+        Arc::new(move || source.load(Ordering::SeqCst)),
+    )
+    .await;
+    (node, now)
 }
 
 /// A node on a temporary directory, served on loopback.
