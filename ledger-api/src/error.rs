@@ -422,6 +422,13 @@ pub fn title_of(code: &str) -> &'static str {
         "identity-unchanged" => {
             "Cam kết định danh không thay đổi / Identity commitment unchanged"
         }
+        "subject-not-assessed" => {
+            "Môn học không đánh giá theo kế hoạch giáo dục cá nhân / Subject not assessed under \
+             the individual plan"
+        }
+        "subject-already-assessed" => {
+            "Môn học đã có kết quả đánh giá / Subject already assessed"
+        }
         // The identity register (docs/IDENTITY.md).
         "identity-invalid" => "Dữ liệu định danh không hợp lệ / Invalid identity data",
         "identity-unknown-learner" => {

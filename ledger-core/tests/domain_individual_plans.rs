@@ -1,7 +1,9 @@
-//! The two exemption cases of domain.md §3 beyond one year: an exemption for the rest of the
-//! school level (`exemption.decided` with `period: "level"`), in force in the learner's later
-//! years at that level; accepted, refused with their codes and the ledger unchanged, shown in
-//! each year's transcript and digest, and the same whether observed one event at a time or
+//! The two exemption cases of domain.md §3 beyond one year's practical part: an exemption for
+//! the rest of the school level (`exemption.decided` with `period: "level"`), in force in the
+//! learner's later years at that level; and the individual education plan of a learner with
+//! disabilities (`individual_plan.decided`), under which a subject is assessed on the plan or
+//! not assessed. Each accepted, refused with its codes and the ledger unchanged, shown in the
+//! transcript and the record digest, and the same whether observed one event at a time or
 //! rebuilt.
 
 #[path = "domain_support.rs"]
@@ -9,7 +11,7 @@ mod support;
 
 use ledger_core::domain::value::{LearnerCode, SchoolYear};
 use ledger_core::domain::{DomainConfig, ExemptionPeriod, Ledger};
-use ledger_core::projection::Projections;
+use ledger_core::projection::{AuditSubject, Projections};
 use serde_json::{json, Value};
 use support::*;
 
@@ -287,4 +289,405 @@ fn a_level_exemption_after_a_later_years_exemption_is_refused() {
     // The first year alone is still open to a year exemption.
     w.ok(&c.principal, EXEMPT, exemption(YEAR, CLASS, "gdtc", "year"));
     projections(&w, &c);
+}
+
+const PLAN: &str = "individual_plan.decided";
+const DISABILITY: &str = "Kế hoạch giáo dục cá nhân số 12/KH: khuyết tật vận động";
+const EOY_LEARNER: &str = "7900070100009";
+const EOY_CLASS: &str = "10A9";
+
+/// A plan for `learner` in `class` of the first year, naming `subjects` as (code, assessment).
+fn plan(class: &str, learner: &str, subjects: &[(&str, &str)]) -> Value {
+    let subjects: Vec<Value> = subjects
+        .iter()
+        .map(|(code, assessment)| json!({"subject": code, "assessment": assessment}))
+        .collect();
+    eoy_ref(
+        class,
+        learner,
+        json!({"subjects": subjects, "reason": DISABILITY}),
+    )
+}
+
+/// Every assessment of the six scored subjects of an [`eoy_class`] at `score`, both
+/// semesters, and conduct T: gdtc is left out.
+fn record_all_but_gdtc(w: &mut World, c: &Cast, score: &str) {
+    for semester in [1, 2] {
+        for code in EOY_SUBJECTS {
+            let mut kinds = vec![json!({"kind": "midterm"}), json!({"kind": "final"})];
+            kinds.extend((1..=2).map(|slot| json!({"kind": "regular", "slot": slot})));
+            for kind in kinds {
+                let mut payload = eoy_ref(
+                    EOY_CLASS,
+                    EOY_LEARNER,
+                    json!({"subject": code, "semester": semester, "value": score}),
+                );
+                if let (Value::Object(target), Value::Object(more)) = (&mut payload, kind) {
+                    target.extend(more);
+                }
+                w.ok(&c.toan, "assessment.recorded", payload);
+            }
+        }
+        w.ok(
+            &c.homeroom,
+            "conduct.recorded",
+            eoy_ref(
+                EOY_CLASS,
+                EOY_LEARNER,
+                json!({"semester": semester, "value": "T"}),
+            ),
+        );
+    }
+}
+
+fn eoy_learner_code() -> LearnerCode {
+    EOY_LEARNER.parse().unwrap()
+}
+
+/// Rebuilds and checks the projections as [`projections`] does, for the plan's learner.
+fn plan_projections(world: &World, cast: &Cast) -> Projections {
+    let rebuilt = projections(world, cast);
+    let config = DomainConfig {
+        ministry_keys: vec![cast.ministry.key],
+    };
+    let mut ledger = Ledger::new(config.clone());
+    let mut incremental = Projections::new(&config);
+    for (submission, position) in world.accepted.iter().map(|(s, p)| (s, *p)) {
+        let event = ledger.authorise(submission, position).unwrap();
+        ledger.apply(event);
+        incremental.observe(submission, position, &ledger).unwrap();
+    }
+    assert_eq!(
+        incremental
+            .transcript(&eoy_learner_code())
+            .map(|t| t.to_json()),
+        rebuilt.transcript(&eoy_learner_code()).map(|t| t.to_json())
+    );
+    rebuilt
+}
+
+#[test]
+fn an_individual_plan_is_in_the_record_the_digest_and_the_transcript() {
+    let c = Cast::new();
+    let mut w = school_year(&c);
+    eoy_class(&mut w, &c, EOY_CLASS, 10, EOY_LEARNER);
+    let at = w.ok(
+        &c.principal,
+        PLAN,
+        plan(
+            EOY_CLASS,
+            EOY_LEARNER,
+            &[("gdtc", "not_assessed"), ("van", "individual_plan")],
+        ),
+    );
+    let held = w
+        .ledger
+        .individual_plan(&eoy_learner_code(), year(YEAR))
+        .expect("the plan");
+    assert_eq!(held.index, at);
+    assert_eq!(held.reason, DISABILITY);
+    assert!(held.excludes(&"gdtc".parse().unwrap()));
+    assert!(!held.excludes(&"van".parse().unwrap()));
+
+    // The digest covers it, one line a subject.
+    let expected = blake3::hash(
+        format!(
+            "hocba-ledger/learner-year/v1\nlearner {EOY_LEARNER}\nschool_year {YEAR}\n\
+             enrolment {SCHOOL} {EOY_CLASS}\nindividual_plan gdtc not_assessed\n\
+             individual_plan van individual_plan\n"
+        )
+        .as_bytes(),
+    )
+    .to_hex()
+    .to_string();
+    assert_eq!(
+        w.ledger
+            .record_digest(&eoy_learner_code(), year(YEAR))
+            .unwrap()
+            .to_string(),
+        expected
+    );
+
+    let p = plan_projections(&w, &c);
+    let shown = p
+        .transcript(&eoy_learner_code())
+        .unwrap()
+        .year(year(YEAR))
+        .unwrap()
+        .to_json();
+    assert_eq!(
+        shown["individual_plan"],
+        json!({"subjects": [{"subject": "gdtc", "assessment": "not_assessed"},
+                            {"subject": "van", "assessment": "individual_plan"}],
+               "reason": DISABILITY, "index": at})
+    );
+    let assessment_of = |code: &str| {
+        shown["subjects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|subject| subject["code"] == code)
+            .unwrap()["assessment"]
+            .clone()
+    };
+    assert_eq!(assessment_of("gdtc"), "not_assessed");
+    assert_eq!(assessment_of("van"), "individual_plan");
+    assert_eq!(assessment_of("toan"), "regular");
+
+    let trail = p.audit(&AuditSubject::Learner(eoy_learner_code()));
+    let entry = trail
+        .entries
+        .iter()
+        .find(|entry| entry.index == at)
+        .expect("the learner's trail lists the plan");
+    assert_eq!(entry.event_type, PLAN);
+    assert_eq!(entry.author, c.principal.key);
+    assert_eq!(entry.reason.as_deref(), Some(DISABILITY));
+}
+
+#[test]
+fn an_assessment_in_a_subject_not_assessed_is_refused() {
+    let c = Cast::new();
+    let mut w = school_year(&c);
+    eoy_class(&mut w, &c, EOY_CLASS, 10, EOY_LEARNER);
+    let at = w.ok(
+        &c.principal,
+        PLAN,
+        plan(EOY_CLASS, EOY_LEARNER, &[("gdtc", "not_assessed")]),
+    );
+    let err = w.refused(
+        &c.gdtc,
+        "assessment.recorded",
+        eoy_ref(
+            EOY_CLASS,
+            EOY_LEARNER,
+            json!({"subject": "gdtc", "semester": 1, "kind": "midterm", "value": "Đ"}),
+        ),
+        "subject-not-assessed",
+    );
+    assert!(
+        err.to_string().contains(&format!("log index {at}")),
+        "{err}"
+    );
+    // A subject on the individual plan is assessed as usual.
+    w.ok(
+        &c.toan,
+        "assessment.recorded",
+        eoy_ref(
+            EOY_CLASS,
+            EOY_LEARNER,
+            json!({"subject": "van", "semester": 1, "kind": "midterm", "value": "7"}),
+        ),
+    );
+    plan_projections(&w, &c);
+}
+
+#[test]
+fn the_year_is_signed_decided_and_computed_over_the_assessed_subjects() {
+    let c = Cast::new();
+    let mut w = school_year(&c);
+    eoy_class(&mut w, &c, EOY_CLASS, 10, EOY_LEARNER);
+    w.ok(
+        &c.principal,
+        PLAN,
+        plan(EOY_CLASS, EOY_LEARNER, &[("gdtc", "not_assessed")]),
+    );
+    record_all_but_gdtc(&mut w, &c, "8");
+    // Complete but for gdtc, which the plan does not assess: signed off and approved.
+    eoy_approve(&mut w, &c, EOY_CLASS, EOY_LEARNER);
+    assert!(w.ledger.is_signed_off(&eoy_learner_code(), year(YEAR)));
+    // Six averages of 8.0 and conduct T: Tốt, promoted, Học sinh Giỏi.
+    w.ok(
+        &c.principal,
+        "promotion.decided",
+        eoy_learner(EOY_LEARNER, json!({"outcome": "promoted"})),
+    );
+    w.ok(
+        &c.principal,
+        "award.granted",
+        eoy_learner(EOY_LEARNER, json!({"award": "good"})),
+    );
+
+    let p = plan_projections(&w, &c);
+    let shown = p
+        .transcript(&eoy_learner_code())
+        .unwrap()
+        .year(year(YEAR))
+        .unwrap()
+        .to_json();
+    assert_eq!(shown["learning"]["year"], "T");
+    assert_eq!(shown["outcome"], "promoted");
+    assert_eq!(shown["award"], "good");
+    assert!(!shown["signing"]["remaining"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("complete_data")));
+    let gdtc = shown["subjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|subject| subject["code"] == "gdtc")
+        .unwrap()
+        .clone();
+    assert_eq!(gdtc["assessment"], "not_assessed");
+    assert_eq!(gdtc["year"], Value::Null);
+}
+
+#[test]
+fn without_the_plan_the_same_record_is_incomplete() {
+    let c = Cast::new();
+    let mut w = school_year(&c);
+    eoy_class(&mut w, &c, EOY_CLASS, 10, EOY_LEARNER);
+    record_all_but_gdtc(&mut w, &c, "8");
+    for semester in [1, 2] {
+        eoy_confirm(&mut w, &c, EOY_CLASS, semester);
+    }
+    w.refused(
+        &c.homeroom,
+        "learner.signed_off",
+        eoy_ref(EOY_CLASS, EOY_LEARNER, json!({})),
+        "record-incomplete",
+    );
+}
+
+#[test]
+fn a_plan_clears_the_signatures_of_the_year() {
+    let c = Cast::new();
+    let mut w = school_year(&c);
+    eoy_class(&mut w, &c, EOY_CLASS, 10, EOY_LEARNER);
+    eoy_record(
+        &mut w,
+        &c,
+        EOY_CLASS,
+        EOY_LEARNER,
+        ["8"; 6],
+        "Đ",
+        ["T", "T"],
+    );
+    eoy_approve(&mut w, &c, EOY_CLASS, EOY_LEARNER);
+    w.ok(
+        &c.principal,
+        PLAN,
+        plan(EOY_CLASS, EOY_LEARNER, &[("gdtc", "individual_plan")]),
+    );
+    assert!(!w.ledger.is_signed_off(&eoy_learner_code(), year(YEAR)));
+    plan_projections(&w, &c);
+}
+
+#[test]
+fn individual_plans_are_refused_with_their_codes_and_change_nothing() {
+    let c = Cast::new();
+    let mut w = school_year(&c);
+    eoy_class(&mut w, &c, EOY_CLASS, 10, EOY_LEARNER);
+    let good = || plan(EOY_CLASS, EOY_LEARNER, &[("gdtc", "not_assessed")]);
+
+    // The payload.
+    let mut extra = good();
+    extra["note"] = json!("thêm");
+    w.refused(&c.principal, PLAN, extra, "payload-malformed");
+    let mut not_a_list = good();
+    not_a_list["subjects"] = json!("gdtc");
+    w.refused(&c.principal, PLAN, not_a_list, "payload-malformed");
+    w.refused(
+        &c.principal,
+        PLAN,
+        plan(EOY_CLASS, EOY_LEARNER, &[]),
+        "payload-invalid",
+    );
+    w.refused(
+        &c.principal,
+        PLAN,
+        plan(
+            EOY_CLASS,
+            EOY_LEARNER,
+            &[("gdtc", "not_assessed"), ("gdtc", "individual_plan")],
+        ),
+        "payload-invalid",
+    );
+    w.refused(
+        &c.principal,
+        PLAN,
+        plan(EOY_CLASS, EOY_LEARNER, &[("gdtc", "exempt")]),
+        "payload-invalid",
+    );
+    let mut missing = good();
+    missing.as_object_mut().unwrap().remove("reason");
+    w.refused(&c.principal, PLAN, missing, "reason-missing");
+
+    // The class and its subjects.
+    w.refused(
+        &c.principal,
+        PLAN,
+        plan(EOY_CLASS, EOY_LEARNER, &[("tin", "not_assessed")]),
+        "subject-unknown",
+    );
+    w.refused(
+        &c.principal,
+        PLAN,
+        plan("10Z9", EOY_LEARNER, &[("gdtc", "not_assessed")]),
+        "class-unknown",
+    );
+
+    // Only a principal of the school for the year.
+    w.refused(&c.homeroom, PLAN, good(), "authority-missing");
+
+    // A learner of the class.
+    w.refused(
+        &c.principal,
+        PLAN,
+        plan(EOY_CLASS, LEARNER, &[("gdtc", "not_assessed")]),
+        "learner-not-enrolled",
+    );
+
+    // An assessment in a subject it would exclude.
+    let first = w.ok(
+        &c.gdtc,
+        "assessment.recorded",
+        eoy_ref(
+            EOY_CLASS,
+            EOY_LEARNER,
+            json!({"subject": "gdtc", "semester": 1, "kind": "midterm", "value": "Đ"}),
+        ),
+    );
+    let err = w.refused(&c.principal, PLAN, good(), "subject-already-assessed");
+    assert!(
+        err.to_string().contains(&format!("log index {first}")),
+        "{err}"
+    );
+
+    // One plan a year.
+    let at = w.ok(
+        &c.principal,
+        PLAN,
+        plan(EOY_CLASS, EOY_LEARNER, &[("gdtc", "individual_plan")]),
+    );
+    let err = w.refused(
+        &c.principal,
+        PLAN,
+        plan(EOY_CLASS, EOY_LEARNER, &[("van", "individual_plan")]),
+        "payload-invalid",
+    );
+    assert!(
+        err.to_string().contains(&format!("log index {at}")),
+        "{err}"
+    );
+    plan_projections(&w, &c);
+}
+
+#[test]
+fn a_plan_in_a_sealed_semester_is_refused() {
+    let c = Cast::new();
+    let mut w = school_year(&c);
+    eoy_class(&mut w, &c, EOY_CLASS, 10, EOY_LEARNER);
+    w.ok(
+        &c.principal,
+        "term.sealed",
+        json!({"school": SCHOOL, "school_year": YEAR, "term": "semester_1"}),
+    );
+    w.refused(
+        &c.principal,
+        PLAN,
+        plan(EOY_CLASS, EOY_LEARNER, &[("gdtc", "not_assessed")]),
+        "term-sealed",
+    );
 }

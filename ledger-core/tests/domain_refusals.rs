@@ -367,6 +367,14 @@ fn trigger(code: &str, c: &Cast, w: &mut World) -> DomainError {
             json!({"learner": LEARNER, "school": SCHOOL, "identity_commitment": COMMITMENT, "reason": "Cải chính hộ tịch"}),
             code,
         ),
+        "subject-not-assessed" => {
+            w.ok(&c.principal, "individual_plan.decided", class_ref(json!({"learner": LEARNER, "subjects": [{"subject": "gdtc", "assessment": "not_assessed"}], "reason": "Kế hoạch giáo dục cá nhân"})));
+            w.refused(&c.gdtc, "assessment.recorded", class_ref(json!({"learner": LEARNER, "subject": "gdtc", "semester": 1, "kind": "final", "value": "Đ"})), code)
+        }
+        "subject-already-assessed" => {
+            w.ok(&c.gdtc, "assessment.recorded", class_ref(json!({"learner": LEARNER, "subject": "gdtc", "semester": 1, "kind": "final", "value": "Đ"})));
+            w.refused(&c.principal, "individual_plan.decided", class_ref(json!({"learner": LEARNER, "subjects": [{"subject": "gdtc", "assessment": "not_assessed"}], "reason": "Kế hoạch giáo dục cá nhân"})), code)
+        }
         other => panic!("no scenario triggers {other}"),
     }
 }

@@ -339,6 +339,18 @@ fn domain_samples() -> Vec<DomainError> {
             expected: s("00"),
         },
         DomainError::IdentityUnchanged { learner: learner() },
+        DomainError::SubjectNotAssessed {
+            learner: learner(),
+            subject: s("gdtc"),
+            school_year: year(),
+            plan_at: 16,
+        },
+        DomainError::SubjectAlreadyAssessed {
+            learner: learner(),
+            subject: s("gdtc"),
+            school_year: year(),
+            assessed_at: 17,
+        },
     ]
 }
 

@@ -1,7 +1,7 @@
 //! Applying an authorised event to the state. Nothing here can fail: every rule was checked by
 //! `judge` against this same state.
 
-use super::event::{CorrectedValue, Event, Exemption, ExemptionPeriod};
+use super::event::{CorrectedValue, Event, Exemption, ExemptionPeriod, IndividualPlan};
 use super::policy::PolicySetting;
 use super::state::{
     AssessmentSlot, Assignment, Class, Corrected, CorrectionRequest, Enrolment, EnrolmentStatus,
@@ -514,6 +514,21 @@ impl Ledger {
                 });
                 // The học bạ prints the exemption: a sign-off or approval given before it no
                 // longer matches the record.
+                record.changed();
+            }
+            Event::IndividualPlanDecided {
+                learner,
+                class,
+                subjects,
+                reason,
+            } => {
+                let record = self.record_mut(&learner, class.school_year);
+                record.plan = Some(IndividualPlan {
+                    subjects: subjects.into_iter().collect(),
+                    reason,
+                    index,
+                });
+                // The học bạ prints the plan: signatures given before it no longer match.
                 record.changed();
             }
             Event::SigningPolicySet {

@@ -725,6 +725,39 @@ pub enum DomainError {
         /// The learner code.
         learner: String,
     },
+    /// An assessment in a subject the learner's individual education plan marks not assessed
+    /// (code `subject-not-assessed`).
+    #[error(
+        "the learner is not assessed in this subject (môn học không đánh giá theo kế hoạch giáo \
+         dục cá nhân): learner {learner}, {subject} in {school_year}, by the plan at log index \
+         {plan_at}"
+    )]
+    SubjectNotAssessed {
+        /// The learner code.
+        learner: String,
+        /// The subject.
+        subject: String,
+        /// The school year.
+        school_year: String,
+        /// Index of the `individual_plan.decided` event.
+        plan_at: u64,
+    },
+    /// An individual education plan marks not assessed a subject in which the learner already
+    /// has assessments (code `subject-already-assessed`).
+    #[error(
+        "the learner is assessed in this subject already (môn học đã có kết quả đánh giá): \
+         learner {learner}, {subject} in {school_year}, first at log index {assessed_at}"
+    )]
+    SubjectAlreadyAssessed {
+        /// The learner code.
+        learner: String,
+        /// The subject.
+        subject: String,
+        /// The school year.
+        school_year: String,
+        /// Index of the earliest assessment in force in the subject.
+        assessed_at: u64,
+    },
 }
 
 impl DomainError {
@@ -795,11 +828,13 @@ impl DomainError {
             Self::CopyIdTaken { .. } => "copy-id-taken",
             Self::CopyDigestMismatch { .. } => "copy-digest-mismatch",
             Self::IdentityUnchanged { .. } => "identity-unchanged",
+            Self::SubjectNotAssessed { .. } => "subject-not-assessed",
+            Self::SubjectAlreadyAssessed { .. } => "subject-already-assessed",
         }
     }
 
     /// Every code, in the order of `docs/EVENTS.md`.
-    pub const CODES: [&'static str; 63] = [
+    pub const CODES: [&'static str; 65] = [
         "event-type-unknown",
         "schema-version-unsupported",
         "payload-malformed",
@@ -863,5 +898,7 @@ impl DomainError {
         "copy-id-taken",
         "copy-digest-mismatch",
         "identity-unchanged",
+        "subject-not-assessed",
+        "subject-already-assessed",
     ];
 }

@@ -17,6 +17,7 @@ use crate::key::PublicKey;
 use crate::record::Submission;
 use crate::rules::tt22::TT22;
 use crate::rules::year::Award;
+use std::collections::BTreeMap;
 
 /// Most subjects in one class.
 pub const SUBJECTS_MAX: usize = 40;
@@ -292,6 +293,12 @@ pub(crate) enum Event {
         period: ExemptionPeriod,
         reason: String,
     },
+    IndividualPlanDecided {
+        learner: LearnerCode,
+        class: ClassKey,
+        subjects: Vec<(SubjectCode, PlanAssessment)>,
+        reason: String,
+    },
     SigningPolicySet {
         level: RecordLevel,
         school_year: SchoolYear,
@@ -443,6 +450,56 @@ impl ExemptionPeriod {
     }
 }
 
+/// How a learner with disabilities is assessed in a subject under an individual education plan
+/// (kế hoạch giáo dục cá nhân, `individual_plan.decided`).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum PlanAssessment {
+    /// Assessed on the individual plan: assessments are recorded and computed as usual.
+    IndividualPlan,
+    /// Not assessed: the subject's results are absent by design.
+    NotAssessed,
+}
+
+impl PlanAssessment {
+    /// The wire name: `individual_plan` or `not_assessed`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanAssessment::IndividualPlan => "individual_plan",
+            PlanAssessment::NotAssessed => "not_assessed",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "individual_plan" => Ok(PlanAssessment::IndividualPlan),
+            "not_assessed" => Ok(PlanAssessment::NotAssessed),
+            _ => Err(format!(
+                "{text:?} is not a way of assessment; use individual_plan or not_assessed"
+            )),
+        }
+    }
+}
+
+/// A principal's individual education plan for a learner's year, as the year holds it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct IndividualPlan {
+    /// How each subject it names is assessed, by subject.
+    pub subjects: BTreeMap<SubjectCode, PlanAssessment>,
+    /// Why (the learner's disability, the plan's reference, …).
+    pub reason: String,
+    /// The log index of the `individual_plan.decided` event.
+    pub index: u64,
+}
+
+impl IndividualPlan {
+    /// Whether the plan excludes `subject` from assessment.
+    #[must_use]
+    pub fn excludes(&self, subject: &SubjectCode) -> bool {
+        self.subjects.get(subject) == Some(&PlanAssessment::NotAssessed)
+    }
+}
+
 /// A principal's exemption of a learner (miễn học phần thực hành), as the learner's years
 /// hold it.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -483,7 +540,7 @@ fn award_parse(text: &str) -> Result<Award, String> {
 }
 
 /// Every event type, with the schema versions this code reads.
-pub const EVENT_TYPES: [(&str, &[u32]); 31] = [
+pub const EVENT_TYPES: [(&str, &[u32]); 32] = [
     ("authority.granted", &[1]),
     ("authority.revoked", &[1]),
     ("unit.registered", &[1]),
@@ -514,6 +571,7 @@ pub const EVENT_TYPES: [(&str, &[u32]); 31] = [
     ("copy.issued", &[1]),
     ("identity.corrected", &[1]),
     ("exemption.decided", &[1]),
+    ("individual_plan.decided", &[1]),
     ("signing_policy.set", &[1]),
 ];
 
@@ -990,6 +1048,39 @@ impl Event {
                 period: f.parse("period", ExemptionPeriod::parse)?,
                 reason: reason(f)?,
             },
+            "individual_plan.decided" => {
+                let learner = f.parse("learner", LearnerCode::parse)?;
+                let class = class_key(f)?;
+                let items = f.array("subjects")?;
+                if items.is_empty() || items.len() > SUBJECTS_MAX {
+                    return Err(f.invalid(
+                        "subjects",
+                        format!(
+                            "a plan names 1 to {SUBJECTS_MAX} subjects, not {}",
+                            items.len()
+                        ),
+                    ));
+                }
+                let mut subjects = Vec::with_capacity(items.len());
+                for (index, item) in items.iter().enumerate() {
+                    let mut s = f.object_at("subjects", Some(index), item)?;
+                    let code = s.parse("subject", SubjectCode::parse)?;
+                    let assessment = s.parse("assessment", PlanAssessment::parse)?;
+                    s.finish()?;
+                    if subjects.iter().any(|(other, _)| *other == code) {
+                        return Err(
+                            f.invalid("subjects", format!("subject {code} is listed twice"))
+                        );
+                    }
+                    subjects.push((code, assessment));
+                }
+                Event::IndividualPlanDecided {
+                    learner,
+                    class,
+                    subjects,
+                    reason: reason(f)?,
+                }
+            }
             "signing_policy.set" => Event::SigningPolicySet {
                 level: f.parse("level", RecordLevel::parse)?,
                 school_year: f.parse("school_year", SchoolYear::parse)?,
@@ -1043,6 +1134,7 @@ impl Event {
             Event::CopyIssued { .. } => "copy.issued",
             Event::IdentityCorrected { .. } => "identity.corrected",
             Event::ExemptionDecided { .. } => "exemption.decided",
+            Event::IndividualPlanDecided { .. } => "individual_plan.decided",
             Event::SigningPolicySet { .. } => "signing_policy.set",
         }
     }

@@ -10,7 +10,7 @@ use super::authority::{
 use super::error::DomainError;
 use super::event::{
     assessment_value, conduct_level, ClassKey, CorrectedValue, Duty, Event, Exemption,
-    ExemptionPeriod, SubjectSpec,
+    ExemptionPeriod, PlanAssessment, SubjectSpec,
 };
 use super::policy::{ApprovalBy, RecordLevel, SigningPolicy};
 use super::state::{Class, EnrolmentStatus, Learner, LearnerYear, Target, Unit};
@@ -313,7 +313,13 @@ impl Ledger {
     /// The first thing missing from a learner's record for sign-off, if any.
     fn first_missing(&self, record: Option<&LearnerYear>, class: &Class) -> Option<String> {
         for semester in Semester::BOTH {
-            for spec in &class.subjects {
+            let excluded = |spec: &&SubjectSpec| {
+                record
+                    .and_then(|r| r.plan.as_ref())
+                    .is_some_and(|plan| plan.excludes(&spec.code))
+            };
+            // A subject the plan does not assess has no results to complete.
+            for spec in class.subjects.iter().filter(|spec| !excluded(spec)) {
                 let mut needed = vec![(AssessmentKind::Midterm, 0), (AssessmentKind::Final, 0)];
                 needed
                     .extend((1..=spec.regular_count()).map(|slot| (AssessmentKind::Regular, slot)));
@@ -393,6 +399,50 @@ impl Ledger {
         } else {
             ApprovalBy::Principal.roles()
         }
+    }
+
+    /// A plan is decided once per learner and year, and marks not assessed only subjects
+    /// without an assessment in force (their results would otherwise vanish from the record).
+    fn check_plan_fits(
+        &self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+        subjects: &[(SubjectCode, PlanAssessment)],
+    ) -> Result<(), DomainError> {
+        let Some(record) = self.record(learner, school_year) else {
+            return Ok(());
+        };
+        if let Some(earlier) = &record.plan {
+            // No code of its own: `payload-invalid`, as a second exemption.
+            return Err(DomainError::PayloadInvalid {
+                field: "learner".to_owned(),
+                problem: format!(
+                    "learner {learner} has an individual education plan for {school_year} \
+                     already (log index {}); a second plan is refused",
+                    earlier.index
+                ),
+            });
+        }
+        for (subject, assessment) in subjects {
+            if *assessment != PlanAssessment::NotAssessed {
+                continue;
+            }
+            let first = record
+                .assessments
+                .iter()
+                .filter(|(slot, _)| slot.subject == *subject)
+                .filter_map(|(_, versions)| versions.first().map(|version| version.at))
+                .min();
+            if let Some(assessed_at) = first {
+                return Err(DomainError::SubjectAlreadyAssessed {
+                    learner: learner.to_string(),
+                    subject: subject.to_string(),
+                    school_year: school_year.to_string(),
+                    assessed_at,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// An exemption in `subject` that one for `period` decided in `class`'s year would
@@ -769,6 +819,18 @@ impl Ledger {
                 }
                 self.check_teacher(author, class, &Duty::Subject(subject.clone()), at, action)?;
                 self.check_enrolled(learner, class)?;
+                if let Some(plan) = self
+                    .record(learner, class.school_year)
+                    .and_then(|record| record.plan.as_ref())
+                    .filter(|plan| plan.excludes(subject))
+                {
+                    return Err(DomainError::SubjectNotAssessed {
+                        learner: learner.to_string(),
+                        subject: subject.to_string(),
+                        school_year: class.school_year.to_string(),
+                        plan_at: plan.index,
+                    });
+                }
                 self.check_unlocked(class, Some(subject), *semester)?;
                 *resolved = Some(parsed);
                 Ok(())
@@ -972,6 +1034,23 @@ impl Ledger {
                     });
                 }
                 Ok(())
+            }
+            Event::IndividualPlanDecided {
+                learner,
+                class,
+                subjects,
+                ..
+            } => {
+                for (subject, _) in subjects.iter() {
+                    self.class_subject(class, subject)?;
+                }
+                self.check_class_authority(author, PRINCIPALS, class, at, action)?;
+                self.check_enrolled(learner, class)?;
+                // The plan is for the year: both semesters must be open.
+                for semester in Semester::BOTH {
+                    self.check_unlocked(class, None, semester)?;
+                }
+                self.check_plan_fits(learner, class.school_year, subjects)
             }
             Event::SummerConductRecorded { .. }
             | Event::SummerReassessmentRecorded { .. }

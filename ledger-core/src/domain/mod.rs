@@ -69,8 +69,8 @@ pub use error::DomainError;
 use event::Event;
 pub use event::{
     term_wire_name, ClassKey, CopyKind, Decision, Duty, Exemption, ExemptionPart, ExemptionPeriod,
-    SubjectSpec, ABSENCE_SESSIONS_MAX, APPROVAL_ENTRIES_MAX, EVENT_TYPES, EXEMPTABLE_SUBJECTS,
-    MAKEUP_REASON_MAX, PERIODS_PER_YEAR_MAX, SUBJECTS_MAX,
+    IndividualPlan, PlanAssessment, SubjectSpec, ABSENCE_SESSIONS_MAX, APPROVAL_ENTRIES_MAX,
+    EVENT_TYPES, EXEMPTABLE_SUBJECTS, MAKEUP_REASON_MAX, PERIODS_PER_YEAR_MAX, SUBJECTS_MAX,
 };
 pub use policy::{ApprovalBy, PolicySetting, RecordLevel, SigningPolicy};
 use state::{
@@ -409,6 +409,17 @@ impl Ledger {
         }
         found.sort_by_key(|e| e.index);
         found
+    }
+
+    /// The principal's individual education plan for the learner's year
+    /// (`individual_plan.decided`), if any.
+    #[must_use]
+    pub fn individual_plan(
+        &self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+    ) -> Option<&IndividualPlan> {
+        self.record(learner, school_year)?.plan.as_ref()
     }
 
     /// The level of a learner's year: that of its latest class.

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::event::{
-    ClassKey, CopyKind, CorrectedValue, Decision, Exemption, ExemptionPeriod, SubjectSpec,
+    ClassKey, CopyKind, CorrectedValue, Decision, Exemption, ExemptionPeriod, IndividualPlan,
+    SubjectSpec,
 };
 use super::value::{
     AssessmentKind, AssessmentValue, ClassName, ConductLevel, Date, Digest, LearnerCode, Role,
@@ -186,6 +187,8 @@ pub(crate) struct LearnerYear {
     pub(crate) completed: Option<Signature>,
     /// The principal's exemptions (`exemption.decided`), in log order.
     pub(crate) exemptions: Vec<Exemption>,
+    /// The principal's individual education plan (`individual_plan.decided`).
+    pub(crate) plan: Option<IndividualPlan>,
 }
 
 impl LearnerYear {
@@ -282,6 +285,9 @@ impl LearnerYear {
                 ExemptionPeriod::Level => format!("{line} {}", exemption.school_year),
                 ExemptionPeriod::Term(_) => line,
             });
+        }
+        for (subject, assessment) in self.plan.iter().flat_map(|plan| &plan.subjects) {
+            lines.push(format!("individual_plan {subject} {}", assessment.as_str()));
         }
         for (semester, (excused, unexcused, _)) in &self.absences {
             lines.push(format!(

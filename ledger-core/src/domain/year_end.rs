@@ -197,9 +197,17 @@ impl Ledger {
             .ok_or_else(|| "no class this year".to_owned())?;
         let rules = rules_for(grade, school_year)?;
         let options = rules.default_options;
+        // Rule `individual-plan-not-assessed` (RULES.md §10): the year is computed over the
+        // subjects the learner is assessed in.
         let subjects = self
             .year_specs(record, school_year)
             .iter()
+            .filter(|spec| {
+                !record
+                    .plan
+                    .as_ref()
+                    .is_some_and(|plan| plan.excludes(&spec.code))
+            })
             .map(|spec| Self::rules_subject(record, spec, rules))
             .collect::<Result<Vec<_>, _>>()?;
         let conduct_of = |semester: Semester| {

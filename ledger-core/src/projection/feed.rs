@@ -109,6 +109,7 @@ impl Projections {
             | Fact::TeacherAssigned(class, ..)
             | Fact::Enrolled(_, class)
             | Fact::Recorded(_, class, ..)
+            | Fact::PlanDecided(_, class, _)
             | Fact::SubjectConfirmed(class, ..)
             | Fact::SignedOff(_, class)
             | Fact::Summer(_, class, _) => vec![class.school.clone()],

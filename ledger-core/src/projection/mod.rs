@@ -51,7 +51,7 @@ use crate::domain::value::{
 };
 use crate::domain::{
     AuthorisedEvent, ClassKey, CopyKind, Decision, DomainConfig, DomainError, Duty, Exemption,
-    Ledger, PolicySetting, Position, RecordLevel, SigningStatus, SubjectSpec,
+    IndividualPlan, Ledger, PolicySetting, Position, RecordLevel, SigningStatus, SubjectSpec,
 };
 use crate::key::PublicKey;
 use crate::record::VerifiedSubmission;
@@ -188,6 +188,7 @@ pub(crate) struct YearState {
     pub(crate) award: Option<(Award, u64)>,
     pub(crate) completed: Option<u64>,
     pub(crate) exemptions: Vec<Exemption>,
+    pub(crate) plan: Option<IndividualPlan>,
 }
 
 /// What an event can have changed in a learner's year (see `Projections::refresh_year`).
@@ -582,6 +583,7 @@ impl Projections {
         state.award = ledger.award(learner, school_year);
         state.completed = ledger.programme_completed(learner, school_year);
         state.exemptions = ledger.exemptions(learner, school_year);
+        state.plan = ledger.individual_plan(learner, school_year).cloned();
     }
 
     /// The learner's identity commitment in force (`docs/IDENTITY.md`): set by

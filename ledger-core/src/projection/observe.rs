@@ -36,6 +36,8 @@ pub(super) enum Fact {
         bool,
         Option<String>,
     ),
+    /// An individual education plan for a learner's year in a class, with its reason.
+    PlanDecided(LearnerCode, ClassKey, String),
     SubjectConfirmed(ClassKey, SubjectCode, Semester),
     TermSealed(UnitCode, SchoolYear, Term),
     TermReopened(UnitCode, SchoolYear, Term, String),
@@ -65,6 +67,7 @@ impl Fact {
                 reason.as_deref()
             }
             Fact::Withdrawn(_, _, _, reason)
+            | Fact::PlanDecided(_, _, reason)
             | Fact::IdentityCorrected(_, reason)
             | Fact::SigningPolicySet(reason) => Some(reason),
             _ => None,
@@ -233,6 +236,11 @@ pub(super) fn parse(submission: &VerifiedSubmission, index: u64) -> Result<Fact,
             Some(f.parsed("subject")?),
             false,
             Some(f.text("reason")?.to_owned()),
+        ),
+        "individual_plan.decided" => Fact::PlanDecided(
+            f.parsed("learner")?,
+            f.class()?,
+            f.text("reason")?.to_owned(),
         ),
         "subject.confirmed" => {
             Fact::SubjectConfirmed(f.class()?, f.parsed("subject")?, f.semester()?)
@@ -436,6 +444,11 @@ impl Projections {
                     // An exemption for the level is in force in the learner's later years too.
                     self.refresh_later_years(learner, class.school_year, ledger);
                 }
+            }
+            Fact::PlanDecided(learner, class, _) => {
+                self.touch_learner_year(learner, class, index);
+                // The plan changes how the year's subjects are treated, not one value.
+                self.refresh_year(learner, class.school_year, Changed::Everything, ledger);
             }
             Fact::SubjectConfirmed(class, subject, semester) => {
                 self.confirmations

@@ -13,7 +13,10 @@ use crate::domain::value::{
     AssessmentKind, AssessmentValue, ClassName, ConductLevel, Digest, LearnerCode, SchoolYear,
     Semester, SubjectCode, SubjectMode, Term, UnitCode,
 };
-use crate::domain::{term_wire_name, ClassKey, Decision, Exemption, SigningStatus, SubjectSpec};
+use crate::domain::{
+    term_wire_name, ClassKey, Decision, Exemption, IndividualPlan, PlanAssessment, SigningStatus,
+    SubjectSpec,
+};
 use crate::key::PublicKey;
 use crate::rules::level::Level;
 use crate::rules::score::{semester_average, year_average, Score};
@@ -206,6 +209,8 @@ pub struct SubjectRecord {
     pub year: Option<SubjectValue>,
     /// How many approved corrections changed this subject's results this year.
     pub corrections: u32,
+    /// How the learner's individual education plan assesses the subject, if it names it.
+    pub plan: Option<PlanAssessment>,
 }
 
 impl SubjectRecord {
@@ -227,13 +232,22 @@ impl SubjectRecord {
         Subject::new(code, assessments, rules).ok()
     }
 
-    /// `{"code", "mode", "periods_per_year", "semesters", "year", "corrections"}`.
+    /// Whether the individual education plan excludes the subject: results absent by design.
+    #[must_use]
+    pub fn is_not_assessed(&self) -> bool {
+        self.plan == Some(PlanAssessment::NotAssessed)
+    }
+
+    /// `{"code", "mode", "periods_per_year", "assessment", "semesters", "year",
+    /// "corrections"}`; `assessment` is `regular`, or the plan's `individual_plan` or
+    /// `not_assessed`.
     #[must_use]
     pub fn to_json(&self) -> Value {
         json!({
             "code": self.code.as_str(),
             "mode": mode_name(self.mode),
             "periods_per_year": self.periods_per_year,
+            "assessment": self.plan.map_or("regular", PlanAssessment::as_str),
             "semesters": self.semesters.iter().map(SemesterRecord::to_json).collect::<Vec<_>>(),
             "year": json::optional(self.year, json::subject_value),
             "corrections": self.corrections,
@@ -395,6 +409,9 @@ pub struct TranscriptYear {
     /// The principal's exemptions from practical parts (`exemption.decided`), in log order.
     /// The results above are computed as usual: an exemption changes no computation.
     pub exemptions: Vec<Exemption>,
+    /// The principal's individual education plan (`individual_plan.decided`); the learning
+    /// level and outcome above are computed over the subjects it does not exclude.
+    pub individual_plan: Option<IndividualPlan>,
     /// The signing chain.
     pub signing: SigningView,
 }
@@ -466,6 +483,14 @@ impl TranscriptYear {
             "decision": self.decision.map(|(decision, at)| json!({"outcome": decision.as_str(), "index": at})),
             "award_granted": self.award_granted.map(|(award, at)| json!({"award": award.name(), "index": at})),
             "programme_completed": self.programme_completed,
+            "individual_plan": self.individual_plan.as_ref().map(|plan| json!({
+                "subjects": plan.subjects.iter().map(|(subject, assessment)| json!({
+                    "subject": subject.as_str(),
+                    "assessment": assessment.as_str(),
+                })).collect::<Vec<_>>(),
+                "reason": plan.reason,
+                "index": plan.index,
+            })),
             "exemptions": self.exemptions.iter().map(|exemption| json!({
                 "subject": exemption.subject.as_str(),
                 "part": exemption.part.as_str(),
@@ -611,6 +636,10 @@ impl Projections {
                     semesters,
                     year,
                     corrections: state.corrections.get(&spec.code).copied().unwrap_or(0),
+                    plan: state
+                        .plan
+                        .as_ref()
+                        .and_then(|plan| plan.subjects.get(&spec.code).copied()),
                 }
             })
             .collect();
@@ -638,8 +667,12 @@ impl Projections {
             award_granted: state.award,
             programme_completed: state.completed,
             exemptions: state.exemptions.clone(),
+            individual_plan: state.plan.clone(),
             signing: self.signing_view(school_year, state, &subjects),
         };
+        // Rule `individual-plan-not-assessed` (RULES.md §10): the year's levels and outcome are
+        // computed over the subjects the learner is assessed in.
+        let assessed = |subject: &&SubjectRecord| !subject.is_not_assessed();
         if let Some(rules) = rule_set {
             let options = rules.default_options;
             let level_of = |values: Option<Vec<SubjectValue>>| {
@@ -648,9 +681,16 @@ impl Projections {
                 })
             };
             for (index, learning) in year.learning.iter_mut().enumerate() {
-                *learning = level_of(subjects.iter().map(|s| s.semesters[index].result).collect());
+                *learning = level_of(
+                    subjects
+                        .iter()
+                        .filter(assessed)
+                        .map(|s| s.semesters[index].result)
+                        .collect(),
+                );
             }
-            year.learning_year = level_of(subjects.iter().map(|s| s.year).collect());
+            year.learning_year =
+                level_of(subjects.iter().filter(assessed).map(|s| s.year).collect());
             if let [Some(one), Some(two)] = state.conduct {
                 year.conduct_year = Some(rules.conduct_year.year(one.level(), two.level()));
                 let absent: u32 = state
@@ -659,8 +699,11 @@ impl Projections {
                     .flatten()
                     .map(|(excused, unexcused)| u32::from(*excused) + u32::from(*unexcused))
                     .sum();
-                let rules_subjects: Option<Vec<Subject>> =
-                    subjects.iter().map(|s| s.rules_subject(rules)).collect();
+                let rules_subjects: Option<Vec<Subject>> = subjects
+                    .iter()
+                    .filter(assessed)
+                    .map(|s| s.rules_subject(rules))
+                    .collect();
                 // Summer applies once a summer result or the decision is recorded; a result
                 // not recorded leaves the value as it was.
                 let summer = (state.summer_conduct.is_some()
@@ -697,7 +740,8 @@ impl Projections {
                 });
                 if let Some(results) = results {
                     // The full computation agrees with the partial one; take its values.
-                    for (record, (_, computed)) in subjects.iter_mut().zip(&results.subjects) {
+                    let assessed_subjects = subjects.iter_mut().filter(|s| !s.is_not_assessed());
+                    for (record, (_, computed)) in assessed_subjects.zip(&results.subjects) {
                         record.semesters[0].result = Some(computed.semesters[0]);
                         record.semesters[1].result = Some(computed.semesters[1]);
                         record.year = Some(computed.year);
@@ -809,6 +853,7 @@ impl Projections {
         let complete = !subjects.is_empty()
             && subjects
                 .iter()
+                .filter(|s| !s.is_not_assessed())
                 .all(|s| s.semesters.iter().all(SemesterRecord::is_complete))
             && state.conduct.iter().all(Option::is_some);
         let mut remaining = Vec::new();
