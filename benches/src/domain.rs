@@ -14,14 +14,12 @@
 //!    apart and taken out: measurement (b). One more run times each step and attributes every
 //!    byte allocated to the ledger or to the projections, by event type: measurement (c).
 
-use std::collections::BTreeMap;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use fixtures::province::{Draft, Province};
+use fixtures::province::{Draft, Province, Signer};
 use ledger_core::domain::{DomainConfig, Ledger, Position};
-use ledger_core::key::PublicKey;
 use ledger_core::projection::Projections;
 use ledger_core::record::{RecordView, SignedSubmission, Submission};
 use ledger_node::demo::{self, LoadingClock};
@@ -349,8 +347,7 @@ fn generate(province: &Province, path: &Path) -> u64 {
     let mut drafts = province.drafts();
     let workers = crate::report::cores().max(1);
     let mut count = 0u64;
-    let mut caches: Vec<BTreeMap<String, (ed25519_dalek::SigningKey, PublicKey)>> =
-        vec![BTreeMap::new(); workers];
+    let mut signers: Vec<Signer<'_>> = (0..workers).map(|_| Signer::new(province)).collect();
     loop {
         let chunk: Vec<Draft> = drafts.by_ref().take(CHUNK * workers).collect();
         if chunk.is_empty() {
@@ -360,8 +357,10 @@ fn generate(province: &Province, path: &Path) -> u64 {
         let signed: Vec<Vec<SignedSubmission>> = std::thread::scope(|scope| {
             let handles: Vec<_> = chunk
                 .chunks(share)
-                .zip(caches.iter_mut())
-                .map(|(part, cache)| scope.spawn(move || sign_all(province, part, cache)))
+                .zip(signers.iter_mut())
+                .map(|(part, signer)| {
+                    scope.spawn(move || part.iter().map(|draft| signer.sign(draft)).collect())
+                })
                 .collect();
             handles
                 .into_iter()
@@ -381,36 +380,6 @@ fn generate(province: &Province, path: &Path) -> u64 {
     }
     out.flush().expect("flush");
     count
-}
-
-fn sign_all(
-    province: &Province,
-    drafts: &[Draft],
-    cache: &mut BTreeMap<String, (ed25519_dalek::SigningKey, PublicKey)>,
-) -> Vec<SignedSubmission> {
-    if cache.len() > 4_096 {
-        cache.clear();
-    }
-    drafts
-        .iter()
-        .map(|draft| {
-            let (secret, public) = cache.entry(draft.signer.clone()).or_insert_with(|| {
-                let secret = province.signing_key(&draft.signer);
-                let public = PublicKey::from(&secret);
-                (secret, public)
-            });
-            let submission = Submission::new(
-                *public,
-                draft.claimed_at_ms,
-                draft.event_type,
-                draft.idempotency_id.clone(),
-                draft.payload.clone(),
-                1,
-            )
-            .expect("generated submissions are valid");
-            SignedSubmission::sign(&submission, secret)
-        })
-        .collect()
 }
 
 /// Reads the events file written by [`generate`], in order.
