@@ -443,6 +443,17 @@ fn an_individual_plan_is_in_the_record_the_digest_and_the_transcript() {
     assert_eq!(entry.event_type, PLAN);
     assert_eq!(entry.author, c.principal.key);
     assert_eq!(entry.reason.as_deref(), Some(DISABILITY));
+    let grade_trail = |subject: &str| {
+        p.audit(&AuditSubject::Grade {
+            learner: eoy_learner_code(),
+            school_year: year(YEAR),
+            subject: subject.parse().unwrap(),
+        })
+        .indexes()
+    };
+    assert!(grade_trail("gdtc").contains(&at));
+    assert!(grade_trail("van").contains(&at));
+    assert!(!grade_trail("toan").contains(&at));
 }
 
 #[test]
@@ -639,6 +650,13 @@ fn individual_plans_are_refused_with_their_codes_and_change_nothing() {
         "learner-not-enrolled",
     );
 
+    w.refused(
+        &c.principal,
+        PLAN,
+        plan(EOY_CLASS, "7900070199999", &[("gdtc", "not_assessed")]),
+        "learner-unknown",
+    );
+
     // An assessment in a subject it would exclude.
     let first = w.ok(
         &c.gdtc,
@@ -689,5 +707,27 @@ fn a_plan_in_a_sealed_semester_is_refused() {
         PLAN,
         plan(EOY_CLASS, EOY_LEARNER, &[("gdtc", "not_assessed")]),
         "term-sealed",
+    );
+}
+
+#[test]
+fn a_level_exemption_needs_both_semesters_of_its_year_open() {
+    let c = Cast::new();
+    let mut w = school_year(&c);
+    w.ok(
+        &c.principal,
+        "term.sealed",
+        json!({"school": SCHOOL, "school_year": YEAR, "term": "semester_2"}),
+    );
+    w.refused(
+        &c.principal,
+        EXEMPT,
+        exemption(YEAR, CLASS, "gdtc", "level"),
+        "term-sealed",
+    );
+    w.ok(
+        &c.principal,
+        EXEMPT,
+        exemption(YEAR, CLASS, "gdtc", "semester_1"),
     );
 }

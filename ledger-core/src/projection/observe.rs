@@ -447,6 +447,15 @@ impl Projections {
             }
             Fact::PlanDecided(learner, class, _) => {
                 self.touch_learner_year(learner, class, index);
+                // The plan belongs to the trail of each subject it names, as an exemption does.
+                let subjects = ledger
+                    .individual_plan(learner, class.school_year)
+                    .map(|plan| plan.subjects.keys().cloned().collect::<Vec<_>>())
+                    .unwrap_or_default();
+                for subject in subjects {
+                    let key = (learner.clone(), class.school_year, subject);
+                    Self::push_trail(&mut self.grade_trail, key, index);
+                }
                 // The plan changes how the year's subjects are treated, not one value.
                 self.refresh_year(learner, class.school_year, Changed::Everything, ledger);
             }
