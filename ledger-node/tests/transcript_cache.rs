@@ -39,6 +39,14 @@ async fn a_read_after_an_append_is_never_a_stale_copy() {
             .await
             .expect("transcript again");
         assert_eq!(first, second);
+        let bytes = ministry
+            .transcript_bytes(learner)
+            .await
+            .expect("the same, unparsed");
+        assert_eq!(
+            serde_json::from_slice::<ledger_api::wire::Reflected>(&bytes).unwrap(),
+            first
+        );
         assert_eq!(
             first.as_of_size,
             position.index + 1,
