@@ -28,6 +28,8 @@ enum Step {
     Approve,
     Revoke,
     SetPolicy(u8),
+    Plan(u8),
+    Exempt(u8),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -45,6 +47,8 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Approve),
         1 => Just(Step::Revoke),
         1 => any::<u8>().prop_map(Step::SetPolicy),
+        1 => any::<u8>().prop_map(Step::Plan),
+        1 => any::<u8>().prop_map(Step::Exempt),
     ]
 }
 
@@ -180,6 +184,39 @@ fn run(world: &mut World, cast: &Cast, step: &Step) {
         ),
         Step::SetPolicy(flags) => {
             world.submit(&cast.ministry, "signing_policy.set", signing_policy(*flags))
+        }
+        Step::Plan(flags) => {
+            // Each subject named or not by the low bits, assessed on the plan or not assessed.
+            let subjects: Vec<Value> = SUBJECTS
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| flags >> (2 * i) & 1 != 0)
+                .map(|(i, code)| {
+                    let assessment = if flags >> (2 * i + 1) & 1 != 0 {
+                        "not_assessed"
+                    } else {
+                        "individual_plan"
+                    };
+                    json!({"subject": code, "assessment": assessment})
+                })
+                .collect();
+            world.submit(
+                &cast.principal,
+                "individual_plan.decided",
+                class_ref(json!({"learner": LEARNER, "subjects": subjects,
+                                 "reason": "Kế hoạch giáo dục cá nhân"})),
+            )
+        }
+        Step::Exempt(period) => {
+            let period = ["semester_1", "semester_2", "year", "level"][usize::from(*period) % 4];
+            world.submit(
+                &cast.principal,
+                "exemption.decided",
+                class_ref(
+                    json!({"learner": LEARNER, "subject": "gdtc", "part": "practical",
+                                 "period": period, "reason": "Miễn thực hành"}),
+                ),
+            )
         }
     };
 }
