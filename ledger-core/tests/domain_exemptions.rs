@@ -31,31 +31,6 @@ fn exemption(subject: &str, period: &str) -> Value {
     }))
 }
 
-/// Rebuilds the projections from the accepted events, checks them against one-at-a-time
-/// observation, and returns them.
-fn projections(world: &World, cast: &Cast) -> Projections {
-    let config = DomainConfig {
-        ministry_keys: vec![cast.ministry.key],
-    };
-    let events = || world.accepted.iter().map(|(s, p)| (s, *p));
-    let (rebuilt_ledger, rebuilt) = Projections::rebuild(&config, events()).expect("replays");
-    assert_eq!(rebuilt_ledger, world.ledger);
-    let mut ledger = Ledger::new(config.clone());
-    let mut incremental = Projections::new(&config);
-    for (submission, position) in events() {
-        let event = ledger.authorise(submission, position).unwrap();
-        ledger.apply(event);
-        incremental.observe(submission, position, &ledger).unwrap();
-    }
-    assert_eq!(incremental, rebuilt);
-    let (one, two) = (
-        incremental.transcript(&learner()).map(|t| t.to_json()),
-        rebuilt.transcript(&learner()).map(|t| t.to_json()),
-    );
-    assert_eq!(one, two);
-    rebuilt
-}
-
 fn year_json(transcript: &Transcript) -> Value {
     transcript.year(year()).expect("the year").to_json()
 }
@@ -88,7 +63,7 @@ fn a_principals_exemption_is_in_the_record_the_transcript_and_the_trails() {
         )
         .is_some());
 
-    let p = projections(&w, &c);
+    let p = w.checked_projections();
     let transcript = p.transcript(&learner()).unwrap();
     let shown = year_json(&transcript);
     assert_eq!(
@@ -357,7 +332,7 @@ fn a_makeup_final_shows_as_makeup_with_its_reason() {
     );
     assert_eq!(makeup_of(&w.ledger, AssessmentKind::Midterm), None);
 
-    let p = projections(&w, &c);
+    let p = w.checked_projections();
     let transcript = p.transcript(&learner()).unwrap();
     let semester = &transcript
         .year(year())
@@ -398,7 +373,7 @@ fn a_makeup_final_shows_as_makeup_with_its_reason() {
         grade("toan", 1, "final", None, "9.5"),
     );
     assert_eq!(makeup_of(&w.ledger, AssessmentKind::Final), None);
-    projections(&w, &c);
+    w.checked_projections();
 }
 
 #[test]
@@ -492,7 +467,7 @@ fn projections_after_a_rebuild_equal_the_incremental_ones() {
         let (_, rebuilt) = Projections::rebuild(&config, prefix).unwrap();
         assert_eq!(rebuilt, incremental, "after index {}", position.index);
     }
-    let p = projections(&w, &c);
+    let p = w.checked_projections();
     let shown = year_json(&p.transcript(&learner()).unwrap());
     assert_eq!(shown["exemptions"].as_array().unwrap().len(), 2);
     assert_eq!(

@@ -66,30 +66,6 @@ fn next_class(w: &mut World, c: &Cast, school_year: &str, class: &str, grade: u6
     );
 }
 
-/// Rebuilds the projections from the accepted events, checks them against one-at-a-time
-/// observation, and returns them.
-fn projections(world: &World, cast: &Cast) -> Projections {
-    let config = DomainConfig {
-        ministry_keys: vec![cast.ministry.key],
-    };
-    let events = || world.accepted.iter().map(|(s, p)| (s, *p));
-    let (rebuilt_ledger, rebuilt) = Projections::rebuild(&config, events()).expect("replays");
-    assert_eq!(rebuilt_ledger, world.ledger);
-    let mut ledger = Ledger::new(config.clone());
-    let mut incremental = Projections::new(&config);
-    for (submission, position) in events() {
-        let event = ledger.authorise(submission, position).unwrap();
-        ledger.apply(event);
-        incremental.observe(submission, position, &ledger).unwrap();
-    }
-    assert_eq!(incremental, rebuilt);
-    assert_eq!(
-        incremental.transcript(&learner()).map(|t| t.to_json()),
-        rebuilt.transcript(&learner()).map(|t| t.to_json())
-    );
-    rebuilt
-}
-
 /// The record digest as `docs/EVENTS.md` specifies it, from the content lines.
 fn digest_of(school_year: &str, lines: &[&str]) -> String {
     let mut lines: Vec<&str> = lines.to_vec();
@@ -151,7 +127,7 @@ fn a_level_exemption_is_in_force_in_the_later_years_of_the_level() {
         first
     );
 
-    let p = projections(&w, &c);
+    let p = w.checked_projections();
     let transcript = p.transcript(&learner()).unwrap();
     let shown = json!([{"subject": "gdtc", "part": "practical", "period": "level",
                         "decided_in": YEAR, "reason": MEDICAL, "index": at}]);
@@ -208,7 +184,7 @@ fn a_level_exemption_does_not_reach_another_level() {
                "learner": other.to_string(), "subject": "gdtc", "part": "practical",
                "period": "year", "reason": MEDICAL}),
     );
-    projections(&w, &c);
+    w.checked_projections();
 }
 
 #[test]
@@ -228,7 +204,7 @@ fn a_level_exemption_decided_after_a_later_years_record_reaches_it() {
         before
     );
     assert_eq!(w.ledger.exemptions(&learner(), year(NEXT_YEAR)).len(), 1);
-    projections(&w, &c);
+    w.checked_projections();
 }
 
 #[test]
@@ -264,7 +240,7 @@ fn overlapping_level_exemptions_are_refused_naming_the_earlier_decision() {
         );
     }
     assert_eq!(w.ledger, unchanged);
-    projections(&w, &c);
+    w.checked_projections();
 }
 
 #[test]
@@ -288,7 +264,7 @@ fn a_level_exemption_after_a_later_years_exemption_is_refused() {
     assert!(err.contains(&format!("log index {later}")), "{err}");
     // The first year alone is still open to a year exemption.
     w.ok(&c.principal, EXEMPT, exemption(YEAR, CLASS, "gdtc", "year"));
-    projections(&w, &c);
+    w.checked_projections();
 }
 
 const PLAN: &str = "individual_plan.decided";
@@ -346,7 +322,7 @@ fn eoy_learner_code() -> LearnerCode {
 
 /// Rebuilds and checks the projections as [`projections`] does, for the plan's learner.
 fn plan_projections(world: &World, cast: &Cast) -> Projections {
-    let rebuilt = projections(world, cast);
+    let rebuilt = world.checked_projections();
     let config = DomainConfig {
         ministry_keys: vec![cast.ministry.key],
     };

@@ -283,18 +283,7 @@ fn step(world: &mut World, cast: &Cast, op: &Op, regrants: &mut u32) {
             } else {
                 &cast.ministry
             };
-            (
-                signer,
-                "signing_policy.set",
-                json!({
-                    "level": "thpt",
-                    "school_year": YEAR,
-                    "subject_confirmation_required": flags & 1 != 0,
-                    "homeroom_sign_off_required": flags & 2 != 0,
-                    "approval_by": if flags & 4 != 0 { "principal_or_deputy" } else { "principal" },
-                    "reason": "Hướng dẫn ký học bạ số",
-                }),
-            )
+            (signer, "signing_policy.set", signing_policy(flags))
         }
     };
     let _ = world.submit(who, event_type, payload);

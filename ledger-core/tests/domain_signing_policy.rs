@@ -8,10 +8,7 @@
 mod support;
 
 use ledger_core::domain::value::{LearnerCode, SchoolYear};
-use ledger_core::domain::{
-    ApprovalBy, DomainConfig, Ledger, RecordLevel, SigningPolicy, SigningStatus,
-};
-use ledger_core::projection::Projections;
+use ledger_core::domain::{ApprovalBy, RecordLevel, SigningPolicy, SigningStatus};
 use serde_json::{json, Value};
 use support::*;
 
@@ -65,27 +62,8 @@ fn complete_year(cast: &Cast) -> World {
     world
 }
 
-/// Rebuilds the projections, checks them against one-at-a-time observation and returns them.
-fn projections(world: &World, cast: &Cast) -> Projections {
-    let config = DomainConfig {
-        ministry_keys: vec![cast.ministry.key],
-    };
-    let events = || world.accepted.iter().map(|(s, p)| (s, *p));
-    let (rebuilt_ledger, rebuilt) = Projections::rebuild(&config, events()).expect("replays");
-    assert_eq!(rebuilt_ledger, world.ledger);
-    let mut ledger = Ledger::new(config.clone());
-    let mut incremental = Projections::new(&config);
-    for (submission, position) in events() {
-        let event = ledger.authorise(submission, position).unwrap();
-        ledger.apply(event);
-        incremental.observe(submission, position, &ledger).unwrap();
-    }
-    assert_eq!(incremental, rebuilt);
-    rebuilt
-}
-
-fn signing_json(world: &World, cast: &Cast) -> Value {
-    let transcript = projections(world, cast).transcript(&learner()).unwrap();
+fn signing_json(world: &World, _cast: &Cast) -> Value {
+    let transcript = world.checked_projections().transcript(&learner()).unwrap();
     transcript.year(year()).unwrap().to_json()["signing"].clone()
 }
 
@@ -582,7 +560,7 @@ fn the_authority_state_shows_the_policies_in_force() {
         SET_POLICY,
         policy("thpt", false, false, "principal_or_deputy"),
     );
-    let projections = projections(&w, &c);
+    let projections = w.checked_projections();
     let state = projections.authority().to_json();
     assert_eq!(
         state["signing_policies"],

@@ -7,6 +7,7 @@ use ed25519_dalek::SigningKey;
 use ledger_core::domain::value::Semester;
 use ledger_core::domain::{ClassKey, DomainConfig, DomainError, Ledger, Position};
 use ledger_core::key::PublicKey;
+use ledger_core::projection::Projections;
 use ledger_core::record::{SignedSubmission, Submission, VerifiedSubmission};
 use serde_json::{json, Value};
 use sha2::{Digest as _, Sha256};
@@ -235,6 +236,25 @@ impl World {
     }
 
     /// Rebuilds a fresh ledger from the accepted events, re-authorising each.
+    /// The projections of the accepted events, rebuilt; checks that the rebuilt ledger is this
+    /// one and that observing one event at a time gives the same projections.
+    pub fn checked_projections(&self) -> Projections {
+        let events = || self.accepted.iter().map(|(s, p)| (s, *p));
+        let (rebuilt_ledger, rebuilt) =
+            Projections::rebuild(&self.config, events()).expect("the accepted log replays");
+        assert_eq!(rebuilt_ledger, self.ledger);
+        assert_eq!(rebuilt.as_of_size(), self.next_index);
+        let mut ledger = Ledger::new(self.config.clone());
+        let mut incremental = Projections::new(&self.config);
+        for (submission, position) in events() {
+            let event = ledger.authorise(submission, position).unwrap();
+            ledger.apply(event);
+            incremental.observe(submission, position, &ledger).unwrap();
+        }
+        assert_eq!(incremental, rebuilt);
+        rebuilt
+    }
+
     pub fn rebuild(&self) -> Ledger {
         let mut ledger = Ledger::new(self.config.clone());
         for (submission, position) in &self.accepted {
@@ -268,6 +288,19 @@ pub fn grant(
         payload["valid_until"] = json!(until);
     }
     payload
+}
+
+/// A signing policy for the test class's level (THPT) and year, its steps chosen by the low
+/// bits of `flags`: 1 subject confirmation, 2 homeroom sign-off, 4 deputies may approve.
+pub fn signing_policy(flags: u8) -> Value {
+    json!({
+        "level": "thpt",
+        "school_year": YEAR,
+        "subject_confirmation_required": flags & 1 != 0,
+        "homeroom_sign_off_required": flags & 2 != 0,
+        "approval_by": if flags & 4 != 0 { "principal_or_deputy" } else { "principal" },
+        "reason": "Hướng dẫn ký học bạ số",
+    })
 }
 
 pub fn class_ref(extra: Value) -> Value {

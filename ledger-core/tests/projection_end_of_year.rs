@@ -6,37 +6,12 @@
 mod support;
 
 use ledger_core::domain::value::{LearnerCode, SchoolYear};
-use ledger_core::domain::DomainConfig;
-use ledger_core::projection::{AuditSubject, Projections, Transcript};
+use ledger_core::projection::{AuditSubject, Transcript};
 use serde_json::{json, Value};
 use support::*;
 
 fn year() -> SchoolYear {
     YEAR.parse().unwrap()
-}
-
-/// Rebuilds the projections and checks them against one-at-a-time observation.
-fn projections(world: &World, cast: &Cast) -> Projections {
-    let config = DomainConfig {
-        ministry_keys: vec![cast.ministry.key],
-    };
-    let events = || {
-        world
-            .accepted
-            .iter()
-            .map(|(submission, position)| (submission, *position))
-    };
-    let (ledger, rebuilt) = Projections::rebuild(&config, events()).expect("the log replays");
-    assert_eq!(ledger, world.ledger);
-    let mut ledger = ledger_core::domain::Ledger::new(config.clone());
-    let mut incremental = Projections::new(&config);
-    for (submission, position) in events() {
-        let event = ledger.authorise(submission, position).unwrap();
-        ledger.apply(event);
-        incremental.observe(submission, position, &ledger).unwrap();
-    }
-    assert_eq!(incremental, rebuilt);
-    rebuilt
 }
 
 fn year_json(transcript: &Transcript) -> Value {
@@ -58,7 +33,7 @@ fn reassessment_shows_before_and_after_summer_and_the_decision() {
         ["T", "T"],
     );
     let learner: LearnerCode = "L2".parse().unwrap();
-    let before = year_json(&projections(&w, &c).transcript(&learner).unwrap());
+    let before = year_json(&w.checked_projections().transcript(&learner).unwrap());
     assert_eq!(before["learning"]["year"], json!("CĐ"));
     assert_eq!(before["outcome"], json!("reassessment"));
     assert_eq!(before["reassess_subjects"], json!(["toan", "van"]));
@@ -80,7 +55,7 @@ fn reassessment_shows_before_and_after_summer_and_the_decision() {
         "promotion.decided",
         eoy_learner("L2", json!({"outcome": "promoted"})),
     );
-    let projections = projections(&w, &c);
+    let projections = w.checked_projections();
     let after = year_json(&projections.transcript(&learner).unwrap());
     // Before summer stays as it was; after summer is the rules' recomputation: 6.0, 6.5 and
     // four 8.0 are Đạt (only five averages reach 6.5, Khá needs six).
@@ -138,7 +113,7 @@ fn summer_retraining_and_a_learner_who_did_not_attend() {
         "promotion.decided",
         eoy_learner("L3", json!({"outcome": "not_promoted"})),
     );
-    let projections = projections(&w, &c);
+    let projections = w.checked_projections();
     let l2 = year_json(&projections.transcript(&"L2".parse().unwrap()).unwrap());
     assert_eq!(l2["conduct"]["year"], json!("CĐ"));
     assert_eq!(l2["outcome"], json!("summer_training"));
@@ -181,7 +156,7 @@ fn awards_completion_copies_and_identity_corrections_are_listed() {
         .unwrap();
     let copy = w.ok(&c.clerk, "copy.issued", eoy_learner("L2", json!({"copy_id": "TL-7", "kind": "extract", "record_digest": digest.to_string(), "requester": "Đại học Quốc gia"})));
     let corrected = w.ok(&c.clerk, "identity.corrected", json!({"learner": "L2", "school": SCHOOL, "identity_commitment": "b".repeat(64), "reason": "Cải chính ngày sinh"}));
-    let projections = projections(&w, &c);
+    let projections = w.checked_projections();
     let learner: LearnerCode = "L2".parse().unwrap();
     let transcript = projections.transcript(&learner).unwrap();
     let json = transcript.to_json();
@@ -222,7 +197,7 @@ fn a_withdrawal_closes_the_enrolment_in_the_transcript() {
         "learner.withdrawn",
         json!({"learner": LEARNER, "school": SCHOOL, "school_year": YEAR, "reason": "Chuyển vùng"}),
     );
-    let projections = projections(&w, &c);
+    let projections = w.checked_projections();
     let json = year_json(&projections.transcript(&LEARNER.parse().unwrap()).unwrap());
     assert_eq!(
         json["enrolments"][0]["withdrawn"],

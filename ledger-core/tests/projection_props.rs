@@ -221,18 +221,6 @@ fn run(world: &mut World, cast: &Cast, step: &Step) {
     };
 }
 
-/// A signing policy for the test class's level and year, its steps chosen by the low bits.
-fn signing_policy(flags: u8) -> Value {
-    json!({
-        "level": "thpt",
-        "school_year": YEAR,
-        "subject_confirmation_required": flags & 1 != 0,
-        "homeroom_sign_off_required": flags & 2 != 0,
-        "approval_by": if flags & 4 != 0 { "principal_or_deputy" } else { "principal" },
-        "reason": "Hướng dẫn ký học bạ số",
-    })
-}
-
 /// Every answer the projections give about the test school, as JSON.
 fn answers(projections: &Projections, cast: &Cast) -> Value {
     let learner: LearnerCode = LEARNER.parse().unwrap();

@@ -7,7 +7,7 @@ mod support;
 
 use ledger_core::domain::value::{LearnerCode, SchoolYear, Semester, SubjectCode};
 use ledger_core::domain::{ClassKey, SigningStatus};
-use ledger_core::projection::{AuditSubject, Projections, Transcript};
+use ledger_core::projection::{AuditSubject, Transcript};
 use ledger_core::rules::assess::assess_json;
 use serde_json::{json, Value};
 use support::*;
@@ -103,27 +103,9 @@ fn record_subjects(
     );
 }
 
-/// Rebuilds the projections from the world's accepted events and checks the incremental
-/// ledger agrees.
-fn projections(world: &World, cast: &Cast) -> Projections {
-    let config = ledger_core::domain::DomainConfig {
-        ministry_keys: vec![cast.ministry.key],
-    };
-    let (ledger, projections) = Projections::rebuild(
-        &config,
-        world
-            .accepted
-            .iter()
-            .map(|(submission, position)| (submission, *position)),
-    )
-    .expect("the accepted log replays");
-    assert_eq!(ledger, world.ledger);
-    assert_eq!(projections.as_of_size(), world.next_index);
-    projections
-}
-
-fn transcript(world: &World, cast: &Cast) -> Transcript {
-    projections(world, cast)
+fn transcript(world: &World) -> Transcript {
+    world
+        .checked_projections()
         .transcript(&learner())
         .expect("a transcript")
 }
@@ -148,7 +130,7 @@ fn a_school_year_transcript_matches_the_hand_computed_results() {
     );
 
     // Mid-year: semester 1 computed, semester 2 and the year pending, never zero.
-    let mid = transcript(&world, &cast);
+    let mid = transcript(&world);
     let y = mid.year(year()).unwrap();
     let toan_record = y.subject("toan").unwrap();
     let (r1, m1, f1) = TOAN[0];
@@ -212,7 +194,7 @@ fn a_school_year_transcript_matches_the_hand_computed_results() {
         json!({"school": SCHOOL, "school_year": YEAR, "term": "year"}),
     );
 
-    let full = transcript(&world, &cast);
+    let full = transcript(&world);
     let y = full.year(year()).unwrap();
     let (r2, m2, f2) = TOAN[1];
     let s2 = semester_average(&r2, m2, f2);
@@ -283,7 +265,7 @@ fn a_school_year_transcript_matches_the_hand_computed_results() {
     assert!(y.signing.remaining.is_empty(), "{:?}", y.signing.remaining);
 
     // The gradebook of toán, semester 2: confirmed and sealed, the learner's row complete.
-    let projections = projections(&world, &cast);
+    let projections = world.checked_projections();
     let book = projections
         .gradebook(&class_key(), &toan(), Semester::Second)
         .unwrap();
@@ -347,7 +329,7 @@ fn the_audit_trail_of_a_corrected_grade_lists_the_original_the_request_and_the_a
         json!({"request": request}),
     );
 
-    let projections = projections(&world, &cast);
+    let projections = world.checked_projections();
     let trail = projections.audit(&AuditSubject::Grade {
         learner: learner(),
         school_year: year(),

@@ -6,27 +6,8 @@
 mod support;
 
 use ledger_core::domain::value::UnitCode;
-use ledger_core::domain::{DomainConfig, Ledger};
-use ledger_core::projection::Projections;
 use serde_json::json;
 use support::*;
-
-fn projections(world: &World, cast: &Cast) -> Projections {
-    let config = DomainConfig {
-        ministry_keys: vec![cast.ministry.key],
-    };
-    let events = || world.accepted.iter().map(|(s, p)| (s, *p));
-    let (_, rebuilt) = Projections::rebuild(&config, events()).expect("replays");
-    let mut ledger = Ledger::new(config.clone());
-    let mut incremental = Projections::new(&config);
-    for (submission, position) in events() {
-        let event = ledger.authorise(submission, position).unwrap();
-        ledger.apply(event);
-        incremental.observe(submission, position, &ledger).unwrap();
-    }
-    assert_eq!(incremental, rebuilt);
-    rebuilt
-}
 
 fn code(text: &str) -> UnitCode {
     text.parse().unwrap()
@@ -36,7 +17,8 @@ fn code(text: &str) -> UnitCode {
 fn a_renamed_and_merged_school_keeps_its_history_and_names_its_custodian() {
     let cast = Cast::new();
     let mut world = school_year(&cast);
-    let registered = projections(&world, &cast)
+    let registered = world
+        .checked_projections()
         .unit(&code(SCHOOL))
         .expect("registered")
         .names[0]
@@ -51,7 +33,7 @@ fn a_renamed_and_merged_school_keeps_its_history_and_names_its_custodian() {
         "unit.merged",
         json!({"unit": SCHOOL, "successor": OTHER_SCHOOL}),
     );
-    let views = projections(&world, &cast);
+    let views = world.checked_projections();
 
     let school = views
         .unit(&code(SCHOOL))
@@ -117,7 +99,7 @@ fn the_custodian_follows_every_merge() {
         "unit.merged",
         json!({"unit": OTHER_SCHOOL, "successor": "79000703"}),
     );
-    let views = projections(&world, &cast);
+    let views = world.checked_projections();
     assert_eq!(
         views.unit(&code(SCHOOL)).unwrap().custodian,
         code("79000703")
