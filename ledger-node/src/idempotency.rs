@@ -386,7 +386,10 @@ mod tests {
         let shard = &mut index.shards[shard_of(a)];
         shard.first.insert(a, 1);
         shard.more.insert(a, vec![0]);
-        assert_eq!(index.get(&log, &key, "a").unwrap().map(|l| l.index), Some(0));
+        assert_eq!(
+            index.get(&log, &key, "a").unwrap().map(|l| l.index),
+            Some(0)
+        );
         // A fingerprint that leads only to another record finds nothing.
         let shard = &mut index.shards[shard_of(a)];
         shard.more.remove(&a);
