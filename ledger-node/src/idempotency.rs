@@ -63,9 +63,13 @@ pub fn key_of(author: &[u8; 32], idempotency_id: &str) -> Vec<u8> {
 /// # Errors
 /// A record that does not decode.
 pub fn key_of_record(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    let view = RecordView::decode(bytes).map_err(|error| error.to_string())?;
-    let body = Submission::parse_body(view.body()).map_err(|error| error.to_string())?;
+    let body = body_of_record(bytes)?;
     Ok(key_of(&body.author().to_bytes(), body.idempotency_id()))
+}
+
+fn body_of_record(bytes: &[u8]) -> Result<Submission, String> {
+    let view = RecordView::decode(bytes).map_err(|error| error.to_string())?;
+    Submission::parse_body(view.body()).map_err(|error| error.to_string())
 }
 
 /// A stored record found for a submission.
@@ -190,11 +194,12 @@ impl IdempotencyIndex {
             let bytes = log
                 .read_record(position)
                 .map_err(|error| format!("cannot read record {position}: {error}"))?;
-            let key = key_of_record(&bytes)
+            let body = body_of_record(&bytes)
                 .map_err(|error| format!("record {position} does not decode: {error}"))?;
-            let author: [u8; 32] = key[..32].try_into().expect("32-byte author");
-            let id = std::str::from_utf8(&key[32..]).expect("ids are strings");
-            batch.push(fingerprint(&author, id));
+            batch.push(fingerprint(
+                &body.author().to_bytes(),
+                body.idempotency_id(),
+            ));
             if batch.len() == CHUNK_ENTRIES || position + 1 == size {
                 self.insert(&batch)?;
                 batch.clear();

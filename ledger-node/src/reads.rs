@@ -139,12 +139,7 @@ impl Reads {
                 let data = self.transcripts.get_or_build(&projections, learner)?;
                 (data, projections.as_of_size())
             };
-            let published = self.checkpoints.covering(as_of_size).await?;
-            return Ok(ReflectedRaw {
-                checkpoint: checkpoint_ref(&published),
-                as_of_size,
-                data,
-            });
+            return self.proven(as_of_size, data).await;
         }
         let answer = {
             let projections = self.projections.read().expect("projections lock");
@@ -175,11 +170,16 @@ impl Reads {
             })?;
             (view.to_json(), projections.as_of_size())
         };
+        self.proven(as_of_size, raw(&data)?).await
+    }
+
+    /// An answer reflecting the first `as_of_size` records, once a checkpoint covers them.
+    async fn proven(&self, as_of_size: u64, data: Box<RawValue>) -> Result<ReflectedRaw, ApiError> {
         let published = self.checkpoints.covering(as_of_size).await?;
         Ok(ReflectedRaw {
             checkpoint: checkpoint_ref(&published),
             as_of_size,
-            data: raw(&data)?,
+            data,
         })
     }
 

@@ -176,30 +176,21 @@ mod tests {
 
     #[test]
     fn levels_follow_the_grade_and_the_gdtx_centre() {
-        assert_eq!(
-            RecordLevel::of_class(UnitKind::School, 6),
-            RecordLevel::Thcs
-        );
-        assert_eq!(
-            RecordLevel::of_class(UnitKind::School, 9),
-            RecordLevel::Thcs
-        );
-        assert_eq!(
-            RecordLevel::of_class(UnitKind::School, 10),
-            RecordLevel::Thpt
-        );
-        assert_eq!(
-            RecordLevel::of_class(UnitKind::School, 12),
-            RecordLevel::Thpt
-        );
-        assert_eq!(
-            RecordLevel::of_class(UnitKind::GdtxCentre, 8),
-            RecordLevel::Gdtx
-        );
-        assert_eq!(
-            RecordLevel::of_class(UnitKind::GdtxCentre, 11),
-            RecordLevel::Gdtx
-        );
+        let cases = [
+            (UnitKind::School, 6, RecordLevel::Thcs),
+            (UnitKind::School, 9, RecordLevel::Thcs),
+            (UnitKind::School, 10, RecordLevel::Thpt),
+            (UnitKind::School, 12, RecordLevel::Thpt),
+            (UnitKind::GdtxCentre, 8, RecordLevel::Gdtx),
+            (UnitKind::GdtxCentre, 11, RecordLevel::Gdtx),
+        ];
+        for (kind, grade, level) in cases {
+            assert_eq!(
+                RecordLevel::of_class(kind, grade),
+                level,
+                "{kind:?} {grade}"
+            );
+        }
         for level in RecordLevel::ALL {
             assert_eq!(RecordLevel::parse(level.as_str()), Ok(level));
         }

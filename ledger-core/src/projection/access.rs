@@ -163,15 +163,15 @@ impl Projections {
     pub(super) fn covers(&self, scope: &UnitCode, unit: &UnitCode) -> bool {
         let mut current = unit;
         // Each step climbs or moves to a successor; the bound guards against any cycle.
-        for _ in 0..=self.unit_links.len() {
+        for _ in 0..=self.units.len() {
             if current == scope {
                 return true;
             }
-            let Some(link) = self.unit_links.get(current) else {
+            let Some(unit) = self.units.get(current) else {
                 return false;
             };
-            match (&link.successor, &link.parent) {
-                (Some(successor), _) => current = successor,
+            match (&unit.merged, &unit.parent) {
+                (Some((successor, _)), _) => current = successor,
                 (None, Some(parent)) => current = parent,
                 (None, None) => return false,
             }

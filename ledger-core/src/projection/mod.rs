@@ -298,13 +298,6 @@ pub(crate) struct Setter {
     pub(crate) subject: Option<SubjectCode>,
 }
 
-/// Where a unit sits: its parent, and its successor once merged.
-#[derive(Clone, PartialEq, Eq, Debug, Default)]
-pub(crate) struct UnitLink {
-    pub(crate) parent: Option<UnitCode>,
-    pub(crate) successor: Option<UnitCode>,
-}
-
 /// A grant, from its `authority.granted` event.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub(crate) struct GrantInfo {
@@ -336,10 +329,8 @@ pub struct Projections {
     key_trail: BTreeMap<[u8; 32], Vec<u64>>,
     school_trail: BTreeMap<UnitCode, Vec<u64>>,
     // Set-up and records.
-    unit_names: BTreeMap<UnitCode, String>,
-    /// Each unit's parent and, once merged, its successor: what read access follows.
-    unit_links: BTreeMap<UnitCode, UnitLink>,
-    /// Each unit's names over time, parent and merge.
+    /// Each unit's names over time, parent and merge (what read access follows, and the
+    /// school names transcripts show).
     units: BTreeMap<UnitCode, units::UnitHistory>,
     classes: BTreeMap<ClassKey, ClassInfo>,
     learners: BTreeMap<LearnerCode, (u64, UnitCode)>,

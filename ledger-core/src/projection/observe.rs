@@ -618,16 +618,6 @@ impl Projections {
     }
 
     fn refresh_unit(&mut self, unit: &UnitCode, ledger: &Ledger) {
-        if let Some(name) = ledger.unit_name(unit) {
-            self.unit_names.insert(unit.clone(), name.to_owned());
-            self.unit_links.insert(
-                unit.clone(),
-                super::UnitLink {
-                    parent: ledger.unit_parent(unit).cloned(),
-                    successor: ledger.successor(unit).cloned(),
-                },
-            );
-        }
         if let Some(record) = ledger.unit_record(unit) {
             self.units.insert(unit.clone(), record.into());
         }

@@ -584,7 +584,7 @@ impl Projections {
             .iter()
             .map(|enrolment| EnrolmentView {
                 school: enrolment.school.clone(),
-                school_name: self.unit_names.get(&enrolment.school).cloned(),
+                school_name: self.unit_name(&enrolment.school).map(str::to_owned),
                 class: enrolment.class.clone(),
                 grade: self
                     .classes

@@ -104,6 +104,12 @@ impl UnitView {
 }
 
 impl Projections {
+    /// A unit's current name.
+    pub(crate) fn unit_name(&self, unit: &UnitCode) -> Option<&str> {
+        let found = self.units.get(unit)?;
+        found.names.last().map(|(name, _)| name.as_str())
+    }
+
     /// A unit's history, or `None` for a code the log never registered.
     #[must_use]
     pub fn unit(&self, unit: &UnitCode) -> Option<UnitView> {
