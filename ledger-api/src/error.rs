@@ -109,6 +109,18 @@ impl ApiError {
         )
     }
 
+    /// The path exists but does not take this method (405); axum adds the `Allow` header.
+    #[must_use]
+    pub fn method_not_allowed(detail: impl Into<String>) -> Self {
+        Self::new(
+            Fault::Refused,
+            405,
+            "method-not-allowed",
+            title_of("method-not-allowed"),
+            detail,
+        )
+    }
+
     /// Replaces the HTTP status.
     #[must_use]
     pub fn with_status(mut self, status: u16) -> Self {
@@ -289,6 +301,9 @@ pub fn title_of(code: &str) -> &'static str {
         }
         "batch-invalid" => "Lô sự kiện rỗng hoặc quá lớn / Empty or oversized batch",
         "not-found" => "Không tìm thấy / Not found",
+        "method-not-allowed" => {
+            "Đường dẫn không nhận phương thức này / Method not allowed on this path"
+        }
         // The log and the node.
         "checkpoint-pending" => {
             "Chưa có checkpoint bao gồm dữ liệu này / No checkpoint covers the data yet"
@@ -478,6 +493,7 @@ pub const API_CODES: &[&str] = &[
     "batch-invalid",
     "proof-range-invalid",
     "not-found",
+    "method-not-allowed",
     "learner-unknown",
     "class-unknown",
     "unit-unknown",
@@ -530,6 +546,7 @@ pub fn status_of_api_code(code: &str) -> Option<u16> {
         | "unit-unknown"
         | "identity-unknown-learner"
         | "identity-not-found" => 404,
+        "method-not-allowed" => 405,
         "idempotency-conflict" | "identity-commitment-mismatch" => 409,
         "identity-erased" => 410,
         "record-too-large" | "request-too-large" => 413,

@@ -100,6 +100,7 @@ pub fn app_with(service: Service, extra: Router) -> Router {
         .with_state(Arc::clone(&service))
         .merge(extra)
         .fallback(unknown_path)
+        .method_not_allowed_fallback(wrong_method)
         .layer(middleware::from_fn_with_state(
             service,
             crate::request_log::log_request,
@@ -554,6 +555,13 @@ async fn openapi() -> Response {
 }
 
 /// Any path the API does not serve: a `404 not-found` problem, never an empty answer.
+async fn wrong_method(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::method_not_allowed(format!(
+        "{} does not take {method}; the Allow header lists what it takes (docs/API.md)",
+        uri.path()
+    ))
+}
+
 async fn unknown_path(uri: axum::http::Uri) -> ApiError {
     ApiError::not_found(format!(
         "the API serves no {}; see docs/API.md or /openapi.json (keys in paths are URL-safe base64)",

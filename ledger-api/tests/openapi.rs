@@ -598,6 +598,8 @@ fn problem_responses_list_the_codes_with_their_statuses() {
             }
         }
     }
+    // `method-not-allowed` answers the methods no operation has, so no operation can list it.
+    listed.insert("method-not-allowed");
     let missing: Vec<_> = known.difference(&listed).collect();
     assert!(missing.is_empty(), "codes no response lists: {missing:?}");
     for code in AUTH_CODES {

@@ -94,7 +94,8 @@ impl LoadingClock {
 pub fn write_keys(province: &Province, directory: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(directory)?;
     let auditor = (AUDITOR_LABEL.to_owned(), auditor_key(province));
-    for (label, key) in province.keys().into_iter().chain([auditor]) {
+    let parent = (PARENT_LABEL.to_owned(), parent_key(province));
+    for (label, key) in province.keys().into_iter().chain([auditor, parent]) {
         std::fs::write(
             directory.join(seed_file_name(&label)),
             format!("{}\n", fixtures::hex::encode(&key.to_bytes())),
@@ -153,11 +154,18 @@ pub async fn load(
         progress(count);
     }
     clock.clear();
-    // The Ministry appoints the demo's auditor over the province, today.
-    service
-        .submit(auditor_grant(province, crate::sequencer::now_us() / 1_000))
-        .await
-        .map_err(|error| format!("demo auditor grant: {error}"))?;
+    // The Ministry appoints the demo's auditor over the province, and the first school gives a
+    // parent access to their child's record, today.
+    let today_ms = crate::sequencer::now_us() / 1_000;
+    for (what, grant) in [
+        ("auditor", auditor_grant(province, today_ms)),
+        ("parent", parent_grant(province, today_ms)),
+    ] {
+        service
+            .submit(grant)
+            .await
+            .map_err(|error| format!("demo {what} grant: {error}"))?;
+    }
     Ok(count)
 }
 
@@ -196,32 +204,88 @@ pub fn auditor_key(province: &Province) -> ed25519_dalek::SigningKey {
 
 /// The Ministry's grant of `thanh_tra` over the province to the demo auditor, claimed at
 /// `at_ms`, valid from the school year's first day.
-///
-/// # Panics
-/// Never for the generated province (its Ministry key and payload are valid by construction).
 #[must_use]
 pub fn auditor_grant(province: &Province, at_ms: u64) -> ledger_core::record::SignedSubmission {
+    demo_grant(
+        province,
+        "bo-gddt",
+        &auditor_key(province),
+        serde_json::json!({
+            "grant_id": "thanh-tra-79",
+            "role": "thanh_tra",
+            "scope": {"unit": fixtures::province::PROVINCE_CODE},
+        }),
+        at_ms,
+    )
+}
+
+/// The label of the demo's parent: the parent (`phu_huynh`) of the first learner of the first
+/// school, given access to that one record by the school's clerk.
+pub const PARENT_LABEL: &str = "phu-huynh";
+
+/// The demo parent's signing key.
+#[must_use]
+pub fn parent_key(province: &Province) -> ed25519_dalek::SigningKey {
+    province.signing_key(PARENT_LABEL)
+}
+
+/// The learner whose record the demo parent reads.
+#[must_use]
+pub fn parent_learner(province: &Province) -> String {
+    province.learner_code(0, 0, 0)
+}
+
+/// The first school clerk's grant of `phu_huynh` for [`parent_learner`] to the demo parent,
+/// claimed at `at_ms`.
+#[must_use]
+pub fn parent_grant(province: &Province, at_ms: u64) -> ledger_core::record::SignedSubmission {
+    let school = &province.schools()[0].code;
+    demo_grant(
+        province,
+        &format!("{school}/van-thu"),
+        &parent_key(province),
+        serde_json::json!({
+            "grant_id": format!("phu-huynh-{}", parent_learner(province)),
+            "role": "phu_huynh",
+            "scope": {"unit": school, "learner": parent_learner(province)},
+        }),
+        at_ms,
+    )
+}
+
+/// A grant of `fields` (id, role, scope) to `grantee` by the key labelled `grantor`, valid from
+/// the school year's first day.
+///
+/// # Panics
+/// Never for the generated province (its keys and the payloads above are valid by construction).
+fn demo_grant(
+    province: &Province,
+    grantor: &str,
+    grantee: &ed25519_dalek::SigningKey,
+    fields: serde_json::Value,
+    at_ms: u64,
+) -> ledger_core::record::SignedSubmission {
     use base64::Engine as _;
-    let ministry = province.signing_key("bo-gddt");
-    let auditor = auditor_key(province);
-    let payload = serde_json::json!({
-        "grant_id": "thanh-tra-79",
-        "grantee": base64::engine::general_purpose::STANDARD
-            .encode(auditor.verifying_key().as_bytes()),
-        "role": "thanh_tra",
-        "scope": {"unit": fixtures::province::PROVINCE_CODE},
-        "valid_from": "2026-08-01",
-    });
+    let grantor = province.signing_key(grantor);
+    let mut payload = fields.as_object().expect("an object").clone();
+    payload.insert(
+        "grantee".to_owned(),
+        base64::engine::general_purpose::STANDARD
+            .encode(grantee.verifying_key().as_bytes())
+            .into(),
+    );
+    payload.insert("valid_from".to_owned(), "2026-08-01".into());
+    let id = format!("demo:grant:{}", payload["grant_id"].as_str().unwrap_or(""));
     let submission = ledger_core::record::Submission::new(
-        ledger_core::key::PublicKey::from(&ministry),
+        ledger_core::key::PublicKey::from(&grantor),
         at_ms,
         "authority.granted",
-        "demo:grant:thanh-tra-79",
-        payload.as_object().expect("an object").clone(),
+        id,
+        payload,
         1,
     )
     .expect("a valid submission");
-    ledger_core::record::SignedSubmission::sign(&submission, &ministry)
+    ledger_core::record::SignedSubmission::sign(&submission, &grantor)
 }
 
 /// The file holding the seed of the key labelled `label` in the demo keys' directory.
@@ -236,7 +300,9 @@ Public demo material: never use them for real records.
 
 bo-gddt.seed is a Ministry root key (reads and grants everything); thanh-tra.seed is an auditor
 the Ministry appointed over the whole province (role thanh_tra: reads every school, signs no
-school-record event); so-gddt-79.seed is the provincial department; <school>_hieu-truong.seed
+school-record event); phu-huynh.seed is a parent the first school's clerk gave access to one
+learner's record (role phu_huynh: reads learner 7901000100001 and nothing else, signs nothing);
+so-gddt-79.seed is the provincial department; <school>_hieu-truong.seed
 are principals; <school>_gv_<subject>_<group>.seed subject teachers; <school>_gvcn_<class>.seed
 homeroom teachers.
 

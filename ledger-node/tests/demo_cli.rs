@@ -97,6 +97,45 @@ fn the_demo_serves_signed_reads_takes_load_and_restarts_on_its_own_log() {
             .await
             .expect("the auditor reads a school of the province");
         assert!(everything.checkpoint.size > 0);
+
+        // The demo parent reads the one learner their grant names, and no other.
+        let child = grants.data["grants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|grant| grant["role"] == "phu_huynh")
+            .and_then(|grant| grant["scope"]["learner"].as_str())
+            .expect("the demo parent's grant names a learner")
+            .to_owned();
+        let parent = Client::new(&demo.url)
+            .unwrap()
+            .with_signer(RequestSigner::new(seed(&keys.join("phu-huynh.seed"))));
+        let child = ledger_core::domain::value::LearnerCode::parse(&child).unwrap();
+        let transcript = parent
+            .transcript(&child)
+            .await
+            .expect("the parent reads their child's record");
+        assert_eq!(transcript.data["learner"], child.as_str());
+        let roster: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(keys.join("roster.json")).unwrap()).unwrap();
+        let classmate = roster["classes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|class| class["learners"].as_array().unwrap())
+            .filter_map(|learner| learner.as_str())
+            .find(|learner| *learner != child.as_str())
+            .expect("another learner");
+        let classmate = ledger_core::domain::value::LearnerCode::parse(classmate).unwrap();
+        match parent.transcript(&classmate).await {
+            Err(ledger_api::client::ClientError::Api(problem)) => {
+                assert_eq!(
+                    (problem.status, problem.code.as_str()),
+                    (403, "read-forbidden")
+                );
+            }
+            other => panic!("a parent reads only their child's record, got {other:?}"),
+        }
         log_size(&demo.url).await
     });
     assert!(size_before > 100, "the demo loaded a school year so far");

@@ -576,6 +576,23 @@ async fn a_live_node_answers_as_documented() {
         let problem = serde_json::from_slice(&bytes).expect(what);
         answers.push(ApiError::from_problem(problem));
     }
+    // A path that exists, with a method it does not take: a problem, and `Allow`.
+    let response = reqwest::Client::new()
+        .delete(format!("{}/v1/submissions", node.base))
+        .send()
+        .await
+        .expect("DELETE /v1/submissions");
+    assert_eq!(
+        response
+            .headers()
+            .get("allow")
+            .map(|allow| allow.as_bytes()),
+        Some(&b"POST"[..])
+    );
+    let bytes = response.bytes().await.expect("405 body");
+    answers.push(ApiError::from_problem(
+        serde_json::from_slice(&bytes).expect("a problem document"),
+    ));
 
     let expected = [
         ("idempotency-conflict", Some(0)),
@@ -583,6 +600,7 @@ async fn a_live_node_answers_as_documented() {
         ("proof-range-invalid", None),
         ("submission-malformed", None),
         ("request-too-large", None),
+        ("method-not-allowed", None),
     ];
     assert_eq!(answers.len(), expected.len());
     let sections = documented();

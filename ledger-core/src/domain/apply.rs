@@ -48,6 +48,7 @@ impl Ledger {
                 role,
                 unit,
                 school_year,
+                learner,
                 valid_from,
                 valid_until,
             } => {
@@ -62,6 +63,7 @@ impl Ledger {
                         role,
                         unit,
                         school_year,
+                        learner,
                         valid_from,
                         valid_until,
                         granted_by: author,

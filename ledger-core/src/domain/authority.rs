@@ -57,6 +57,8 @@ pub(crate) fn grantors(role: Role) -> &'static [Role] {
             &[Role::HieuTruong, Role::GiamDocTrungTam]
         }
         Role::ThanhTra => &[Role::BoGddt, Role::SoGddt],
+        // The school office issues families their access, as it registers and enrols learners.
+        Role::HocSinh | Role::PhuHuynh => SCHOOL_OFFICE,
     }
 }
 
@@ -68,7 +70,7 @@ pub(crate) fn scope_kinds(role: Role) -> &'static [UnitKind] {
         Role::UbndXa => &[UnitKind::Commune],
         Role::HieuTruong | Role::PhoHieuTruong => &[UnitKind::School],
         Role::GiamDocTrungTam => &[UnitKind::GdtxCentre],
-        Role::GvBoMon | Role::GvChuNhiem | Role::VanThu => {
+        Role::GvBoMon | Role::GvChuNhiem | Role::VanThu | Role::HocSinh | Role::PhuHuynh => {
             &[UnitKind::School, UnitKind::GdtxCentre]
         }
         Role::ThanhTra => &[

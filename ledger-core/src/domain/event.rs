@@ -125,6 +125,8 @@ pub(crate) enum Event {
         role: Role,
         unit: UnitCode,
         school_year: Option<SchoolYear>,
+        /// The learner whose record a `hoc_sinh` or `phu_huynh` grant reads.
+        learner: Option<LearnerCode>,
         valid_from: Date,
         valid_until: Option<Date>,
     },
@@ -708,6 +710,7 @@ impl Event {
                 let mut scope = f.object("scope")?;
                 let unit = scope.parse("unit", UnitCode::parse)?;
                 let school_year = scope.opt_parse("school_year", SchoolYear::parse)?;
+                let learner = scope.opt_parse("learner", LearnerCode::parse)?;
                 scope.finish()?;
                 let valid_from = f.parse("valid_from", Date::parse)?;
                 let valid_until = f.opt_parse("valid_until", Date::parse)?;
@@ -725,6 +728,7 @@ impl Event {
                     role,
                     unit,
                     school_year,
+                    learner,
                     valid_from,
                     valid_until,
                 }

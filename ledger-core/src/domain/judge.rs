@@ -546,6 +546,52 @@ impl Ledger {
         Ok(())
     }
 
+    /// A `hoc_sinh` or `phu_huynh` grant names a learner whose record the scope's school holds
+    /// (the custodian, or the registering school of a learner not enrolled anywhere); no other
+    /// role names a learner.
+    fn check_learner_scope(
+        &self,
+        role: Role,
+        unit: &UnitCode,
+        kind: UnitKind,
+        learner: Option<&LearnerCode>,
+    ) -> Result<(), DomainError> {
+        let refuse = |rule: String| DomainError::GrantScopeInvalid {
+            role: role.to_string(),
+            unit: unit.to_string(),
+            kind: kind.to_string(),
+            rule,
+        };
+        let Some(learner) = learner else {
+            return if role.is_for_one_learner() {
+                Err(refuse(format!(
+                    "a {role} grant names the learner whose record it reads (scope.learner)"
+                )))
+            } else {
+                Ok(())
+            };
+        };
+        if !role.is_for_one_learner() {
+            return Err(refuse(format!(
+                "only hoc_sinh and phu_huynh grants name a learner; {role} serves at a unit"
+            )));
+        }
+        let registered = self
+            .learners
+            .get(learner)
+            .ok_or_else(|| DomainError::LearnerUnknown {
+                learner: learner.to_string(),
+            })?;
+        let holder = self.custodian(learner).unwrap_or(&registered.registered_by);
+        if self.unit_covers(unit, holder) {
+            Ok(())
+        } else {
+            Err(refuse(format!(
+                "learner {learner}'s record is held by {holder}; that school issues the access"
+            )))
+        }
+    }
+
     /// Judges `event` by `author` at `at`, filling in what it resolves from the state.
     #[allow(clippy::too_many_lines)]
     pub(crate) fn judge(
@@ -561,6 +607,7 @@ impl Ledger {
                 role,
                 unit,
                 school_year,
+                learner,
                 ..
             } => {
                 if self.grants.contains_key(grant_id) {
@@ -589,6 +636,7 @@ impl Ledger {
                         rule,
                     });
                 }
+                self.check_learner_scope(*role, unit, found.kind, learner.as_ref())?;
                 self.check_authority(author, grantors(*role), unit, *school_year, at, action)
             }
             Event::AuthorityRevoked { grant_id, .. } => {

@@ -311,11 +311,17 @@ pub enum Role {
     /// Inspector or appointed auditor (thanh tra): reads every record in the scope's units and
     /// signs no school-record event.
     ThanhTra,
+    /// A learner (học sinh / học viên): reads their own record, named by the grant, and signs
+    /// nothing.
+    HocSinh,
+    /// A parent or guardian (cha mẹ / người giám hộ): reads the record of the learner the grant
+    /// names, and signs nothing.
+    PhuHuynh,
 }
 
 impl Role {
     /// Every role, in rank order.
-    pub const ALL: [Role; 10] = [
+    pub const ALL: [Role; 12] = [
         Role::BoGddt,
         Role::SoGddt,
         Role::UbndXa,
@@ -326,6 +332,8 @@ impl Role {
         Role::GvChuNhiem,
         Role::VanThu,
         Role::ThanhTra,
+        Role::HocSinh,
+        Role::PhuHuynh,
     ];
 
     /// The role's name on the wire (`hieu_truong`).
@@ -342,6 +350,8 @@ impl Role {
             Role::GvChuNhiem => "gv_chu_nhiem",
             Role::VanThu => "van_thu",
             Role::ThanhTra => "thanh_tra",
+            Role::HocSinh => "hoc_sinh",
+            Role::PhuHuynh => "phu_huynh",
         }
     }
 
@@ -359,6 +369,15 @@ impl Role {
                     Self::ALL.map(Role::as_str).join(", ")
                 )
             })
+    }
+}
+
+impl Role {
+    /// Whether the role reads one learner's record (the grant names the learner) rather than
+    /// serving at a unit.
+    #[must_use]
+    pub fn is_for_one_learner(self) -> bool {
+        matches!(self, Role::HocSinh | Role::PhuHuynh)
     }
 }
 

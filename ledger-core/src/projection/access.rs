@@ -9,6 +9,8 @@
 //!   the custodian chain needs it), and the keys granted there;
 //! - through a live teacher grant (subject or homeroom teacher): the classes the key is
 //!   assigned to, and the learners on those classes' rosters;
+//! - through a live learner or parent grant (`hoc_sinh`, `phu_huynh`): the one learner the grant
+//!   names, their whole record across schools and years, and nothing else;
 //! - its own key's trail and grants.
 //!
 //! A grant is live for reading when it is not revoked and `now` lies in its validity period.
@@ -82,9 +84,16 @@ impl Projections {
         let live = self.live_grants(reader, now_us)?;
         let units: Vec<&UnitCode> = live
             .iter()
-            .filter(|grant| !TEACHER_ROLES.contains(&grant.role))
+            .filter(|grant| {
+                !TEACHER_ROLES.contains(&grant.role) && !grant.role.is_for_one_learner()
+            })
             .map(|grant| &grant.unit)
             .collect();
+        // A learner's or parent's grant reads that learner's record wherever it is kept now.
+        let own_learner = |learner: &LearnerCode| {
+            live.iter()
+                .any(|grant| grant.learner.as_ref() == Some(learner))
+        };
         // A teacher reads a class only through a live teacher grant over that class's school: a
         // grant revoked at one school is not revived by a grant at another.
         let teaches_at = |class: &ClassKey| {
@@ -99,9 +108,11 @@ impl Projections {
             ReadTarget::Unit(unit) => covers_school(unit),
             ReadTarget::Class(class) => covers_school(&class.school) || teaches_at(class),
             ReadTarget::Learner(learner) => {
-                self.schools_of(learner)
-                    .iter()
-                    .any(|school| covers_school(school))
+                own_learner(learner)
+                    || self
+                        .schools_of(learner)
+                        .iter()
+                        .any(|school| covers_school(school))
                     || self
                         .classes
                         .iter()

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::json;
 use super::{GrantInfo, Projections};
-use crate::domain::value::{Date, GrantId, Role, SchoolYear, UnitCode};
+use crate::domain::value::{Date, GrantId, LearnerCode, Role, SchoolYear, UnitCode};
 use crate::domain::{PolicySetting, RecordLevel, SigningPolicy};
 use crate::key::PublicKey;
 
@@ -33,6 +33,8 @@ pub struct GrantView {
     pub unit: UnitCode,
     /// The school year of the scope, if limited to one.
     pub school_year: Option<SchoolYear>,
+    /// The learner whose record a `hoc_sinh` or `phu_huynh` grant reads.
+    pub learner: Option<LearnerCode>,
     /// First day of validity (Vietnam time).
     pub valid_from: Date,
     /// Last day of validity (inclusive), if any.
@@ -53,6 +55,7 @@ impl GrantView {
             role: grant.role,
             unit: grant.unit.clone(),
             school_year: grant.school_year,
+            learner: grant.learner.clone(),
             valid_from: grant.valid_from,
             valid_until: grant.valid_until,
             granted_at: grant.granted_at,
@@ -68,6 +71,18 @@ impl GrantView {
         }
     }
 
+    fn scope_json(&self) -> Value {
+        let mut scope = json!({
+            "unit": self.unit.as_str(),
+            "school_year": self.school_year.map(json::text),
+        });
+        // Present only on the grants that name a learner, so unit grants read as before.
+        if let Some(learner) = &self.learner {
+            scope["learner"] = json!(learner.as_str());
+        }
+        scope
+    }
+
     /// The grant as JSON.
     #[must_use]
     pub fn to_json(&self) -> Value {
@@ -75,7 +90,7 @@ impl GrantView {
             "grant_id": self.grant_id.as_str(),
             "grantee": json::key(&self.grantee),
             "role": self.role.as_str(),
-            "scope": {"unit": self.unit.as_str(), "school_year": self.school_year.map(json::text)},
+            "scope": self.scope_json(),
             "valid_from": json::text(self.valid_from),
             "valid_until": self.valid_until.map(json::text),
             "granted_at": self.granted_at,

@@ -13,6 +13,8 @@
 //! - **get**: those, through any live grant over such a school; the learner's homeroom teacher
 //!   (a live `gv_chu_nhiem` grant and the homeroom duty of a class with the learner on its
 //!   roster); `so_gddt` and `ubnd_xa` over such a school; the Ministry's root keys;
+//! - **get** also: the learner and their parents, through a live `hoc_sinh` or `phu_huynh` grant
+//!   naming the learner (the data subject's right of access, Luật 91/2025/QH15);
 //! - never subject teachers (`gv_bo_mon`) or inspectors (`thanh_tra`): they work with the
 //!   record, which names the learner by code only.
 //!
@@ -95,25 +97,30 @@ impl Projections {
                     && over_a_school(grant)
             }),
             IdentityOperation::Get => {
-                live.iter().any(|grant| {
-                    (OFFICE_ROLES.contains(&grant.role) || SUPERVISOR_ROLES.contains(&grant.role))
-                        && over_a_school(grant)
-                }) || self.classes.iter().any(|(class_key, class)| {
-                    // The homeroom teacher of a class with the learner on its roster, through a
-                    // live homeroom grant over that class's school and year.
-                    class.roster.contains(learner)
-                        && class
-                            .teachers
-                            .get(&Duty::Homeroom)
-                            .is_some_and(|(teacher, _)| teacher == key)
-                        && live.iter().any(|grant| {
-                            grant.role == Role::GvChuNhiem
-                                && self.covers(&grant.unit, &class_key.school)
-                                && grant
-                                    .school_year
-                                    .is_none_or(|year| year == class_key.school_year)
-                        })
-                })
+                // The data subject and their parents see what is held about them.
+                live.iter()
+                    .any(|grant| grant.learner.as_ref() == Some(learner))
+                    || live.iter().any(|grant| {
+                        (OFFICE_ROLES.contains(&grant.role)
+                            || SUPERVISOR_ROLES.contains(&grant.role))
+                            && over_a_school(grant)
+                    })
+                    || self.classes.iter().any(|(class_key, class)| {
+                        // The homeroom teacher of a class with the learner on its roster, through a
+                        // live homeroom grant over that class's school and year.
+                        class.roster.contains(learner)
+                            && class
+                                .teachers
+                                .get(&Duty::Homeroom)
+                                .is_some_and(|(teacher, _)| teacher == key)
+                            && live.iter().any(|grant| {
+                                grant.role == Role::GvChuNhiem
+                                    && self.covers(&grant.unit, &class_key.school)
+                                    && grant
+                                        .school_year
+                                        .is_none_or(|year| year == class_key.school_year)
+                            })
+                    })
             }
         };
         if allowed {

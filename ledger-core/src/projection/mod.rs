@@ -305,6 +305,8 @@ pub(crate) struct GrantInfo {
     pub(crate) role: Role,
     pub(crate) unit: UnitCode,
     pub(crate) school_year: Option<SchoolYear>,
+    /// The learner a `hoc_sinh` or `phu_huynh` grant reads.
+    pub(crate) learner: Option<LearnerCode>,
     pub(crate) valid_from: Date,
     pub(crate) valid_until: Option<Date>,
     pub(crate) granted_at: u64,

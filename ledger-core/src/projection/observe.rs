@@ -157,6 +157,10 @@ pub(super) fn parse(submission: &VerifiedSubmission, index: u64) -> Result<Fact,
                 Some(text) => Some(text.parse().map_err(|_| f.bad("scope"))?),
                 None => None,
             };
+            let learner = match scope.optional_text("learner") {
+                Some(text) => Some(text.parse().map_err(|_| f.bad("scope"))?),
+                None => None,
+            };
             let date = |field| Date::parse(f.text(field)?).map_err(|_| f.bad(field));
             let valid_until = match f.map.get("valid_until") {
                 Some(_) => Some(date("valid_until")?),
@@ -169,6 +173,7 @@ pub(super) fn parse(submission: &VerifiedSubmission, index: u64) -> Result<Fact,
                     role: Role::parse(f.text("role")?).map_err(|_| f.bad("role"))?,
                     unit: scope.parsed("unit")?,
                     school_year,
+                    learner,
                     valid_from: date("valid_from")?,
                     valid_until,
                     granted_at: index,
