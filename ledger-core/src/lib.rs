@@ -37,6 +37,7 @@ pub mod note;
 pub mod projection;
 pub mod proof;
 pub mod record;
+pub mod replay;
 pub mod rules;
 pub mod tile;
 pub mod tree;

@@ -723,7 +723,9 @@ impl SignedSubmission {
 
 /// A signed submission whose body, fields, key and signature have all been checked.
 ///
-/// Only [`SignedSubmission::verify`] and [`verify_record`] make one.
+/// Only [`SignedSubmission::verify`] and [`verify_record`] make one, and
+/// [`crate::replay::CheckpointedReplay`] for the records a verified checkpoint's root proves
+/// (their signatures were checked when they were appended).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedSubmission {
     submission: Submission,
@@ -731,6 +733,15 @@ pub struct VerifiedSubmission {
 }
 
 impl VerifiedSubmission {
+    /// A submission whose record the caller proves against a signed checkpoint instead of
+    /// checking its signature again (only [`crate::replay::CheckpointedReplay`]).
+    pub(crate) fn proven_by_checkpoint(submission: Submission, signature: [u8; 64]) -> Self {
+        Self {
+            submission,
+            signature,
+        }
+    }
+
     /// The canonical body bytes, exactly as signed.
     #[must_use]
     pub fn body(&self) -> &[u8] {
@@ -1034,6 +1045,12 @@ impl<'a> VerifiedRecord<'a> {
     #[must_use]
     pub fn submission(&self) -> &VerifiedSubmission {
         &self.submission
+    }
+
+    /// The verified submission, without the record around it.
+    #[must_use]
+    pub fn into_submission(self) -> VerifiedSubmission {
+        self.submission
     }
 }
 

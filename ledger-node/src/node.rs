@@ -196,42 +196,104 @@ fn remove_retired_sled(layout: &Layout) {
 
 /// Rebuilds the policy's state by judging every record of the log again, in order.
 ///
-/// Costs one signature check and one domain judgement per record at every start; snapshots of
-/// the domain state will remove the replay.
+/// The records up to the newest signed checkpoint (`proven`, whose signature `open_history`
+/// verified) are not signature-checked again: their leaf hashes must rebuild the checkpoint's
+/// root instead (`ledger_core::replay`), and the state is returned only when they do. Records
+/// after it are verified as on append. A second thread reads, parses and checks the records
+/// while this one judges them, in order.
 fn replay_judge(
     policy: &config::Policy,
     log: &Log,
+    proven: Option<(u64, ledger_core::tree::Hash)>,
 ) -> Result<(Box<dyn crate::judge::Judge>, Option<SharedProjections>), NodeError> {
     let (mut judge, projections) = crate::judge::judge_for(policy).map_err(NodeError::Replay)?;
     if *policy == config::Policy::Open {
         return Ok((judge, projections));
     }
     let size = log.head().size;
-    for index in 0..size {
+    std::thread::scope(|scope| {
+        let (records, taken) = std::sync::mpsc::sync_channel(REPLAY_QUEUE);
+        // A send fails only once the judge has stopped on an error of its own.
+        scope.spawn(move || read_for_replay(log, size, proven, |item| records.send(item).is_ok()));
+        for item in taken {
+            let (submission, position) = item?;
+            judge.admit(&submission, position).map_err(|error| {
+                NodeError::Replay(format!(
+                    "record {} breaks the domain rules ({}): {}",
+                    position.index, error.code, error.detail
+                ))
+            })?;
+        }
+        Ok::<(), NodeError>(())
+    })?;
+    if size > 0 {
+        tracing::info!(
+            records = size,
+            proven_by_checkpoint = proven.map_or(0, |(checkpointed, _)| checkpointed),
+            "domain state rebuilt from the log"
+        );
+    }
+    Ok((judge, projections))
+}
+
+/// Records read ahead of the judge during a replay.
+const REPLAY_QUEUE: usize = 1_024;
+
+type ReplayItem = Result<
+    (
+        ledger_core::record::VerifiedSubmission,
+        crate::judge::Position,
+    ),
+    NodeError,
+>;
+
+/// Sends the log's records `0..size` in order, ready to judge, until `send` says stop: those
+/// under the checkpoint `proven` checked against its root (after them, the root check's error
+/// if it fails), the rest verified with their signatures.
+fn read_for_replay(
+    log: &Log,
+    size: u64,
+    proven: Option<(u64, ledger_core::tree::Hash)>,
+    mut send: impl FnMut(ReplayItem) -> bool,
+) {
+    let mut replay = proven.map(|(checkpointed, root)| {
+        ledger_core::replay::CheckpointedReplay::new(checkpointed.min(size), root)
+    });
+    let read = |index: u64, replay: &mut Option<ledger_core::replay::CheckpointedReplay>| {
         let bytes = log
             .read_record(index)
             .map_err(|error| NodeError::Replay(format!("read record {index}: {error}")))?;
-        let record = ledger_core::record::verify_record(&bytes)
-            .map_err(|error| NodeError::Replay(format!("record {index}: {error}")))?;
-        judge
-            .admit(
-                record.submission(),
-                crate::judge::Position {
-                    index,
-                    sequenced_at_us: record.view().sequenced_at_us(),
-                },
-            )
-            .map_err(|error| {
-                NodeError::Replay(format!(
-                    "record {index} breaks the domain rules ({}): {}",
-                    error.code, error.detail
-                ))
-            })?;
+        let (sequenced_at_us, submission) = match replay {
+            Some(replay) if index < replay.size() => {
+                let (view, submission) = replay
+                    .next(&bytes)
+                    .map_err(|error| NodeError::Replay(error.to_string()))?;
+                (view.sequenced_at_us(), submission)
+            }
+            _ => {
+                let record = ledger_core::record::verify_record(&bytes)
+                    .map_err(|error| NodeError::Replay(format!("record {index}: {error}")))?;
+                (record.view().sequenced_at_us(), record.into_submission())
+            }
+        };
+        Ok((
+            submission,
+            crate::judge::Position {
+                index,
+                sequenced_at_us,
+            },
+        ))
+    };
+    for index in 0..size {
+        let item = read(index, &mut replay);
+        let failed = item.is_err();
+        if !send(item) || failed {
+            return;
+        }
     }
-    if size > 0 {
-        tracing::info!(records = size, "domain state rebuilt from the log");
+    if let Some(Err(error)) = replay.map(ledger_core::replay::CheckpointedReplay::finish) {
+        send(Err(NodeError::Replay(error.to_string())));
     }
-    Ok((judge, projections))
 }
 
 /// An open node.
@@ -277,12 +339,12 @@ impl Node {
             size: checkpoint.size,
             root: checkpoint.root,
         });
-        let (log, writer, recovery) = Log::open(
-            layout,
-            newest
-                .as_ref()
-                .map(|published| (published.size, published.root)),
-        )?;
+        // The newest signed checkpoint: the log must hold it, and it proves the records the
+        // domain replays under it.
+        let proven = newest
+            .as_ref()
+            .map(|published| (published.size, published.root));
+        let (log, writer, recovery) = Log::open(layout, proven)?;
         tracing::info!(
             size = log.head().size,
             replayed = recovery.replayed,
@@ -306,7 +368,7 @@ impl Node {
                 let index_path = layout.idempotency();
                 let open_index: sequencer::IndexOpener =
                     Box::new(move |log| IdempotencyIndex::open(&index_path, log));
-                let (judge, judged) = replay_judge(&config.policy, &log)?;
+                let (judge, judged) = replay_judge(&config.policy, &log, proven)?;
                 projections = judged;
                 let sequencer = sequencer::start(writer, open_index, judge, Arc::clone(&clock));
                 let checkpointer = start_checkpointer(

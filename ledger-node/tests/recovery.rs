@@ -167,3 +167,91 @@ async fn a_damaged_or_missing_idempotency_index_is_recomputed_and_retries_stay_s
     assert_eq!(more[0].index, 20);
     node.stop();
 }
+
+/// A Ministry event of the domain, signed by the province's Ministry key.
+fn ministry_event(
+    province: &fixtures::province::Province,
+    event_type: &str,
+    id: &str,
+    payload: serde_json::Value,
+) -> ledger_core::record::SignedSubmission {
+    let ministry = province.signing_key("bo-gddt");
+    let submission = ledger_core::record::Submission::new(
+        ledger_core::key::PublicKey::from(&ministry),
+        1_788_000_000_000,
+        event_type,
+        id,
+        payload.as_object().unwrap().clone(),
+        1,
+    )
+    .unwrap();
+    ledger_core::record::SignedSubmission::sign(&submission, &ministry)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_domain_node_rebuilds_from_records_its_checkpoint_proves_and_from_no_others() {
+    let province = fixtures::province::Province::generate(&fixtures::province::Spec::one_class());
+    let (node, now) = common::serve_domain(&province).await;
+    now.store(1_788_000_000_000_000, std::sync::atomic::Ordering::SeqCst);
+    let name = |n: u32| serde_json::json!({"unit": "79", "name": format!("Tỉnh thử {n}")});
+    let mut events = vec![ministry_event(
+        &province,
+        "unit.registered",
+        "unit-79",
+        serde_json::json!({"unit": "79", "kind": "province", "name": "Tỉnh thử 0"}),
+    )];
+    events.extend(
+        (1..=3).map(|n| ministry_event(&province, "unit.renamed", &format!("rename-{n}"), name(n))),
+    );
+    for event in &events {
+        node.client.submit(event).await.expect("a Ministry event");
+    }
+    node.wait_for_checkpoint(4).await;
+    let directory = node.stop();
+
+    // A restart replays the four records under the checkpoint without their signatures, and
+    // the state is the one they make.
+    let layout = Layout::new(directory.path());
+    {
+        let node = Node::open(&layout).expect("the node restarts");
+        let unit = ledger_core::domain::value::UnitCode::parse("79").unwrap();
+        let projections = node.projections().unwrap();
+        let view = projections
+            .read()
+            .unwrap()
+            .unit(&unit)
+            .expect("the province");
+        let names: Vec<&str> = view.names.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["Tỉnh thử 0", "Tỉnh thử 1", "Tỉnh thử 2", "Tỉnh thử 3"]
+        );
+    }
+
+    // The last record replaced on disk by another one, validly signed by the same Ministry key
+    // and chained to the one before: the checkpoint's root gives it away.
+    let segment = only_segment(directory.path());
+    let mut records = Vec::new();
+    ledger_node::scan::scan(&layout.segments(), |_, record| {
+        records.push(record.to_vec());
+        Ok::<(), std::io::Error>(())
+    })
+    .unwrap();
+    let last = ledger_core::record::RecordView::decode(&records[3]).unwrap();
+    let forged = ministry_event(&province, "unit.renamed", "rename-3", name(99));
+    records[3] = ledger_core::record::encode_record(
+        3,
+        last.sequenced_at_us(),
+        &ledger_core::record::record_id(&records[2]),
+        &forged.verify().unwrap(),
+    );
+    let mut bytes = Vec::new();
+    for record in &records {
+        ledger_node::frame::encode_frame(record, &mut bytes);
+    }
+    std::fs::write(&segment, &bytes).unwrap();
+    let error = Node::open(&layout)
+        .err()
+        .expect("a node whose records are not its checkpoint's does not start");
+    assert!(error.to_string().contains("checkpoint signs"), "{error}");
+}
