@@ -73,10 +73,12 @@ pub use event::{
     EVENT_TYPES, EXEMPTABLE_SUBJECTS, MAKEUP_REASON_MAX, PERIODS_PER_YEAR_MAX, SUBJECTS_MAX,
 };
 pub use policy::{ApprovalBy, PolicySetting, RecordLevel, SigningPolicy};
+// The projections copy a learner's year from its record, read with the record's own accessors.
 use state::{
-    Assignment, Class, Corrected, CorrectionRequest, Grant, IssuedCopy, Learner, LearnerYear,
-    Reopening, Target, Unit, Version,
+    Assignment, Class, CorrectionRequest, Grant, IssuedCopy, Learner, Reopening, Target, Unit,
+    Version,
 };
+pub(crate) use state::{Corrected, LearnerYear};
 use value::{
     AssessmentKind, AssessmentValue, ClassName, ConductLevel, CopyId, Digest, GrantId, LearnerCode,
     Role, SchoolYear, Semester, SubjectCode, Term, UnitCode,
@@ -480,10 +482,7 @@ impl Ledger {
         semester: Semester,
     ) -> Option<ConductLevel> {
         self.record(learner, school_year)?
-            .conduct
-            .get(&semester)?
-            .last()
-            .map(|version| version.value)
+            .conduct_in_force(semester)
     }
 
     /// Sessions absent in a semester: (excused, unexcused).
@@ -494,10 +493,7 @@ impl Ledger {
         school_year: SchoolYear,
         semester: Semester,
     ) -> Option<(u16, u16)> {
-        self.record(learner, school_year)?
-            .absences
-            .get(&semester)
-            .map(|(excused, unexcused, _)| (*excused, *unexcused))
+        self.record(learner, school_year)?.absences_in(semester)
     }
 
     /// How many approved corrections changed a subject's results for the learner in the year
@@ -525,9 +521,7 @@ impl Ledger {
         corrected: &Corrected,
     ) -> u32 {
         self.record(learner, school_year)
-            .and_then(|record| record.corrections.get(corrected))
-            .copied()
-            .unwrap_or(0)
+            .map_or(0, |record| record.correction_count(corrected))
     }
 
     /// The digest of the learner's record for the year as it stands, which `approval.signed`
@@ -541,17 +535,8 @@ impl Ledger {
     /// Where the learner's record for the year stands in the signing chain.
     #[must_use]
     pub fn signing_status(&self, learner: &LearnerCode, school_year: SchoolYear) -> SigningStatus {
-        match self.record(learner, school_year) {
-            Some(LearnerYear {
-                approved: Some((_, digest)),
-                ..
-            }) => SigningStatus::Approved(*digest),
-            Some(LearnerYear {
-                signed_off: Some(_),
-                ..
-            }) => SigningStatus::SignedOff,
-            _ => SigningStatus::Unsigned,
-        }
+        self.record(learner, school_year)
+            .map_or(SigningStatus::Unsigned, LearnerYear::signing_status)
     }
 
     /// Whether the homeroom teacher's sign-off of the learner's year is in force (a change to
@@ -622,7 +607,11 @@ impl Ledger {
     }
 
     /// A learner's record for a school year.
-    fn record(&self, learner: &LearnerCode, school_year: SchoolYear) -> Option<&LearnerYear> {
+    pub(crate) fn record(
+        &self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+    ) -> Option<&LearnerYear> {
         self.records.get(&(learner.clone(), school_year))
     }
 

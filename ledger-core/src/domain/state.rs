@@ -220,6 +220,88 @@ impl LearnerYear {
         self.assessments.get(&slot)
     }
 
+    /// The versions of every assessment of `subject`, in slot order (semester, kind, slot).
+    pub(crate) fn subject_assessments<'a>(
+        &'a self,
+        subject: &SubjectCode,
+    ) -> impl Iterator<Item = (&'a AssessmentSlot, &'a Vec<Version<AssessmentValue>>)> + 'a {
+        let first = AssessmentSlot {
+            subject: subject.clone(),
+            semester: Semester::First,
+            kind: AssessmentKind::Regular,
+            slot: 0,
+        };
+        let subject = subject.clone();
+        self.assessments
+            .range(first..)
+            .take_while(move |(slot, _)| slot.subject == subject)
+    }
+
+    /// The conduct level in force for a semester.
+    pub(crate) fn conduct_in_force(&self, semester: Semester) -> Option<ConductLevel> {
+        self.conduct
+            .get(&semester)?
+            .last()
+            .map(|version| version.value)
+    }
+
+    /// Sessions absent in a semester: (excused, unexcused).
+    pub(crate) fn absences_in(&self, semester: Semester) -> Option<(u16, u16)> {
+        self.absences
+            .get(&semester)
+            .map(|(excused, unexcused, _)| (*excused, *unexcused))
+    }
+
+    /// How many approved corrections changed `corrected`.
+    pub(crate) fn correction_count(&self, corrected: &Corrected) -> u32 {
+        self.corrections.get(corrected).copied().unwrap_or(0)
+    }
+
+    /// Where the record stands in the signing chain.
+    pub(crate) fn signing_status(&self) -> super::SigningStatus {
+        match (&self.approved, &self.signed_off) {
+            (Some((_, digest)), _) => super::SigningStatus::Approved(*digest),
+            (None, Some(_)) => super::SigningStatus::SignedOff,
+            (None, None) => super::SigningStatus::Unsigned,
+        }
+    }
+
+    /// The summer re-training result in force.
+    pub(crate) fn summer_conduct_in_force(&self) -> Option<ConductLevel> {
+        self.summer_conduct.last().map(|version| version.value)
+    }
+
+    /// The re-assessment results in force, by subject, with the index that set each.
+    pub(crate) fn reassessments_in_force(&self) -> Vec<(SubjectCode, AssessmentValue, u64)> {
+        self.reassessments
+            .iter()
+            .filter_map(|(code, versions)| {
+                versions
+                    .last()
+                    .map(|version| (code.clone(), version.value, version.at))
+            })
+            .collect()
+    }
+
+    /// The principal's end-of-year decision, with its index.
+    pub(crate) fn decision_in_force(&self) -> Option<(Decision, u64)> {
+        self.decision
+            .as_ref()
+            .map(|(decision, signature)| (*decision, signature.at))
+    }
+
+    /// The award granted, with its index.
+    pub(crate) fn award_in_force(&self) -> Option<(Award, u64)> {
+        self.award
+            .as_ref()
+            .map(|(award, signature)| (*award, signature.at))
+    }
+
+    /// The index of the programme completion.
+    pub(crate) fn completed_at(&self) -> Option<u64> {
+        self.completed.as_ref().map(|signature| signature.at)
+    }
+
     /// A change to the record: any sign-off and approval no longer match it.
     pub(crate) fn changed(&mut self) {
         self.signed_off = None;

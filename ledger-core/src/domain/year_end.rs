@@ -611,10 +611,7 @@ impl Ledger {
         learner: &LearnerCode,
         school_year: SchoolYear,
     ) -> Option<ConductLevel> {
-        self.record(learner, school_year)?
-            .summer_conduct
-            .last()
-            .map(|version| version.value)
+        self.record(learner, school_year)?.summer_conduct_in_force()
     }
 
     /// The re-assessment results in force (kiểm tra, đánh giá lại), by subject, with the index
@@ -626,17 +623,7 @@ impl Ledger {
         school_year: SchoolYear,
     ) -> Vec<(SubjectCode, AssessmentValue, u64)> {
         self.record(learner, school_year)
-            .map(|record| {
-                record
-                    .reassessments
-                    .iter()
-                    .filter_map(|(code, versions)| {
-                        versions
-                            .last()
-                            .map(|version| (code.clone(), version.value, version.at))
-                    })
-                    .collect()
-            })
+            .map(LearnerYear::reassessments_in_force)
             .unwrap_or_default()
     }
 
@@ -647,10 +634,7 @@ impl Ledger {
         learner: &LearnerCode,
         school_year: SchoolYear,
     ) -> Option<(Decision, u64)> {
-        self.record(learner, school_year)?
-            .decision
-            .as_ref()
-            .map(|(decision, signature)| (*decision, signature.at))
+        self.record(learner, school_year)?.decision_in_force()
     }
 
     /// The decision the rules call for on the learner's year as it stands (what
@@ -670,10 +654,7 @@ impl Ledger {
     /// The award granted, with its index.
     #[must_use]
     pub fn award(&self, learner: &LearnerCode, school_year: SchoolYear) -> Option<(Award, u64)> {
-        self.record(learner, school_year)?
-            .award
-            .as_ref()
-            .map(|(award, signature)| (*award, signature.at))
+        self.record(learner, school_year)?.award_in_force()
     }
 
     /// The index of the principal's record of programme completion.
@@ -683,10 +664,7 @@ impl Ledger {
         learner: &LearnerCode,
         school_year: SchoolYear,
     ) -> Option<u64> {
-        self.record(learner, school_year)?
-            .completed
-            .as_ref()
-            .map(|signature| signature.at)
+        self.record(learner, school_year)?.completed_at()
     }
 
     /// The index and reason of the withdrawal closing the learner's latest enrolment of the

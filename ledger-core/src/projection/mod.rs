@@ -50,8 +50,9 @@ use crate::domain::value::{
     Role, SchoolYear, Semester, SubjectCode, Term, UnitCode,
 };
 use crate::domain::{
-    AuthorisedEvent, ClassKey, CopyKind, Decision, DomainConfig, DomainError, Duty, Exemption,
-    IndividualPlan, Ledger, PolicySetting, Position, RecordLevel, SigningStatus, SubjectSpec,
+    AuthorisedEvent, ClassKey, CopyKind, Corrected, Decision, DomainConfig, DomainError, Duty,
+    Exemption, IndividualPlan, LearnerYear, Ledger, PolicySetting, Position, RecordLevel,
+    SigningStatus, SubjectSpec,
 };
 use crate::key::PublicKey;
 use crate::record::VerifiedSubmission;
@@ -202,47 +203,30 @@ pub(crate) enum Changed<'a> {
     Scalars,
 }
 
-/// Copies one subject's assessments in force, and its correction count, from the ledger.
-fn copy_subject(
-    state: &mut YearState,
-    learner: &LearnerCode,
-    school_year: SchoolYear,
-    spec: &SubjectSpec,
-    ledger: &Ledger,
-) {
-    for semester in Semester::BOTH {
-        let slots = (1..=spec.regular_count())
-            .map(|slot| (AssessmentKind::Regular, slot))
-            .chain([(AssessmentKind::Midterm, 0), (AssessmentKind::Final, 0)]);
-        for (kind, slot) in slots {
-            let Some((value, at)) =
-                ledger.assessment(learner, school_year, &spec.code, semester, kind, slot)
-            else {
-                continue;
-            };
-            let versions = ledger.assessment_version_count(
-                learner,
-                school_year,
-                &spec.code,
-                semester,
-                kind,
-                slot,
-            );
-            let makeup = ledger
-                .assessment_makeup(learner, school_year, &spec.code, semester, kind, slot)
-                .map(str::to_owned);
-            state.assessments.insert(
-                (spec.code.clone(), semester, kind, slot),
-                InForce {
-                    value,
-                    at,
-                    versions,
-                    makeup,
-                },
-            );
-        }
+/// Copies one subject's assessments in force, and its correction count, from the learner's
+/// record for the year: the slots the subject's specification has (a class change can leave
+/// values in slots the new specification no longer counts).
+fn copy_subject(state: &mut YearState, spec: &SubjectSpec, record: &LearnerYear) {
+    let regular_count = spec.regular_count();
+    for (slot, versions) in record.subject_assessments(&spec.code) {
+        let counted = match slot.kind {
+            AssessmentKind::Regular => (1..=regular_count).contains(&slot.slot),
+            AssessmentKind::Midterm | AssessmentKind::Final => slot.slot == 0,
+        };
+        let Some(version) = versions.last().filter(|_| counted) else {
+            continue;
+        };
+        state.assessments.insert(
+            (spec.code.clone(), slot.semester, slot.kind, slot.slot),
+            InForce {
+                value: version.value,
+                at: version.at,
+                versions: versions.len(),
+                makeup: version.makeup.clone(),
+            },
+        );
     }
-    let count = ledger.correction_count(learner, school_year, &spec.code);
+    let count = record.correction_count(&Corrected::Subject(spec.code.clone()));
     if count > 0 {
         state.corrections.insert(spec.code.clone(), count);
     }
@@ -547,6 +531,8 @@ impl Projections {
                 self.subjects_of(school_year, enrolments)
             }
         };
+        let exemptions = ledger.exemptions(learner, school_year);
+        let record = ledger.record(learner, school_year);
         let state = self.year_mut(learner, school_year);
         match changed {
             Changed::Scalars => {}
@@ -554,29 +540,36 @@ impl Projections {
                 state.assessments.clear();
                 state.corrections.clear();
                 for spec in &subjects {
-                    copy_subject(state, learner, school_year, spec, ledger);
+                    if let Some(record) = record {
+                        copy_subject(state, spec, record);
+                    }
                 }
             }
             Changed::Subject(code) => {
                 state.assessments.retain(|(subject, ..), _| subject != code);
                 state.corrections.remove(code);
-                if let Some(spec) = subjects.iter().find(|spec| &spec.code == code) {
-                    copy_subject(state, learner, school_year, spec, ledger);
+                if let (Some(spec), Some(record)) =
+                    (subjects.iter().find(|spec| &spec.code == code), record)
+                {
+                    copy_subject(state, spec, record);
                 }
             }
         }
-        state.conduct = Semester::BOTH.map(|s| ledger.conduct(learner, school_year, s));
-        state.absences = Semester::BOTH.map(|s| ledger.absences(learner, school_year, s));
-        state.conduct_corrections = ledger.conduct_correction_count(learner, school_year);
-        state.signing = Some(ledger.signing_status(learner, school_year));
-        state.signed_off = ledger.is_signed_off(learner, school_year);
-        state.summer_conduct = ledger.summer_conduct(learner, school_year);
-        state.reassessments = ledger.reassessments(learner, school_year);
-        state.decision = ledger.promotion(learner, school_year);
-        state.award = ledger.award(learner, school_year);
-        state.completed = ledger.programme_completed(learner, school_year);
-        state.exemptions = ledger.exemptions(learner, school_year);
-        state.plan = ledger.individual_plan(learner, school_year).cloned();
+        state.conduct = Semester::BOTH.map(|s| record.and_then(|r| r.conduct_in_force(s)));
+        state.absences = Semester::BOTH.map(|s| record.and_then(|r| r.absences_in(s)));
+        state.conduct_corrections = record.map_or(0, |r| r.correction_count(&Corrected::Conduct));
+        let signing = record.map_or(SigningStatus::Unsigned, LearnerYear::signing_status);
+        state.signing = Some(signing);
+        state.signed_off = record.is_some_and(|r| r.signed_off.is_some());
+        state.summer_conduct = record.and_then(LearnerYear::summer_conduct_in_force);
+        state.reassessments = record
+            .map(LearnerYear::reassessments_in_force)
+            .unwrap_or_default();
+        state.decision = record.and_then(LearnerYear::decision_in_force);
+        state.award = record.and_then(LearnerYear::award_in_force);
+        state.completed = record.and_then(LearnerYear::completed_at);
+        state.exemptions = exemptions;
+        state.plan = record.and_then(|r| r.plan.clone());
     }
 
     /// The learner's identity commitment in force (`docs/IDENTITY.md`): set by
