@@ -88,9 +88,10 @@ impl CheckpointedReplay {
         self.size
     }
 
-    /// Takes the next record (index = records taken so far): decodes it, parses its body
-    /// (canonical JSON and every field, as on append) and adds its leaf hash to the tree,
-    /// without checking the signature.
+    /// Takes the next record (index = records taken so far): decodes it, parses its body and
+    /// checks every field as on append, and adds its leaf hash to the tree. Neither the
+    /// signature nor the canonical form is checked again: the root proves the bytes are those
+    /// that passed both.
     ///
     /// # Errors
     /// [`ReplayError::BeyondCheckpoint`] past `size`; [`ReplayError::Record`] for a record
@@ -114,7 +115,7 @@ impl CheckpointedReplay {
                 problem: format!("the record says it is record {}", view.index()),
             }));
         }
-        let submission = Submission::parse_body(view.body()).map_err(record)?;
+        let submission = Submission::parse_proven_body(view.body()).map_err(record)?;
         self.completed.clear();
         self.range
             .append(tree::leaf_hash(bytes), &mut self.completed);

@@ -401,13 +401,17 @@ impl Ledger {
             return Vec::new();
         };
         let mut found = record.exemptions.clone();
-        if let Some(level) = self.year_level(record, school_year) {
-            let earlier = self
-                .records
-                .range((learner.clone(), SchoolYear::MIN)..(learner.clone(), school_year))
-                .flat_map(|(_, earlier)| &earlier.exemptions)
-                .filter(|e| e.period == ExemptionPeriod::Level && e.level == level);
-            found.extend(earlier.cloned());
+        let mut earlier = self
+            .records
+            .range((learner.clone(), SchoolYear::MIN)..(learner.clone(), school_year))
+            .flat_map(|(_, earlier)| &earlier.exemptions)
+            .filter(|e| e.period == ExemptionPeriod::Level)
+            .peekable();
+        // The year's level is looked up only for a learner with a level exemption before it.
+        if earlier.peek().is_some() {
+            if let Some(level) = self.year_level(record, school_year) {
+                found.extend(earlier.filter(|e| e.level == level).cloned());
+            }
         }
         found.sort_by_key(|e| e.index);
         found

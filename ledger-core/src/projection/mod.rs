@@ -523,13 +523,26 @@ impl Projections {
         changed: Changed<'_>,
         ledger: &Ledger,
     ) {
+        let key = (learner.clone(), school_year);
+        let enrolments = self.years.get(&key).map_or(&[][..], |s| &s.enrolments);
         let subjects = match changed {
+            Changed::Everything => self.subjects_of(school_year, enrolments),
+            // The latest class's specification of the subject wins, as in `subjects_of`.
+            Changed::Subject(code) => enrolments
+                .iter()
+                .rev()
+                .find_map(|enrolment| {
+                    let class = self.classes.get(&ClassKey {
+                        school: enrolment.school.clone(),
+                        school_year,
+                        class: enrolment.class.clone(),
+                    })?;
+                    class.subjects.iter().find(|spec| &spec.code == code)
+                })
+                .cloned()
+                .into_iter()
+                .collect(),
             Changed::Scalars => Vec::new(),
-            Changed::Subject(_) | Changed::Everything => {
-                let key = (learner.clone(), school_year);
-                let enrolments = self.years.get(&key).map_or(&[][..], |s| &s.enrolments);
-                self.subjects_of(school_year, enrolments)
-            }
         };
         let exemptions = ledger.exemptions(learner, school_year);
         let record = ledger.record(learner, school_year);
@@ -546,11 +559,19 @@ impl Projections {
                 }
             }
             Changed::Subject(code) => {
-                state.assessments.retain(|(subject, ..), _| subject != code);
+                // The subject's slots are one run of the map's order.
+                let first = (code.clone(), Semester::First, AssessmentKind::Regular, 0);
+                let stale: Vec<_> = state
+                    .assessments
+                    .range(first..)
+                    .take_while(|((subject, ..), _)| subject == code)
+                    .map(|(slot, _)| slot.clone())
+                    .collect();
+                for slot in stale {
+                    state.assessments.remove(&slot);
+                }
                 state.corrections.remove(code);
-                if let (Some(spec), Some(record)) =
-                    (subjects.iter().find(|spec| &spec.code == code), record)
-                {
+                if let (Some(spec), Some(record)) = (subjects.first(), record) {
                     copy_subject(state, spec, record);
                 }
             }
