@@ -444,6 +444,7 @@ pub fn title_of(code: &str) -> &'static str {
         "subject-already-assessed" => {
             "Môn học đã có kết quả đánh giá / Subject already assessed"
         }
+        "exemption-unknown" => "Không tìm thấy quyết định miễn / Unknown exemption",
         // The identity register (docs/IDENTITY.md).
         "identity-invalid" => "Dữ liệu định danh không hợp lệ / Invalid identity data",
         "identity-unknown-learner" => {

@@ -9,7 +9,7 @@
 #[path = "domain_support.rs"]
 mod support;
 
-use ledger_core::domain::value::{LearnerCode, SchoolYear};
+use ledger_core::domain::value::{LearnerCode, SchoolYear, Semester};
 use ledger_core::domain::{DomainConfig, ExemptionPeriod, Ledger};
 use ledger_core::projection::{AuditSubject, Projections};
 use serde_json::{json, Value};
@@ -137,6 +137,137 @@ fn a_level_exemption_is_in_force_in_the_later_years_of_the_level() {
             shown
         );
     }
+}
+
+const REVOKE: &str = "exemption.revoked";
+
+/// The revocation of the exemption decided at `index`, in the year's class.
+fn revocation(school_year: &str, class: &str, subject: &str, index: u64) -> Value {
+    in_class(
+        school_year,
+        class,
+        json!({"subject": subject, "exemption": index,
+               "reason": "Quyết định miễn nhầm học sinh, thu hồi"}),
+    )
+}
+
+#[test]
+fn a_revoked_level_exemption_leaves_every_year_it_covered() {
+    let c = Cast::new();
+    let mut w = school_year(&c);
+    let decided = w.ok(
+        &c.principal,
+        EXEMPT,
+        exemption(YEAR, CLASS, "gdtc", "level"),
+    );
+    next_class(&mut w, &c, NEXT_YEAR, "11A1", 11);
+    let revoked = w.ok(
+        &c.principal,
+        REVOKE,
+        revocation(YEAR, CLASS, "gdtc", decided),
+    );
+    for (school_year, class) in [(YEAR, CLASS), (NEXT_YEAR, "11A1")] {
+        assert!(w
+            .ledger
+            .exemptions(&learner(), year(school_year))
+            .is_empty());
+        assert_eq!(
+            w.ledger
+                .record_digest(&learner(), year(school_year))
+                .unwrap()
+                .to_string(),
+            digest_of(school_year, &[&format!("enrolment {SCHOOL} {class}")]),
+            "{school_year}: the digest as if never exempted"
+        );
+    }
+    let p = w.checked_projections();
+    let transcript = p.transcript(&learner()).unwrap();
+    for school_year in [YEAR, NEXT_YEAR] {
+        assert_eq!(
+            transcript.year(year(school_year)).unwrap().to_json()["exemptions"],
+            json!([])
+        );
+    }
+    // The decision and its revocation stay in the trails, the revocation with its reason.
+    let trail = p.audit(&AuditSubject::Learner(learner()));
+    let entry = trail
+        .entries
+        .iter()
+        .find(|entry| entry.index == revoked)
+        .expect("the learner's trail lists the revocation");
+    assert_eq!(entry.event_type, REVOKE);
+    assert_eq!(
+        entry.reason.as_deref(),
+        Some("Quyết định miễn nhầm học sinh, thu hồi")
+    );
+    let grade = p
+        .audit(&AuditSubject::Grade {
+            learner: learner(),
+            school_year: year(YEAR),
+            subject: "gdtc".parse().unwrap(),
+        })
+        .indexes();
+    assert!(grade.contains(&decided) && grade.contains(&revoked));
+
+    // The same exemption may be decided again.
+    w.ok(&c.principal, EXEMPT, exemption(YEAR, CLASS, "gdtc", "year"));
+    w.checked_projections();
+}
+
+#[test]
+fn revocations_are_refused_with_their_codes_and_change_nothing() {
+    let c = Cast::new();
+    let mut w = school_year(&c);
+    let decided = w.ok(&c.principal, EXEMPT, exemption(YEAR, CLASS, "gdtc", "year"));
+    // Not an exemption, another subject's, or by a deputy.
+    for (index, subject) in [(decided - 1, "gdtc"), (decided, "gdqp_an")] {
+        w.refused(
+            &c.principal,
+            REVOKE,
+            revocation(YEAR, CLASS, subject, index),
+            "exemption-unknown",
+        );
+    }
+    w.refused(
+        &c.deputy,
+        REVOKE,
+        revocation(YEAR, CLASS, "gdtc", decided),
+        "authority-missing",
+    );
+    let mut unexplained = revocation(YEAR, CLASS, "gdtc", decided);
+    unexplained["reason"] = json!(" ");
+    w.refused(&c.principal, REVOKE, unexplained, "reason-missing");
+    // A semester it covers is sealed.
+    w.ok(
+        &c.principal,
+        "term.sealed",
+        json!({"school": SCHOOL, "school_year": YEAR, "term": "semester_1"}),
+    );
+    w.refused(
+        &c.principal,
+        REVOKE,
+        revocation(YEAR, CLASS, "gdtc", decided),
+        "term-sealed",
+    );
+    w.ok(
+        &c.principal,
+        "term.reopened",
+        json!({"school": SCHOOL, "school_year": YEAR, "term": "semester_1",
+               "reason": "Thu hồi quyết định miễn"}),
+    );
+    w.ok(
+        &c.principal,
+        REVOKE,
+        revocation(YEAR, CLASS, "gdtc", decided),
+    );
+    // Revoked once, it is gone.
+    w.refused(
+        &c.principal,
+        REVOKE,
+        revocation(YEAR, CLASS, "gdtc", decided),
+        "exemption-unknown",
+    );
+    w.checked_projections();
 }
 
 #[test]
@@ -409,6 +540,32 @@ fn an_individual_plan_is_in_the_record_the_digest_and_the_transcript() {
     assert_eq!(assessment_of("gdtc"), "not_assessed");
     assert_eq!(assessment_of("van"), "individual_plan");
     assert_eq!(assessment_of("toan"), "regular");
+
+    // The class's gradebooks mark the learner's row the same way, so an empty row reads as
+    // intended and not as missing grades.
+    let class = ledger_core::domain::ClassKey {
+        school: SCHOOL.parse().unwrap(),
+        school_year: year(YEAR),
+        class: EOY_CLASS.parse().unwrap(),
+    };
+    for (subject, expected) in [
+        ("gdtc", "not_assessed"),
+        ("van", "individual_plan"),
+        ("toan", "regular"),
+    ] {
+        let gradebook = p
+            .gradebook(&class, &subject.parse().unwrap(), Semester::First)
+            .expect("the class studies the subject")
+            .to_json();
+        let row = gradebook["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["learner"] == EOY_LEARNER)
+            .expect("the learner's row")
+            .clone();
+        assert_eq!(row["assessment"], expected, "{subject}");
+    }
 
     let trail = p.audit(&AuditSubject::Learner(eoy_learner_code()));
     let entry = trail

@@ -375,6 +375,12 @@ fn trigger(code: &str, c: &Cast, w: &mut World) -> DomainError {
             w.ok(&c.gdtc, "assessment.recorded", class_ref(json!({"learner": LEARNER, "subject": "gdtc", "semester": 1, "kind": "final", "value": "Đ"})));
             w.refused(&c.principal, "individual_plan.decided", class_ref(json!({"learner": LEARNER, "subjects": [{"subject": "gdtc", "assessment": "not_assessed"}], "reason": "Kế hoạch giáo dục cá nhân"})), code)
         }
+        "exemption-unknown" => w.refused(
+            &c.principal,
+            "exemption.revoked",
+            class_ref(json!({"learner": LEARNER, "subject": "gdtc", "exemption": 3, "reason": "Thu hồi quyết định miễn"})),
+            code,
+        ),
         other => panic!("no scenario triggers {other}"),
     }
 }

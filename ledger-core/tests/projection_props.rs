@@ -30,6 +30,7 @@ enum Step {
     SetPolicy(u8),
     Plan(u8),
     Exempt(u8),
+    RevokeExemption(u8),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -49,6 +50,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => any::<u8>().prop_map(Step::SetPolicy),
         1 => any::<u8>().prop_map(Step::Plan),
         1 => any::<u8>().prop_map(Step::Exempt),
+        1 => any::<u8>().prop_map(Step::RevokeExemption),
     ]
 }
 
@@ -215,6 +217,19 @@ fn run(world: &mut World, cast: &Cast, step: &Step) {
                 class_ref(
                     json!({"learner": LEARNER, "subject": "gdtc", "part": "practical",
                                  "period": period, "reason": "Miễn thực hành"}),
+                ),
+            )
+        }
+        Step::RevokeExemption(back) => {
+            let Some(decided) = pick(world, *back, &["exemption.decided"]) else {
+                return;
+            };
+            world.submit(
+                &cast.principal,
+                "exemption.revoked",
+                class_ref(
+                    json!({"learner": LEARNER, "subject": "gdtc", "exemption": decided,
+                                 "reason": "Thu hồi quyết định miễn"}),
                 ),
             )
         }

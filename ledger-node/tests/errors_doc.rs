@@ -351,6 +351,12 @@ fn domain_samples() -> Vec<DomainError> {
             school_year: year(),
             assessed_at: 17,
         },
+        DomainError::ExemptionUnknown {
+            learner: learner(),
+            school_year: year(),
+            subject: s("gdtc"),
+            index: 18,
+        },
     ]
 }
 

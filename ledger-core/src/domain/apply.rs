@@ -12,6 +12,28 @@ use super::{Ledger, Position};
 use crate::key::PublicKey;
 
 impl Ledger {
+    /// Clears the signatures of the learner's years after `school_year` at `level`: a `level`
+    /// exemption decided or revoked in `school_year` changes what they print.
+    fn later_years_changed(
+        &mut self,
+        learner: &super::value::LearnerCode,
+        school_year: SchoolYear,
+        level: super::RecordLevel,
+    ) {
+        let later: Vec<SchoolYear> = self
+            .records
+            .range((learner.clone(), school_year)..)
+            .take_while(|((code, _), _)| code == learner)
+            .filter(|((_, year), record)| {
+                *year > school_year && self.year_level(record, *year) == Some(level)
+            })
+            .map(|((_, year), _)| *year)
+            .collect();
+        for year in later {
+            self.record_mut(learner, year).changed();
+        }
+    }
+
     fn record_mut(
         &mut self,
         learner: &super::value::LearnerCode,
@@ -490,19 +512,7 @@ impl Ledger {
                 };
                 if period == ExemptionPeriod::Level {
                     // The later years it covers print it too: their signatures no longer match.
-                    let later: Vec<SchoolYear> = self
-                        .records
-                        .range((learner.clone(), class.school_year)..)
-                        .take_while(|((code, _), _)| *code == learner)
-                        .filter(|((_, year), record)| {
-                            *year > class.school_year
-                                && self.year_level(record, *year) == Some(level)
-                        })
-                        .map(|((_, year), _)| *year)
-                        .collect();
-                    for year in later {
-                        self.record_mut(&learner, year).changed();
-                    }
+                    self.later_years_changed(&learner, class.school_year, level);
                 }
                 let record = self.record_mut(&learner, class.school_year);
                 record.exemptions.push(Exemption {
@@ -517,6 +527,24 @@ impl Ledger {
                 // The học bạ prints the exemption: a sign-off or approval given before it no
                 // longer matches the record.
                 record.changed();
+            }
+            Event::ExemptionRevoked {
+                learner,
+                class,
+                exemption,
+                ..
+            } => {
+                let record = self.record_mut(&learner, class.school_year);
+                let Some(position) = record.exemptions.iter().position(|e| e.index == exemption)
+                else {
+                    return; // judged: the exemption is in this record
+                };
+                let revoked = record.exemptions.remove(position);
+                // The học bạ no longer prints it: signatures given with it no longer match.
+                record.changed();
+                if revoked.period == ExemptionPeriod::Level {
+                    self.later_years_changed(&learner, class.school_year, revoked.level);
+                }
             }
             Event::IndividualPlanDecided {
                 learner,

@@ -168,6 +168,22 @@ pub enum DomainError {
         /// The rule.
         rule: String,
     },
+    /// No exemption decided at that index for the learner's year and subject (code
+    /// `exemption-unknown`).
+    #[error(
+        "no such exemption (không tìm thấy quyết định miễn): learner {learner}, {school_year}, \
+         subject {subject}, exemption.decided at index {index}"
+    )]
+    ExemptionUnknown {
+        /// The learner.
+        learner: String,
+        /// The school year.
+        school_year: String,
+        /// The subject.
+        subject: String,
+        /// The index named.
+        index: u64,
+    },
     /// A grant with this id exists already (code `grant-id-taken`).
     #[error("the grant id is already used (mã giao quyền đã tồn tại): `{grant_id}`")]
     GrantIdTaken {
@@ -778,6 +794,7 @@ impl DomainError {
             Self::AuthorityExpired { .. } => "authority-expired",
             Self::AuthorityNotYetValid { .. } => "authority-not-yet-valid",
             Self::GrantScopeInvalid { .. } => "grant-scope-invalid",
+            Self::ExemptionUnknown { .. } => "exemption-unknown",
             Self::GrantIdTaken { .. } => "grant-id-taken",
             Self::GrantUnknown { .. } => "grant-unknown",
             Self::GrantAlreadyRevoked { .. } => "grant-already-revoked",
@@ -834,7 +851,7 @@ impl DomainError {
     }
 
     /// Every code, in the order of `docs/EVENTS.md`.
-    pub const CODES: [&'static str; 65] = [
+    pub const CODES: [&'static str; 66] = [
         "event-type-unknown",
         "schema-version-unsupported",
         "payload-malformed",
@@ -900,5 +917,6 @@ impl DomainError {
         "identity-unchanged",
         "subject-not-assessed",
         "subject-already-assessed",
+        "exemption-unknown",
     ];
 }

@@ -295,6 +295,14 @@ pub(crate) enum Event {
         period: ExemptionPeriod,
         reason: String,
     },
+    ExemptionRevoked {
+        learner: LearnerCode,
+        class: ClassKey,
+        subject: SubjectCode,
+        /// The log index of the `exemption.decided` it revokes.
+        exemption: u64,
+        reason: String,
+    },
     IndividualPlanDecided {
         learner: LearnerCode,
         class: ClassKey,
@@ -542,7 +550,7 @@ fn award_parse(text: &str) -> Result<Award, String> {
 }
 
 /// Every event type, with the schema versions this code reads.
-pub const EVENT_TYPES: [(&str, &[u32]); 32] = [
+pub const EVENT_TYPES: [(&str, &[u32]); 33] = [
     ("authority.granted", &[1]),
     ("authority.revoked", &[1]),
     ("unit.registered", &[1]),
@@ -573,6 +581,7 @@ pub const EVENT_TYPES: [(&str, &[u32]); 32] = [
     ("copy.issued", &[1]),
     ("identity.corrected", &[1]),
     ("exemption.decided", &[1]),
+    ("exemption.revoked", &[1]),
     ("individual_plan.decided", &[1]),
     ("signing_policy.set", &[1]),
 ];
@@ -1052,6 +1061,13 @@ impl Event {
                 period: f.parse("period", ExemptionPeriod::parse)?,
                 reason: reason(f)?,
             },
+            "exemption.revoked" => Event::ExemptionRevoked {
+                learner: f.parse("learner", LearnerCode::parse)?,
+                class: class_key(f)?,
+                subject: f.parse("subject", exempt_subject)?,
+                exemption: f.u64("exemption")?,
+                reason: reason(f)?,
+            },
             "individual_plan.decided" => {
                 let learner = f.parse("learner", LearnerCode::parse)?;
                 let class = class_key(f)?;
@@ -1138,6 +1154,7 @@ impl Event {
             Event::CopyIssued { .. } => "copy.issued",
             Event::IdentityCorrected { .. } => "identity.corrected",
             Event::ExemptionDecided { .. } => "exemption.decided",
+            Event::ExemptionRevoked { .. } => "exemption.revoked",
             Event::IndividualPlanDecided { .. } => "individual_plan.decided",
             Event::SigningPolicySet { .. } => "signing_policy.set",
         }

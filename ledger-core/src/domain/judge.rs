@@ -1083,6 +1083,37 @@ impl Ledger {
                 }
                 Ok(())
             }
+            Event::ExemptionRevoked {
+                learner,
+                class,
+                subject,
+                exemption,
+                ..
+            } => {
+                self.check_class_authority(author, PRINCIPALS, class, at, action)?;
+                let decided = self
+                    .record(learner, class.school_year)
+                    .and_then(|record| {
+                        record
+                            .exemptions
+                            .iter()
+                            .find(|decided| decided.index == *exemption)
+                    })
+                    .filter(|decided| &decided.subject == subject)
+                    .ok_or_else(|| DomainError::ExemptionUnknown {
+                        learner: learner.to_string(),
+                        school_year: class.school_year.to_string(),
+                        subject: subject.to_string(),
+                        index: *exemption,
+                    })?;
+                // Revoking changes the semesters the exemption covers, as deciding it did.
+                for semester in Semester::BOTH {
+                    if decided.period.covers(semester) {
+                        self.check_unlocked(class, None, semester)?;
+                    }
+                }
+                Ok(())
+            }
             Event::IndividualPlanDecided {
                 learner,
                 class,

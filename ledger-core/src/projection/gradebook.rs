@@ -7,7 +7,7 @@ use super::json;
 use super::transcript::{mode_name, rules_for, SemesterRecord, Signature};
 use super::Projections;
 use crate::domain::value::{LearnerCode, Semester, SubjectCode, SubjectMode, Term};
-use crate::domain::{ClassKey, Duty};
+use crate::domain::{ClassKey, Duty, PlanAssessment};
 use crate::key::PublicKey;
 
 /// One learner's row.
@@ -17,6 +17,9 @@ pub struct GradebookRow {
     pub learner: LearnerCode,
     /// Still enrolled in this class (`false` after a transfer out).
     pub active: bool,
+    /// How the learner's individual education plan assesses the subject, if it names it: a
+    /// `not_assessed` row stays empty by design, not for want of grades.
+    pub plan: Option<PlanAssessment>,
     /// The assessments in force and the semester result (`None` while one is missing).
     pub semester: SemesterRecord,
 }
@@ -28,6 +31,7 @@ impl GradebookRow {
         let mut value = self.semester.to_json();
         value["learner"] = json!(self.learner.as_str());
         value["active"] = json!(self.active);
+        value["assessment"] = json!(self.plan.map_or("regular", PlanAssessment::as_str));
         value
     }
 }
@@ -111,9 +115,13 @@ impl Projections {
                     .is_some_and(|enrolment| {
                         enrolment.left.is_none() && enrolment.withdrawn.is_none()
                     });
+                let plan = state
+                    .and_then(|state| state.plan.as_ref())
+                    .and_then(|plan| plan.subjects.get(subject).copied());
                 GradebookRow {
                     learner: learner.clone(),
                     active,
+                    plan,
                     semester: record,
                 }
             })

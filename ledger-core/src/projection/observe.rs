@@ -242,6 +242,14 @@ pub(super) fn parse(submission: &VerifiedSubmission, index: u64) -> Result<Fact,
             false,
             Some(f.text("reason")?.to_owned()),
         ),
+        // Revoking it touches the same trails and the same years.
+        "exemption.revoked" => Fact::Recorded(
+            f.parsed("learner")?,
+            f.class()?,
+            Some(f.parsed("subject")?),
+            false,
+            Some(f.text("reason")?.to_owned()),
+        ),
         "individual_plan.decided" => Fact::PlanDecided(
             f.parsed("learner")?,
             f.class()?,
