@@ -62,8 +62,8 @@ enum Command {
         listen: String,
         /// About how many learners the generated province has (rounded up to whole classes).
         /// Up to 900 make a five-school province; more make a province of 24-class schools
-        /// (`--learners 10000`: about 11,500 learners and 510,000 events, loaded in about two
-        /// minutes on two cores).
+        /// (`--learners 10000`: about 11,500 learners and 510,000 events, loaded in about a
+        /// minute on two cores).
         #[arg(long, default_value_t = 600)]
         learners: u64,
     },
