@@ -179,47 +179,42 @@ fn a_parent_reads_the_named_learner_and_nothing_else() {
 fn a_family_grant_names_a_learner_whose_record_the_school_holds() {
     let c = Cast::new();
     let mut w = school_year(&c);
-    // A learner or parent grant without a learner, and a staff grant with one.
     let mut unnamed = family_grant("hs-1", &c.stranger, "hoc_sinh", SCHOOL, LEARNER);
     unnamed["scope"].as_object_mut().unwrap().remove("learner");
-    w.refused(
-        &c.clerk,
-        "authority.granted",
-        unnamed,
-        "grant-scope-invalid",
-    );
-    w.refused(
-        &c.principal,
-        "authority.granted",
-        family_grant("gv-x", &c.stranger, "gv_bo_mon", SCHOOL, LEARNER),
-        "grant-scope-invalid",
-    );
-    // A learner nobody registered, and one whose record another school holds.
-    w.refused(
-        &c.clerk,
-        "authority.granted",
-        family_grant("hs-2", &c.stranger, "hoc_sinh", SCHOOL, "7900070199999"),
-        "learner-unknown",
-    );
-    w.refused(
-        &c.other_principal,
-        "authority.granted",
-        family_grant("hs-3", &c.stranger, "hoc_sinh", OTHER_SCHOOL, LEARNER),
-        "grant-scope-invalid",
-    );
-    // Not at a province, and not by a teacher.
-    w.refused(
-        &c.so,
-        "authority.granted",
-        family_grant("hs-4", &c.stranger, "hoc_sinh", PROVINCE, LEARNER),
-        "grant-scope-invalid",
-    );
-    w.refused(
-        &c.homeroom,
-        "authority.granted",
-        family_grant("hs-5", &c.stranger, "hoc_sinh", SCHOOL, LEARNER),
-        "authority-missing",
-    );
+    let refusals = [
+        // A learner or parent grant without a learner, and a staff grant with one.
+        (&c.clerk, unnamed, "grant-scope-invalid"),
+        (
+            &c.principal,
+            family_grant("gv-x", &c.stranger, "gv_bo_mon", SCHOOL, LEARNER),
+            "grant-scope-invalid",
+        ),
+        // A learner nobody registered, and one whose record another school holds.
+        (
+            &c.clerk,
+            family_grant("hs-2", &c.stranger, "hoc_sinh", SCHOOL, "7900070199999"),
+            "learner-unknown",
+        ),
+        (
+            &c.other_principal,
+            family_grant("hs-3", &c.stranger, "hoc_sinh", OTHER_SCHOOL, LEARNER),
+            "grant-scope-invalid",
+        ),
+        // Not at a province, and not by a teacher.
+        (
+            &c.so,
+            family_grant("hs-4", &c.stranger, "hoc_sinh", PROVINCE, LEARNER),
+            "grant-scope-invalid",
+        ),
+        (
+            &c.homeroom,
+            family_grant("hs-5", &c.stranger, "hoc_sinh", SCHOOL, LEARNER),
+            "authority-missing",
+        ),
+    ];
+    for (who, payload, code) in refusals {
+        w.refused(who, "authority.granted", payload, code);
+    }
     // The school office issues it.
     w.ok(
         &c.deputy,

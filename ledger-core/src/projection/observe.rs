@@ -233,17 +233,9 @@ pub(super) fn parse(submission: &VerifiedSubmission, index: u64) -> Result<Fact,
         ),
         "conduct.recorded" => Fact::Recorded(f.parsed("learner")?, f.class()?, None, true, None),
         "absence.recorded" => Fact::Recorded(f.parsed("learner")?, f.class()?, None, false, None),
-        // An exemption touches the learner's year and that subject's grade trail like a value
-        // recorded in it, but sets no correctable value.
-        "exemption.decided" => Fact::Recorded(
-            f.parsed("learner")?,
-            f.class()?,
-            Some(f.parsed("subject")?),
-            false,
-            Some(f.text("reason")?.to_owned()),
-        ),
-        // Revoking it touches the same trails and the same years.
-        "exemption.revoked" => Fact::Recorded(
+        // An exemption, decided or revoked, touches the learner's year and that subject's grade
+        // trail like a value recorded in it, but sets no correctable value.
+        "exemption.decided" | "exemption.revoked" => Fact::Recorded(
             f.parsed("learner")?,
             f.class()?,
             Some(f.parsed("subject")?),
