@@ -822,7 +822,73 @@ fn individual_plans_are_refused_with_their_codes_and_change_nothing() {
         err.to_string().contains(&format!("log index {at}")),
         "{err}"
     );
+    // A revision names the plan in force; another index, or a plan where none is, is refused.
+    let mut wrong = plan(EOY_CLASS, EOY_LEARNER, &[("van", "individual_plan")]);
+    wrong["replaces"] = json!(at - 1);
+    w.refused(&c.principal, PLAN, wrong, "payload-invalid");
+    let mut nothing = plan(EOY_CLASS, LEARNER, &[("gdtc", "individual_plan")]);
+    nothing["replaces"] = json!(at);
+    nothing["class"] = json!(CLASS);
+    w.refused(&c.principal, PLAN, nothing, "payload-invalid");
+    // A revision may not mark not assessed a subject already assessed either.
+    let mut excluding = good();
+    excluding["replaces"] = json!(at);
+    w.refused(&c.principal, PLAN, excluding, "subject-already-assessed");
     plan_projections(&w, &c);
+}
+
+#[test]
+fn a_revised_plan_replaces_the_one_in_force() {
+    let c = Cast::new();
+    let mut w = school_year(&c);
+    eoy_class(&mut w, &c, EOY_CLASS, 10, EOY_LEARNER);
+    let first = w.ok(
+        &c.principal,
+        PLAN,
+        plan(EOY_CLASS, EOY_LEARNER, &[("gdtc", "not_assessed")]),
+    );
+    let mut revised = plan(EOY_CLASS, EOY_LEARNER, &[("van", "individual_plan")]);
+    revised["replaces"] = json!(first);
+    let second = w.ok(&c.principal, PLAN, revised);
+
+    let held = w
+        .ledger
+        .individual_plan(&eoy_learner_code(), year(YEAR))
+        .expect("the revised plan");
+    assert_eq!(held.index, second);
+    assert!(!held.excludes(&"gdtc".parse().unwrap()));
+    // gdtc is assessed again: its grades are taken.
+    w.ok(
+        &c.gdtc,
+        "assessment.recorded",
+        eoy_ref(
+            EOY_CLASS,
+            EOY_LEARNER,
+            json!({"subject": "gdtc", "semester": 1, "kind": "midterm", "value": "Đ"}),
+        ),
+    );
+    let p = plan_projections(&w, &c);
+    let shown = p
+        .transcript(&eoy_learner_code())
+        .unwrap()
+        .year(year(YEAR))
+        .unwrap()
+        .to_json();
+    assert_eq!(
+        shown["individual_plan"]["subjects"],
+        json!([{"subject": "van", "assessment": "individual_plan"}])
+    );
+    // Both plans are in the trails of the subjects either names.
+    for subject in ["gdtc", "van"] {
+        let trail = p
+            .audit(&AuditSubject::Grade {
+                learner: eoy_learner_code(),
+                school_year: year(YEAR),
+                subject: subject.parse().unwrap(),
+            })
+            .indexes();
+        assert!(trail.contains(&second), "{subject}");
+    }
 }
 
 #[test]

@@ -551,7 +551,9 @@ impl Ledger {
                 class,
                 subjects,
                 reason,
+                ..
             } => {
+                // A revised plan replaces the one in force whole (judged: `replaces` names it).
                 let record = self.record_mut(&learner, class.school_year);
                 record.plan = Some(IndividualPlan {
                     subjects: subjects.into_iter().collect(),

@@ -308,6 +308,8 @@ pub(crate) enum Event {
         class: ClassKey,
         subjects: Vec<(SubjectCode, PlanAssessment)>,
         reason: String,
+        /// The log index of the plan in force this one replaces (a revised plan).
+        replaces: Option<u64>,
     },
     SigningPolicySet {
         level: RecordLevel,
@@ -1099,6 +1101,7 @@ impl Event {
                     class,
                     subjects,
                     reason: reason(f)?,
+                    replaces: f.opt_u64("replaces")?,
                 }
             }
             "signing_policy.set" => Event::SigningPolicySet {

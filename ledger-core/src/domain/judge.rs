@@ -408,21 +408,44 @@ impl Ledger {
         learner: &LearnerCode,
         school_year: SchoolYear,
         subjects: &[(SubjectCode, PlanAssessment)],
+        replaces: Option<u64>,
     ) -> Result<(), DomainError> {
+        let in_force = self
+            .record(learner, school_year)
+            .and_then(|record| record.plan.as_ref())
+            .map(|plan| plan.index);
+        // No codes of their own: `payload-invalid`, as a second exemption.
+        match (in_force, replaces) {
+            (None, None) => {}
+            (Some(earlier), Some(named)) if earlier == named => {}
+            (Some(earlier), None) => {
+                return Err(DomainError::PayloadInvalid {
+                    field: "replaces".to_owned(),
+                    problem: format!(
+                        "learner {learner} has an individual education plan for {school_year} \
+                         already (log index {earlier}); a revised plan names it in `replaces`"
+                    ),
+                });
+            }
+            (in_force, Some(named)) => {
+                return Err(DomainError::PayloadInvalid {
+                    field: "replaces".to_owned(),
+                    problem: match in_force {
+                        Some(earlier) => format!(
+                            "the plan in force for learner {learner} in {school_year} is at log \
+                             index {earlier}, not {named}"
+                        ),
+                        None => format!(
+                            "learner {learner} has no individual education plan for \
+                             {school_year} to replace"
+                        ),
+                    },
+                });
+            }
+        }
         let Some(record) = self.record(learner, school_year) else {
             return Ok(());
         };
-        if let Some(earlier) = &record.plan {
-            // No code of its own: `payload-invalid`, as a second exemption.
-            return Err(DomainError::PayloadInvalid {
-                field: "learner".to_owned(),
-                problem: format!(
-                    "learner {learner} has an individual education plan for {school_year} \
-                     already (log index {}); a second plan is refused",
-                    earlier.index
-                ),
-            });
-        }
         for (subject, assessment) in subjects {
             if *assessment != PlanAssessment::NotAssessed {
                 continue;
@@ -1118,6 +1141,7 @@ impl Ledger {
                 learner,
                 class,
                 subjects,
+                replaces,
                 ..
             } => {
                 for (subject, _) in subjects.iter() {
@@ -1129,7 +1153,7 @@ impl Ledger {
                 for semester in Semester::BOTH {
                     self.check_unlocked(class, None, semester)?;
                 }
-                self.check_plan_fits(learner, class.school_year, subjects)
+                self.check_plan_fits(learner, class.school_year, subjects, *replaces)
             }
             Event::SummerConductRecorded { .. }
             | Event::SummerReassessmentRecorded { .. }

@@ -1,5 +1,7 @@
 //! Reading an applied event's payload, and updating the projections with it.
 
+use std::collections::BTreeSet;
+
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
@@ -452,11 +454,18 @@ impl Projections {
             }
             Fact::PlanDecided(learner, class, _) => {
                 self.touch_learner_year(learner, class, index);
-                // The plan belongs to the trail of each subject it names, as an exemption does.
-                let subjects = ledger
+                // The plan belongs to the trail of each subject it names, as an exemption does;
+                // a revised plan also to those of the plan it replaces (still projected here).
+                let replaced = self
+                    .years
+                    .get(&(learner.clone(), class.school_year))
+                    .and_then(|state| state.plan.as_ref());
+                let subjects: BTreeSet<SubjectCode> = ledger
                     .individual_plan(learner, class.school_year)
-                    .map(|plan| plan.subjects.keys().cloned().collect::<Vec<_>>())
-                    .unwrap_or_default();
+                    .into_iter()
+                    .chain(replaced)
+                    .flat_map(|plan| plan.subjects.keys().cloned())
+                    .collect();
                 for subject in subjects {
                     let key = (learner.clone(), class.school_year, subject);
                     Self::push_trail(&mut self.grade_trail, key, index);
