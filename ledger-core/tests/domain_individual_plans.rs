@@ -66,6 +66,16 @@ fn next_class(w: &mut World, c: &Cast, school_year: &str, class: &str, grade: u6
     );
 }
 
+/// The indexes in the learner's audit trail of `subject` in `school_year`.
+fn subject_trail(p: &Projections, school_year: &str, subject: &str) -> Vec<u64> {
+    p.audit(&AuditSubject::Grade {
+        learner: learner(),
+        school_year: year(school_year),
+        subject: subject.parse().unwrap(),
+    })
+    .indexes()
+}
+
 /// The record digest as `docs/EVENTS.md` specifies it, from the content lines.
 fn digest_of(school_year: &str, lines: &[&str]) -> String {
     let mut lines: Vec<&str> = lines.to_vec();
@@ -136,6 +146,10 @@ fn a_level_exemption_is_in_force_in_the_later_years_of_the_level() {
             transcript.year(year(school_year)).unwrap().to_json()["exemptions"],
             shown
         );
+        // Decided before the later year began, it is in that year's trail of gdtc, in order.
+        let trail = subject_trail(&p, school_year, "gdtc");
+        assert!(trail.contains(&at), "{school_year}");
+        assert!(trail.windows(2).all(|pair| pair[0] < pair[1]), "{trail:?}");
     }
 }
 
@@ -200,14 +214,13 @@ fn a_revoked_level_exemption_leaves_every_year_it_covered() {
         entry.reason.as_deref(),
         Some("Quyết định miễn nhầm học sinh, thu hồi")
     );
-    let grade = p
-        .audit(&AuditSubject::Grade {
-            learner: learner(),
-            school_year: year(YEAR),
-            subject: "gdtc".parse().unwrap(),
-        })
-        .indexes();
-    assert!(grade.contains(&decided) && grade.contains(&revoked));
+    for school_year in [YEAR, NEXT_YEAR] {
+        let trail = subject_trail(&p, school_year, "gdtc");
+        assert!(
+            trail.contains(&decided) && trail.contains(&revoked),
+            "{school_year}: {trail:?}"
+        );
+    }
 
     // The same exemption may be decided again.
     w.ok(&c.principal, EXEMPT, exemption(YEAR, CLASS, "gdtc", "year"));
@@ -335,7 +348,9 @@ fn a_level_exemption_decided_after_a_later_years_record_reaches_it() {
         before
     );
     assert_eq!(w.ledger.exemptions(&learner(), year(NEXT_YEAR)).len(), 1);
-    w.checked_projections();
+    let decided = w.next_index - 1;
+    let p = w.checked_projections();
+    assert!(subject_trail(&p, NEXT_YEAR, "gdtc").contains(&decided));
 }
 
 #[test]

@@ -497,11 +497,15 @@ impl Projections {
     }
 
     /// Re-copies the single values (exemptions and signatures among them) of the learner's
-    /// years after `school_year` that the projections hold.
+    /// years after `school_year` that the projections hold, after the exemption event at
+    /// `index`: a later year whose exemptions it changed lists it in its own trail and in its
+    /// trail of `subject`.
     fn refresh_later_years(
         &mut self,
         learner: &LearnerCode,
         school_year: SchoolYear,
+        subject: &SubjectCode,
+        index: u64,
         ledger: &Ledger,
     ) {
         let later: Vec<SchoolYear> = self
@@ -512,7 +516,17 @@ impl Projections {
             .filter(|year| *year > school_year)
             .collect();
         for year in later {
+            let key = (learner.clone(), year);
+            let before = self.years.get(&key).map(|state| state.exemptions.clone());
             self.refresh_year(learner, year, Changed::Scalars, ledger);
+            if self.years.get(&key).map(|state| &state.exemptions) != before.as_ref() {
+                Self::push_trail(
+                    &mut self.grade_trail,
+                    (learner.clone(), year, subject.clone()),
+                    index,
+                );
+                Self::push_trail(&mut self.year_trail, key, index);
+            }
         }
     }
 

@@ -404,6 +404,27 @@ impl Projections {
                 }
                 self.touch_learner_year(learner, class, index);
                 self.refresh_year(learner, class.school_year, Changed::Everything, ledger);
+                // A level exemption decided in an earlier year, in force in this one, belongs
+                // to this year's trail of its subject too, in its place by index.
+                let earlier: Vec<(SubjectCode, u64)> = self
+                    .years
+                    .get(&(learner.clone(), class.school_year))
+                    .map(|state| {
+                        state
+                            .exemptions
+                            .iter()
+                            .filter(|e| e.school_year < class.school_year)
+                            .map(|e| (e.subject.clone(), e.index))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                for (subject, decided) in earlier {
+                    let key = (learner.clone(), class.school_year, subject);
+                    let trail = self.grade_trail.entry(key).or_default();
+                    if let Err(at) = trail.binary_search(&decided) {
+                        trail.insert(at, decided);
+                    }
+                }
             }
             Fact::TransferredOut(learner, school, school_year, to_school, reason) => {
                 let state = self.year_mut(learner, *school_year);
@@ -447,9 +468,9 @@ impl Projections {
                 }
                 let changed = subject.as_ref().map_or(Changed::Scalars, Changed::Subject);
                 self.refresh_year(learner, class.school_year, changed, ledger);
-                if reason.is_some() {
+                if let (Some(_), Some(subject)) = (reason, subject) {
                     // An exemption for the level is in force in the learner's later years too.
-                    self.refresh_later_years(learner, class.school_year, ledger);
+                    self.refresh_later_years(learner, class.school_year, subject, index, ledger);
                 }
             }
             Fact::PlanDecided(learner, class, _) => {
