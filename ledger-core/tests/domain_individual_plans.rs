@@ -66,6 +66,19 @@ fn next_class(w: &mut World, c: &Cast, school_year: &str, class: &str, grade: u6
     );
 }
 
+/// The test school's year with the learner exempted from gdtc's practical part for the level,
+/// then enrolled in grade 11 the next year; and the index of the exemption.
+fn exempted_for_the_level(c: &Cast) -> (World, u64) {
+    let mut w = school_year(c);
+    let at = w.ok(
+        &c.principal,
+        EXEMPT,
+        exemption(YEAR, CLASS, "gdtc", "level"),
+    );
+    next_class(&mut w, c, NEXT_YEAR, "11A1", 11);
+    (w, at)
+}
+
 /// The indexes in the learner's audit trail of `subject` in `school_year`.
 fn subject_trail(p: &Projections, school_year: &str, subject: &str) -> Vec<u64> {
     p.audit(&AuditSubject::Grade {
@@ -92,13 +105,7 @@ fn digest_of(school_year: &str, lines: &[&str]) -> String {
 #[test]
 fn a_level_exemption_is_in_force_in_the_later_years_of_the_level() {
     let c = Cast::new();
-    let mut w = school_year(&c);
-    let at = w.ok(
-        &c.principal,
-        EXEMPT,
-        exemption(YEAR, CLASS, "gdtc", "level"),
-    );
-    next_class(&mut w, &c, NEXT_YEAR, "11A1", 11);
+    let (mut w, at) = exempted_for_the_level(&c);
 
     for school_year in [YEAR, NEXT_YEAR] {
         let held = w.ledger.exemptions(&learner(), year(school_year));
@@ -168,13 +175,7 @@ fn revocation(school_year: &str, class: &str, subject: &str, index: u64) -> Valu
 #[test]
 fn a_revoked_level_exemption_leaves_every_year_it_covered() {
     let c = Cast::new();
-    let mut w = school_year(&c);
-    let decided = w.ok(
-        &c.principal,
-        EXEMPT,
-        exemption(YEAR, CLASS, "gdtc", "level"),
-    );
-    next_class(&mut w, &c, NEXT_YEAR, "11A1", 11);
+    let (mut w, decided) = exempted_for_the_level(&c);
     let revoked = w.ok(
         &c.principal,
         REVOKE,
@@ -356,13 +357,7 @@ fn a_level_exemption_decided_after_a_later_years_record_reaches_it() {
 #[test]
 fn overlapping_level_exemptions_are_refused_naming_the_earlier_decision() {
     let c = Cast::new();
-    let mut w = school_year(&c);
-    let at = w.ok(
-        &c.principal,
-        EXEMPT,
-        exemption(YEAR, CLASS, "gdtc", "level"),
-    );
-    next_class(&mut w, &c, NEXT_YEAR, "11A1", 11);
+    let (mut w, at) = exempted_for_the_level(&c);
     next_class(&mut w, &c, LATER_YEAR, "12A1", 12);
     let unchanged = w.ledger.clone();
     for (school_year, class, period) in [
