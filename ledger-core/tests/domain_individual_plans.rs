@@ -105,8 +105,7 @@ fn digest_of(school_year: &str, lines: &[&str]) -> String {
 #[test]
 fn a_level_exemption_is_in_force_in_the_later_years_of_the_level() {
     let c = Cast::new();
-    let (mut w, at) = exempted_for_the_level(&c);
-
+    let (w, at) = exempted_for_the_level(&c);
     for school_year in [YEAR, NEXT_YEAR] {
         let held = w.ledger.exemptions(&learner(), year(school_year));
         assert_eq!(held.len(), 1, "{school_year}");
