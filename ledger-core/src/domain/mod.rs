@@ -610,6 +610,43 @@ impl Ledger {
         self.reopenings.len()
     }
 
+    /// What the value-setting event at `index` set (an `assessment.recorded`,
+    /// `conduct.recorded` or `correction.approved`): the learner, the class it was recorded in,
+    /// and the subject (`None` for conduct). The projections read corrections' targets here
+    /// instead of keeping a copy.
+    pub(crate) fn setter_of(
+        &self,
+        index: u64,
+    ) -> Option<(LearnerCode, ClassKey, Option<SubjectCode>)> {
+        let target = self.targets.get(&index)?;
+        let (learner, school_year) = target.learner_year();
+        let record = self.record(&learner, school_year)?;
+        let (school, class, subject) = match target {
+            Target::Assessment { slot, .. } => {
+                let version = record
+                    .assessments
+                    .get(slot)?
+                    .iter()
+                    .find(|v| v.at == index)?;
+                (&version.school, &version.class, Some(slot.subject.clone()))
+            }
+            Target::Conduct { semester, .. } => {
+                let version = record
+                    .conduct
+                    .get(semester)?
+                    .iter()
+                    .find(|v| v.at == index)?;
+                (&version.school, &version.class, None)
+            }
+        };
+        let class = ClassKey {
+            school: school.clone(),
+            school_year,
+            class: class.clone(),
+        };
+        Some((learner, class, subject))
+    }
+
     /// A learner's record for a school year.
     pub(crate) fn record(
         &self,

@@ -9,7 +9,7 @@
 use super::observe::Fact;
 use super::Projections;
 use crate::domain::value::{LearnerCode, UnitCode};
-use crate::domain::ClassKey;
+use crate::domain::{ClassKey, Ledger};
 
 /// Which records a feed page carries.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,13 +88,8 @@ impl Projections {
 
     /// Adds the record at `index` to the trails of the schools it concerns. Runs after the
     /// other projections have taken the fact, so corrections find their value's setter.
-    pub(super) fn note_schools(&mut self, fact: &Fact, index: u64) {
-        let setter_school = |projections: &Self, at: u64| {
-            projections
-                .setters
-                .get(&at)
-                .map(|setter| setter.class.school.clone())
-        };
+    pub(super) fn note_schools(&mut self, fact: &Fact, index: u64, ledger: &Ledger) {
+        let setter_school = |at: u64| ledger.setter_of(at).map(|(_, class, _)| class.school);
         let schools: Vec<UnitCode> = match fact {
             Fact::Unit(unit) => vec![unit.clone()],
             Fact::UnitMerged(unit, successor) => vec![unit.clone(), successor.clone()],
@@ -125,10 +120,8 @@ impl Projections {
             Fact::TransferredIn(_, class, from_school) => {
                 vec![class.school.clone(), from_school.clone()]
             }
-            Fact::CorrectionRequested(target, _) => {
-                setter_school(self, *target).into_iter().collect()
-            }
-            Fact::CorrectionApproved(_) => setter_school(self, index).into_iter().collect(),
+            Fact::CorrectionRequested(target, _) => setter_school(*target).into_iter().collect(),
+            Fact::CorrectionApproved => setter_school(index).into_iter().collect(),
             Fact::CopyIssued(copy) => vec![copy.school.clone()],
             Fact::IdentityCorrected(learner, _) => {
                 self.schools_of(learner).into_iter().cloned().collect()

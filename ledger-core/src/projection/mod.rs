@@ -282,6 +282,18 @@ pub(crate) struct Setter {
     pub(crate) subject: Option<SubjectCode>,
 }
 
+impl Setter {
+    /// What the value-setting event at `index` set, as the ledger keeps it.
+    pub(crate) fn of(ledger: &Ledger, index: u64) -> Option<Self> {
+        let (learner, class, subject) = ledger.setter_of(index)?;
+        Some(Self {
+            learner,
+            class,
+            subject,
+        })
+    }
+}
+
 /// A grant, from its `authority.granted` event.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub(crate) struct GrantInfo {
@@ -321,8 +333,6 @@ pub struct Projections {
     classes: BTreeMap<ClassKey, ClassInfo>,
     learners: BTreeMap<LearnerCode, (u64, UnitCode)>,
     years: BTreeMap<(LearnerCode, SchoolYear), YearState>,
-    setters: BTreeMap<u64, Setter>,
-    requests: BTreeMap<u64, u64>,
     confirmations: BTreeMap<(ClassKey, SubjectCode, Semester), (u64, PublicKey)>,
     seals: BTreeMap<(UnitCode, SchoolYear, Term), (u64, PublicKey)>,
     // Authority.

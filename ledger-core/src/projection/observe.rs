@@ -30,21 +30,17 @@ pub(super) enum Fact {
     TransferredOut(LearnerCode, UnitCode, SchoolYear, UnitCode, Option<String>),
     TransferredIn(LearnerCode, ClassKey, UnitCode),
     /// Assessment (with subject), conduct, absence or exemption (with subject) of a learner in a
-    /// class: whether it sets a correctable value, and the reason (an exemption's).
-    Recorded(
-        LearnerCode,
-        ClassKey,
-        Option<SubjectCode>,
-        bool,
-        Option<String>,
-    ),
+    /// class, and the reason (an exemption's). What a correction can target, the ledger knows
+    /// (`Ledger::setter_of`).
+    Recorded(LearnerCode, ClassKey, Option<SubjectCode>, Option<String>),
     /// An individual education plan for a learner's year in a class, with its reason.
     PlanDecided(LearnerCode, ClassKey, String),
     SubjectConfirmed(ClassKey, SubjectCode, Semester),
     TermSealed(UnitCode, SchoolYear, Term),
     TermReopened(UnitCode, SchoolYear, Term, String),
     CorrectionRequested(u64, String),
-    CorrectionApproved(u64),
+    /// A correction approved: the value it sets is the ledger's (`Ledger::setter_of`).
+    CorrectionApproved,
     SignedOff(LearnerCode, ClassKey),
     Approval(UnitCode, SchoolYear, Vec<(LearnerCode, Digest)>),
     /// A summer result (with the subject, for a re-assessment) of a learner in a class.
@@ -65,7 +61,7 @@ impl Fact {
             Fact::Revoked(_, reason)
             | Fact::TermReopened(_, _, _, reason)
             | Fact::CorrectionRequested(_, reason) => Some(reason),
-            Fact::TransferredOut(_, _, _, _, reason) | Fact::Recorded(_, _, _, _, reason) => {
+            Fact::TransferredOut(_, _, _, _, reason) | Fact::Recorded(_, _, _, reason) => {
                 reason.as_deref()
             }
             Fact::Withdrawn(_, _, _, reason)
@@ -230,18 +226,17 @@ pub(super) fn parse(submission: &VerifiedSubmission, index: u64) -> Result<Fact,
             f.parsed("learner")?,
             f.class()?,
             Some(f.parsed("subject")?),
-            true,
             None,
         ),
-        "conduct.recorded" => Fact::Recorded(f.parsed("learner")?, f.class()?, None, true, None),
-        "absence.recorded" => Fact::Recorded(f.parsed("learner")?, f.class()?, None, false, None),
+        "conduct.recorded" | "absence.recorded" => {
+            Fact::Recorded(f.parsed("learner")?, f.class()?, None, None)
+        }
         // An exemption, decided or revoked, touches the learner's year and that subject's grade
         // trail like a value recorded in it, but sets no correctable value.
         "exemption.decided" | "exemption.revoked" => Fact::Recorded(
             f.parsed("learner")?,
             f.class()?,
             Some(f.parsed("subject")?),
-            false,
             Some(f.text("reason")?.to_owned()),
         ),
         "individual_plan.decided" => Fact::PlanDecided(
@@ -262,7 +257,7 @@ pub(super) fn parse(submission: &VerifiedSubmission, index: u64) -> Result<Fact,
         "correction.requested" => {
             Fact::CorrectionRequested(f.number("target")?, f.text("reason")?.to_owned())
         }
-        "correction.approved" => Fact::CorrectionApproved(f.number("request")?),
+        "correction.approved" => Fact::CorrectionApproved,
         "learner.signed_off" => Fact::SignedOff(f.parsed("learner")?, f.class()?),
         "approval.signed" => {
             let items = f
@@ -450,21 +445,11 @@ impl Projections {
                 }
                 self.refresh_year(learner, *school_year, Changed::Everything, ledger);
             }
-            Fact::Recorded(learner, class, subject, sets_value, reason) => {
+            Fact::Recorded(learner, class, subject, reason) => {
                 self.touch_learner_year(learner, class, index);
                 if let Some(subject) = subject {
                     let key = (learner.clone(), class.school_year, subject.clone());
                     Self::push_trail(&mut self.grade_trail, key, index);
-                }
-                if *sets_value {
-                    self.setters.insert(
-                        index,
-                        Setter {
-                            learner: learner.clone(),
-                            class: class.clone(),
-                            subject: subject.clone(),
-                        },
-                    );
                 }
                 let changed = subject.as_ref().map_or(Changed::Scalars, Changed::Subject);
                 self.refresh_year(learner, class.school_year, changed, ledger);
@@ -515,16 +500,14 @@ impl Projections {
                 Self::push_trail(&mut self.seal_trail, (school.clone(), *school_year), index);
             }
             Fact::CorrectionRequested(target, _) => {
-                self.requests.insert(index, *target);
-                if let Some(setter) = self.setters.get(target).cloned() {
+                if let Some(setter) = Setter::of(ledger, *target) {
                     self.touch_setter(&setter, index);
                 }
             }
-            Fact::CorrectionApproved(request) => {
-                let target = self.requests.get(request).copied();
-                if let Some(setter) = target.and_then(|t| self.setters.get(&t)).cloned() {
+            Fact::CorrectionApproved => {
+                // The approval sets the value anew: the ledger knows it as a setter itself.
+                if let Some(setter) = Setter::of(ledger, index) {
                     self.touch_setter(&setter, index);
-                    self.setters.insert(index, setter.clone());
                     let changed = setter
                         .subject
                         .as_ref()
@@ -605,7 +588,7 @@ impl Projections {
             Fact::SigningPolicySet(_) => self.refresh_signing_policies(ledger),
             Fact::Other => {}
         }
-        self.note_schools(fact, index);
+        self.note_schools(fact, index, ledger);
     }
 
     /// Copies the signing policies in force from the ledger.
