@@ -246,10 +246,16 @@ impl Ledger {
                     },
                 );
                 let record = self.record_mut(&learner, class.school_year);
-                record.assessments.entry(slot).or_default().push(Version {
-                    makeup: makeup_reason,
-                    ..Version::recorded(value, index, class)
-                });
+                // Most values never change: one version's room, not the four a first push
+                // would reserve (about 300 bytes a value at this size).
+                record
+                    .assessments
+                    .entry(slot)
+                    .or_insert_with(|| Vec::with_capacity(1))
+                    .push(Version {
+                        makeup: makeup_reason,
+                        ..Version::recorded(value, index, class)
+                    });
                 record.changed();
             }
             Event::ConductRecorded {
@@ -270,7 +276,7 @@ impl Ledger {
                 record
                     .conduct
                     .entry(semester)
-                    .or_default()
+                    .or_insert_with(|| Vec::with_capacity(1))
                     .push(Version::recorded(value, index, class));
                 record.changed();
             }
@@ -425,7 +431,7 @@ impl Ledger {
                 record
                     .reassessments
                     .entry(subject)
-                    .or_default()
+                    .or_insert_with(|| Vec::with_capacity(1))
                     .push(Version::recorded(value, index, class));
                 record.changed();
             }
