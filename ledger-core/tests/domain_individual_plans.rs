@@ -456,6 +456,22 @@ fn record_all_but_gdtc(w: &mut World, c: &Cast, score: &str) {
     }
 }
 
+/// The test school's year with the end-of-year class and its learner.
+fn eoy_world(c: &Cast) -> World {
+    let mut w = school_year(c);
+    eoy_class(&mut w, c, EOY_CLASS, 10, EOY_LEARNER);
+    w
+}
+
+/// The principal's plan marking gdtc not assessed for the end-of-year learner; its index.
+fn exclude_gdtc(w: &mut World, c: &Cast) -> u64 {
+    w.ok(
+        &c.principal,
+        PLAN,
+        plan(EOY_CLASS, EOY_LEARNER, &[("gdtc", "not_assessed")]),
+    )
+}
+
 fn eoy_learner_code() -> LearnerCode {
     EOY_LEARNER.parse().unwrap()
 }
@@ -485,8 +501,7 @@ fn plan_projections(world: &World, cast: &Cast) -> Projections {
 #[test]
 fn an_individual_plan_is_in_the_record_the_digest_and_the_transcript() {
     let c = Cast::new();
-    let mut w = school_year(&c);
-    eoy_class(&mut w, &c, EOY_CLASS, 10, EOY_LEARNER);
+    let mut w = eoy_world(&c);
     let at = w.ok(
         &c.principal,
         PLAN,
@@ -601,13 +616,8 @@ fn an_individual_plan_is_in_the_record_the_digest_and_the_transcript() {
 #[test]
 fn an_assessment_in_a_subject_not_assessed_is_refused() {
     let c = Cast::new();
-    let mut w = school_year(&c);
-    eoy_class(&mut w, &c, EOY_CLASS, 10, EOY_LEARNER);
-    let at = w.ok(
-        &c.principal,
-        PLAN,
-        plan(EOY_CLASS, EOY_LEARNER, &[("gdtc", "not_assessed")]),
-    );
+    let mut w = eoy_world(&c);
+    let at = exclude_gdtc(&mut w, &c);
     let err = w.refused(
         &c.gdtc,
         "assessment.recorded",
@@ -638,13 +648,8 @@ fn an_assessment_in_a_subject_not_assessed_is_refused() {
 #[test]
 fn the_year_is_signed_decided_and_computed_over_the_assessed_subjects() {
     let c = Cast::new();
-    let mut w = school_year(&c);
-    eoy_class(&mut w, &c, EOY_CLASS, 10, EOY_LEARNER);
-    w.ok(
-        &c.principal,
-        PLAN,
-        plan(EOY_CLASS, EOY_LEARNER, &[("gdtc", "not_assessed")]),
-    );
+    let mut w = eoy_world(&c);
+    exclude_gdtc(&mut w, &c);
     record_all_but_gdtc(&mut w, &c, "8");
     // Complete but for gdtc, which the plan does not assess: signed off and approved.
     eoy_approve(&mut w, &c, EOY_CLASS, EOY_LEARNER);
@@ -689,8 +694,7 @@ fn the_year_is_signed_decided_and_computed_over_the_assessed_subjects() {
 #[test]
 fn without_the_plan_the_same_record_is_incomplete() {
     let c = Cast::new();
-    let mut w = school_year(&c);
-    eoy_class(&mut w, &c, EOY_CLASS, 10, EOY_LEARNER);
+    let mut w = eoy_world(&c);
     record_all_but_gdtc(&mut w, &c, "8");
     for semester in [1, 2] {
         eoy_confirm(&mut w, &c, EOY_CLASS, semester);
@@ -706,8 +710,7 @@ fn without_the_plan_the_same_record_is_incomplete() {
 #[test]
 fn a_plan_clears_the_signatures_of_the_year() {
     let c = Cast::new();
-    let mut w = school_year(&c);
-    eoy_class(&mut w, &c, EOY_CLASS, 10, EOY_LEARNER);
+    let mut w = eoy_world(&c);
     eoy_record(
         &mut w,
         &c,
@@ -730,8 +733,7 @@ fn a_plan_clears_the_signatures_of_the_year() {
 #[test]
 fn individual_plans_are_refused_with_their_codes_and_change_nothing() {
     let c = Cast::new();
-    let mut w = school_year(&c);
-    eoy_class(&mut w, &c, EOY_CLASS, 10, EOY_LEARNER);
+    let mut w = eoy_world(&c);
     let good = || plan(EOY_CLASS, EOY_LEARNER, &[("gdtc", "not_assessed")]);
 
     // The payload.
@@ -849,13 +851,8 @@ fn individual_plans_are_refused_with_their_codes_and_change_nothing() {
 #[test]
 fn a_revised_plan_replaces_the_one_in_force() {
     let c = Cast::new();
-    let mut w = school_year(&c);
-    eoy_class(&mut w, &c, EOY_CLASS, 10, EOY_LEARNER);
-    let first = w.ok(
-        &c.principal,
-        PLAN,
-        plan(EOY_CLASS, EOY_LEARNER, &[("gdtc", "not_assessed")]),
-    );
+    let mut w = eoy_world(&c);
+    let first = exclude_gdtc(&mut w, &c);
     let mut revised = plan(EOY_CLASS, EOY_LEARNER, &[("van", "individual_plan")]);
     revised["replaces"] = json!(first);
     let second = w.ok(&c.principal, PLAN, revised);
@@ -903,8 +900,7 @@ fn a_revised_plan_replaces_the_one_in_force() {
 #[test]
 fn a_plan_in_a_sealed_semester_is_refused() {
     let c = Cast::new();
-    let mut w = school_year(&c);
-    eoy_class(&mut w, &c, EOY_CLASS, 10, EOY_LEARNER);
+    let mut w = eoy_world(&c);
     w.ok(
         &c.principal,
         "term.sealed",

@@ -230,6 +230,18 @@ impl Ledger {
         }
     }
 
+    /// Refuses an exemption decision or revocation when a semester its period covers is sealed.
+    fn check_period_unlocked(
+        &self,
+        class: &ClassKey,
+        period: ExemptionPeriod,
+    ) -> Result<(), DomainError> {
+        Semester::BOTH
+            .into_iter()
+            .filter(|semester| period.covers(*semester))
+            .try_for_each(|semester| self.check_unlocked(class, None, semester))
+    }
+
     /// Refuses changes to a sealed term or, with `subject`, a confirmed subject.
     fn check_unlocked(
         &self,
@@ -1083,11 +1095,7 @@ impl Ledger {
                 self.check_enrolled(learner, class)?;
                 // A sealed semester is closed to new decisions as to new values; a year's
                 // exemption needs both semesters open.
-                for semester in Semester::BOTH {
-                    if period.covers(semester) {
-                        self.check_unlocked(class, None, semester)?;
-                    }
-                }
+                self.check_period_unlocked(class, *period)?;
                 if let Some(earlier) = self.overlapping_exemption(learner, class, subject, *period)
                 {
                     // No code of its own yet: `payload-invalid`, on the period.
@@ -1130,12 +1138,7 @@ impl Ledger {
                         index: *exemption,
                     })?;
                 // Revoking changes the semesters the exemption covers, as deciding it did.
-                for semester in Semester::BOTH {
-                    if decided.period.covers(semester) {
-                        self.check_unlocked(class, None, semester)?;
-                    }
-                }
-                Ok(())
+                self.check_period_unlocked(class, decided.period)
             }
             Event::IndividualPlanDecided {
                 learner,
