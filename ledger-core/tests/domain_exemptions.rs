@@ -457,14 +457,15 @@ fn projections_after_a_rebuild_equal_the_incremental_ones() {
     let config = DomainConfig {
         ministry_keys: vec![c.ministry.key],
     };
-    let mut ledger = Ledger::new(config.clone());
     let mut incremental = Projections::new(&config);
     for (done, (submission, position)) in w.accepted.iter().enumerate() {
-        let event = ledger.authorise(submission, *position).unwrap();
-        ledger.apply(event);
-        incremental.observe(submission, *position, &ledger).unwrap();
+        let event = incremental
+            .ledger()
+            .authorise(submission, *position)
+            .unwrap();
+        incremental.apply(submission, event).unwrap();
         let prefix = w.accepted[..=done].iter().map(|(s, p)| (s, *p));
-        let (_, rebuilt) = Projections::rebuild(&config, prefix).unwrap();
+        let rebuilt = Projections::rebuild(&config, prefix).unwrap();
         assert_eq!(rebuilt, incremental, "after index {}", position.index);
     }
     let p = w.checked_projections();

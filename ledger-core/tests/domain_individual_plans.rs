@@ -10,7 +10,7 @@
 mod support;
 
 use ledger_core::domain::value::{LearnerCode, SchoolYear, Semester};
-use ledger_core::domain::{DomainConfig, ExemptionPeriod, Ledger};
+use ledger_core::domain::{DomainConfig, ExemptionPeriod};
 use ledger_core::projection::{AuditSubject, Projections};
 use serde_json::{json, Value};
 use support::*;
@@ -482,12 +482,13 @@ fn plan_projections(world: &World, cast: &Cast) -> Projections {
     let config = DomainConfig {
         ministry_keys: vec![cast.ministry.key],
     };
-    let mut ledger = Ledger::new(config.clone());
     let mut incremental = Projections::new(&config);
     for (submission, position) in world.accepted.iter().map(|(s, p)| (s, *p)) {
-        let event = ledger.authorise(submission, position).unwrap();
-        ledger.apply(event);
-        incremental.observe(submission, position, &ledger).unwrap();
+        let event = incremental
+            .ledger()
+            .authorise(submission, position)
+            .unwrap();
+        incremental.apply(submission, event).unwrap();
     }
     assert_eq!(
         incremental

@@ -240,16 +240,17 @@ impl World {
     /// one and that observing one event at a time gives the same projections.
     pub fn checked_projections(&self) -> Projections {
         let events = || self.accepted.iter().map(|(s, p)| (s, *p));
-        let (rebuilt_ledger, rebuilt) =
+        let rebuilt =
             Projections::rebuild(&self.config, events()).expect("the accepted log replays");
-        assert_eq!(rebuilt_ledger, self.ledger);
+        assert_eq!(rebuilt.ledger(), &self.ledger);
         assert_eq!(rebuilt.as_of_size(), self.next_index);
-        let mut ledger = Ledger::new(self.config.clone());
         let mut incremental = Projections::new(&self.config);
         for (submission, position) in events() {
-            let event = ledger.authorise(submission, position).unwrap();
-            ledger.apply(event);
-            incremental.observe(submission, position, &ledger).unwrap();
+            let event = incremental
+                .ledger()
+                .authorise(submission, position)
+                .unwrap();
+            incremental.apply(submission, event).unwrap();
         }
         assert_eq!(incremental, rebuilt);
         rebuilt

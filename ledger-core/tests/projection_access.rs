@@ -26,9 +26,7 @@ fn a_grant_revoked_at_one_school_is_not_revived_by_a_grant_at_another() {
         class: ClassName::parse(CLASS).unwrap(),
     };
     let projections = |w: &World| {
-        Projections::rebuild(&config, w.accepted.iter().map(|(s, pos)| (s, *pos)))
-            .unwrap()
-            .1
+        Projections::rebuild(&config, w.accepted.iter().map(|(s, pos)| (s, *pos))).unwrap()
     };
 
     // Before: the homeroom teacher reads the class, the learner and the learner's identity.

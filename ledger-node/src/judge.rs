@@ -6,7 +6,7 @@
 //! reported as invalid.
 
 use ledger_api::ApiError;
-use ledger_core::domain::{self, DomainConfig, DomainError, Ledger};
+use ledger_core::domain::{self, DomainConfig, DomainError};
 use ledger_core::key::PublicKey;
 use ledger_core::record::VerifiedSubmission;
 
@@ -56,9 +56,9 @@ pub type SharedProjections = Arc<RwLock<Projections>>;
 
 /// The học bạ policy: every event is judged by the domain rules (authority, school-record
 /// events, locks and corrections) against the state at its log position, and the projections
-/// (transcripts, gradebooks, authority, audit trails) follow each admitted event.
+/// (transcripts, gradebooks, authority, audit trails) follow each admitted event. The state is
+/// the projections' ledger: the judge is its only writer, readers share it.
 pub struct DomainJudge {
-    ledger: Ledger,
     projections: SharedProjections,
 }
 
@@ -69,7 +69,6 @@ impl DomainJudge {
         let config = DomainConfig { ministry_keys };
         Self {
             projections: Arc::new(RwLock::new(Projections::new(&config))),
-            ledger: Ledger::new(config),
         }
     }
 
@@ -77,12 +76,6 @@ impl DomainJudge {
     #[must_use]
     pub fn projections(&self) -> SharedProjections {
         Arc::clone(&self.projections)
-    }
-
-    /// The domain state after everything admitted so far.
-    #[must_use]
-    pub fn ledger(&self) -> &Ledger {
-        &self.ledger
     }
 }
 
@@ -92,21 +85,23 @@ impl Judge for DomainJudge {
         submission: &VerifiedSubmission,
         position: Position,
     ) -> Result<(), ApiError> {
+        let position = domain::Position {
+            index: position.index,
+            sequenced_at_us: position.sequenced_at_us,
+        };
+        // Judged under the read lock: readers go on meanwhile, and nothing else writes.
         let event = self
-            .ledger
-            .authorise(
-                submission,
-                domain::Position {
-                    index: position.index,
-                    sequenced_at_us: position.sequenced_at_us,
-                },
-            )
+            .projections
+            .read()
+            .expect("projections lock")
+            .ledger()
+            .authorise(submission, position)
             .map_err(|error| refusal(&error))?;
         // The event is admitted: the ledger and the projections take it together.
         self.projections
             .write()
             .expect("projections lock")
-            .apply(&mut self.ledger, submission, event)
+            .apply(submission, event)
             .map_err(|error| ApiError::internal(format!("projection update: {error}")))
     }
 }

@@ -427,7 +427,7 @@ async fn a_school_years_life_audits_its_corrected_grade_and_feeds_an_identical_c
     let config = ledger_core::domain::DomainConfig {
         ministry_keys: year.province.ministry_keys(),
     };
-    let (_, copy) = ledger_core::projection::Projections::rebuild(
+    let copy = ledger_core::projection::Projections::rebuild(
         &config,
         verified.iter().map(|record| {
             (

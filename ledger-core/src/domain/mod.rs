@@ -73,12 +73,11 @@ pub use event::{
     EVENT_TYPES, EXEMPTABLE_SUBJECTS, MAKEUP_REASON_MAX, PERIODS_PER_YEAR_MAX, SUBJECTS_MAX,
 };
 pub use policy::{ApprovalBy, PolicySetting, RecordLevel, SigningPolicy};
-// The projections copy a learner's year from its record, read with the record's own accessors.
 use state::{
     Assignment, Class, CorrectionRequest, Grant, IssuedCopy, Learner, Reopening, Target, Unit,
-    Version,
 };
-pub(crate) use state::{Corrected, LearnerYear};
+// The projections read a learner's year from its record, with the record's own accessors.
+pub(crate) use state::{Corrected, LearnerYear, Version};
 use value::{
     AssessmentKind, AssessmentValue, ClassName, ConductLevel, CopyId, Digest, GrantId, LearnerCode,
     Role, SchoolYear, Semester, SubjectCode, Term, UnitCode,
@@ -122,6 +121,12 @@ pub struct AuthorisedEvent {
 }
 
 impl AuthorisedEvent {
+    /// How many events the ledger had applied when it authorised this one: it applies only to
+    /// that state.
+    pub(crate) fn applied_before(&self) -> u64 {
+        self.applied_before
+    }
+
     /// The event type (`assessment.recorded`).
     #[must_use]
     pub fn event_type(&self) -> &'static str {

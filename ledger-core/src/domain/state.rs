@@ -220,23 +220,6 @@ impl LearnerYear {
         self.assessments.get(&slot)
     }
 
-    /// The versions of every assessment of `subject`, in slot order (semester, kind, slot).
-    pub(crate) fn subject_assessments<'a>(
-        &'a self,
-        subject: &SubjectCode,
-    ) -> impl Iterator<Item = (&'a AssessmentSlot, &'a Vec<Version<AssessmentValue>>)> + 'a {
-        let first = AssessmentSlot {
-            subject: subject.clone(),
-            semester: Semester::First,
-            kind: AssessmentKind::Regular,
-            slot: 0,
-        };
-        let subject = subject.clone();
-        self.assessments
-            .range(first..)
-            .take_while(move |(slot, _)| slot.subject == subject)
-    }
-
     /// The conduct level in force for a semester.
     pub(crate) fn conduct_in_force(&self, semester: Semester) -> Option<ConductLevel> {
         self.conduct

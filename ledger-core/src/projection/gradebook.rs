@@ -101,7 +101,7 @@ impl Projections {
             .map(|learner| {
                 let state = self.years.get(&(learner.clone(), class.school_year));
                 let mut record = SemesterRecord::read(
-                    state.unwrap_or(&super::YearState::default()),
+                    self.ledger.record(learner, class.school_year),
                     spec,
                     semester,
                 );

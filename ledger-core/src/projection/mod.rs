@@ -46,8 +46,8 @@ pub mod units;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::domain::value::{
-    AssessmentKind, AssessmentValue, ClassName, ConductLevel, Date, Digest, GrantId, LearnerCode,
-    Role, SchoolYear, Semester, SubjectCode, Term, UnitCode,
+    AssessmentValue, ClassName, ConductLevel, Date, Digest, GrantId, LearnerCode, Role, SchoolYear,
+    Semester, SubjectCode, Term, UnitCode,
 };
 use crate::domain::{
     AuthorisedEvent, ClassKey, CopyKind, Corrected, Decision, DomainConfig, DomainError, Duty,
@@ -155,27 +155,14 @@ pub(crate) struct Enrolment {
     pub(crate) withdrawn: Option<(u64, String)>,
 }
 
-/// The slot of one assessment: subject, semester, kind, regular slot (0 for mid-term/final).
-pub(crate) type SlotKey = (SubjectCode, Semester, AssessmentKind, u8);
-
-/// The value in force of one assessment, copied from the ledger.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub(crate) struct InForce {
-    pub(crate) value: AssessmentValue,
-    pub(crate) at: u64,
-    pub(crate) versions: usize,
-    /// Why it was a make-up (kiểm tra bù), when it was.
-    pub(crate) makeup: Option<String>,
-}
-
-/// A learner's school year: enrolment history from events, values in force from the ledger.
+/// A learner's school year: enrolment history from events, the year's single values in force
+/// copied from the ledger. Assessments are not copied: there is one per event for most of a
+/// log, so answers read them from the ledger's record of the year (`Projections::ledger`).
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub(crate) struct YearState {
     pub(crate) enrolments: Vec<Enrolment>,
-    pub(crate) assessments: BTreeMap<SlotKey, InForce>,
     pub(crate) conduct: [Option<ConductLevel>; 2],
     pub(crate) absences: [Option<(u16, u16)>; 2],
-    pub(crate) corrections: BTreeMap<SubjectCode, u32>,
     pub(crate) conduct_corrections: u32,
     pub(crate) signing: Option<SigningStatus>,
     /// Whether the homeroom sign-off is in force (an approval may stand without one when the
@@ -190,46 +177,6 @@ pub(crate) struct YearState {
     pub(crate) completed: Option<u64>,
     pub(crate) exemptions: Vec<Exemption>,
     pub(crate) plan: Option<IndividualPlan>,
-}
-
-/// What an event can have changed in a learner's year (see `Projections::refresh_year`).
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Changed<'a> {
-    /// Enrolments: the year's subject list itself may differ.
-    Everything,
-    /// One subject's assessments (a grade, a correction of one), and the year's signing state.
-    Subject(&'a SubjectCode),
-    /// Only the year's single values: conduct, absences, signatures, summer results, decisions.
-    Scalars,
-}
-
-/// Copies one subject's assessments in force, and its correction count, from the learner's
-/// record for the year: the slots the subject's specification has (a class change can leave
-/// values in slots the new specification no longer counts).
-fn copy_subject(state: &mut YearState, spec: &SubjectSpec, record: &LearnerYear) {
-    let regular_count = spec.regular_count();
-    for (slot, versions) in record.subject_assessments(&spec.code) {
-        let counted = match slot.kind {
-            AssessmentKind::Regular => (1..=regular_count).contains(&slot.slot),
-            AssessmentKind::Midterm | AssessmentKind::Final => slot.slot == 0,
-        };
-        let Some(version) = versions.last().filter(|_| counted) else {
-            continue;
-        };
-        state.assessments.insert(
-            (spec.code.clone(), slot.semester, slot.kind, slot.slot),
-            InForce {
-                value: version.value,
-                at: version.at,
-                versions: versions.len(),
-                makeup: version.makeup.clone(),
-            },
-        );
-    }
-    let count = record.correction_count(&Corrected::Subject(spec.code.clone()));
-    if count > 0 {
-        state.corrections.insert(spec.code.clone(), count);
-    }
 }
 
 /// An electronic copy or extract issued (`copy.issued`).
@@ -313,6 +260,9 @@ pub(crate) struct GrantInfo {
 /// The projections of the log: transcripts, gradebooks, authority and audit trails.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct Projections {
+    /// The domain state after every observed event: the judge of the next event, and where
+    /// answers read what the projections do not copy (assessments and their versions).
+    ledger: Ledger,
     observed: u64,
     size: u64,
     ministry_keys: Vec<PublicKey>,
@@ -354,13 +304,21 @@ impl Projections {
     #[must_use]
     pub fn new(config: &DomainConfig) -> Self {
         Self {
+            ledger: Ledger::new(config.clone()),
             ministry_keys: config.ministry_keys.clone(),
             ..Self::default()
         }
     }
 
-    /// Replays a log from the start: authorises and applies each event to a fresh ledger and
-    /// observes it. Returns the ledger and the projections.
+    /// The domain state after every event applied so far: what the next event is judged
+    /// against ([`Ledger::authorise`]).
+    #[must_use]
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Replays a log from the start: authorises each event against the ledger and applies
+    /// it.
     ///
     /// # Errors
     /// [`ProjectionError::Refused`] when the domain refuses an event (the log is not a log of
@@ -368,27 +326,30 @@ impl Projections {
     pub fn rebuild<'a>(
         config: &DomainConfig,
         events: impl IntoIterator<Item = (&'a VerifiedSubmission, Position)>,
-    ) -> Result<(Ledger, Self), ProjectionError> {
-        let mut ledger = Ledger::new(config.clone());
+    ) -> Result<Self, ProjectionError> {
         let mut projections = Self::new(config);
         for (submission, position) in events {
-            let event = ledger
+            let event = projections
+                .ledger
                 .authorise(submission, position)
                 .map_err(|error| ProjectionError::refused(position.index, &error))?;
-            projections.apply(&mut ledger, submission, event)?;
+            projections.apply(submission, event)?;
         }
-        Ok((ledger, projections))
+        Ok(projections)
     }
 
-    /// Applies an authorised event to `ledger` and observes it: the node's step.
+    /// Applies an event the ledger authorised to the ledger, and updates the projections from
+    /// it: the node's step.
     ///
     /// # Errors
     /// [`ProjectionError::SubmissionMismatch`] (nothing is applied) when `submission` is not
-    /// the one `event` was authorised from (other author or type); otherwise as
-    /// [`Projections::observe`].
+    /// the one `event` was authorised from (other author or type);
+    /// [`ProjectionError::OutOfStep`] (nothing is applied) when `event` was not authorised
+    /// against this ledger's state; [`ProjectionError::PayloadUnreadable`] when a field cannot
+    /// be read (cannot happen for an event the domain authorised), after which the ledger has
+    /// applied the event and the projections have not.
     pub fn apply(
         &mut self,
-        ledger: &mut Ledger,
         submission: &VerifiedSubmission,
         event: AuthorisedEvent,
     ) -> Result<(), ProjectionError> {
@@ -400,18 +361,26 @@ impl Projections {
                 index: position.index,
             });
         }
-        ledger.apply(event);
-        self.observe(submission, position, ledger)
+        if event.applied_before() != self.ledger.applied_count() {
+            return Err(ProjectionError::OutOfStep {
+                observed: self.observed,
+                applied: self.ledger.applied_count(),
+                last: self.ledger.last_position(),
+                index: position.index,
+            });
+        }
+        self.ledger.apply(event);
+        // Observing reads the ledger while it updates the rest of `self`: lend it out (an
+        // empty `Ledger` costs no allocation).
+        let ledger = std::mem::take(&mut self.ledger);
+        let observed = self.observe(submission, position, &ledger);
+        self.ledger = ledger;
+        observed
     }
 
     /// Observes the event at `position`, which `ledger_after` has just applied (and which was
-    /// authorised from `submission`).
-    ///
-    /// # Errors
-    /// [`ProjectionError::OutOfStep`] when `ledger_after` has not applied exactly the events
-    /// observed so far plus this one, with this one last; [`ProjectionError::PayloadUnreadable`]
-    /// when a field cannot be read. On error nothing changes.
-    pub fn observe(
+    /// authorised from `submission`). On error nothing changes.
+    fn observe(
         &mut self,
         submission: &VerifiedSubmission,
         position: Position,
@@ -480,30 +449,28 @@ impl Projections {
         }))
     }
 
-    /// Copies the values in force of a learner's year from the ledger: what `changed` says the
-    /// event can have touched. Re-reading a whole year after every grade cost more than
-    /// everything else the node does per event; a grade changes one subject's slots and the
-    /// year's signing state, nothing else.
-    fn refresh_year(
-        &mut self,
-        learner: &LearnerCode,
-        school_year: SchoolYear,
-        changed: Changed<'_>,
-        ledger: &Ledger,
-    ) {
-        self.copy_year(learner, school_year, changed, ledger);
-        // Every debug run (all the tests) checks that the part copied is all that changed.
-        #[cfg(debug_assertions)]
-        if !matches!(changed, Changed::Everything) {
-            let key = (learner.clone(), school_year);
-            let targeted = self.years.get(&key).cloned();
-            self.copy_year(learner, school_year, Changed::Everything, ledger);
-            assert_eq!(
-                self.years.get(&key),
-                targeted.as_ref(),
-                "copying {changed:?} of {learner} {school_year} missed a change"
-            );
-        }
+    /// Copies the single values in force of a learner's year from the ledger (conduct,
+    /// absences, signatures, summer results, decisions, exemptions, the plan). Assessments are
+    /// read from the ledger when an answer is built, so a grade costs only this copy.
+    fn refresh_year(&mut self, learner: &LearnerCode, school_year: SchoolYear, ledger: &Ledger) {
+        let exemptions = ledger.exemptions(learner, school_year);
+        let record = ledger.record(learner, school_year);
+        let state = self.year_mut(learner, school_year);
+        state.conduct = Semester::BOTH.map(|s| record.and_then(|r| r.conduct_in_force(s)));
+        state.absences = Semester::BOTH.map(|s| record.and_then(|r| r.absences_in(s)));
+        state.conduct_corrections = record.map_or(0, |r| r.correction_count(&Corrected::Conduct));
+        let signing = record.map_or(SigningStatus::Unsigned, LearnerYear::signing_status);
+        state.signing = Some(signing);
+        state.signed_off = record.is_some_and(|r| r.signed_off.is_some());
+        state.summer_conduct = record.and_then(LearnerYear::summer_conduct_in_force);
+        state.reassessments = record
+            .map(LearnerYear::reassessments_in_force)
+            .unwrap_or_default();
+        state.decision = record.and_then(LearnerYear::decision_in_force);
+        state.award = record.and_then(LearnerYear::award_in_force);
+        state.completed = record.and_then(LearnerYear::completed_at);
+        state.exemptions = exemptions;
+        state.plan = record.and_then(|r| r.plan.clone());
     }
 
     /// Re-copies the single values (exemptions and signatures among them) of the learner's
@@ -528,7 +495,7 @@ impl Projections {
         for year in later {
             let key = (learner.clone(), year);
             let before = self.years.get(&key).map(|state| state.exemptions.clone());
-            self.refresh_year(learner, year, Changed::Scalars, ledger);
+            self.refresh_year(learner, year, ledger);
             if self.years.get(&key).map(|state| &state.exemptions) != before.as_ref() {
                 Self::push_trail(
                     &mut self.grade_trail,
@@ -538,83 +505,6 @@ impl Projections {
                 Self::push_trail(&mut self.year_trail, key, index);
             }
         }
-    }
-
-    fn copy_year(
-        &mut self,
-        learner: &LearnerCode,
-        school_year: SchoolYear,
-        changed: Changed<'_>,
-        ledger: &Ledger,
-    ) {
-        let key = (learner.clone(), school_year);
-        let enrolments = self.years.get(&key).map_or(&[][..], |s| &s.enrolments);
-        let subjects = match changed {
-            Changed::Everything => self.subjects_of(school_year, enrolments),
-            // The latest class's specification of the subject wins, as in `subjects_of`.
-            Changed::Subject(code) => enrolments
-                .iter()
-                .rev()
-                .find_map(|enrolment| {
-                    let class = self.classes.get(&ClassKey {
-                        school: enrolment.school.clone(),
-                        school_year,
-                        class: enrolment.class.clone(),
-                    })?;
-                    class.subjects.iter().find(|spec| &spec.code == code)
-                })
-                .cloned()
-                .into_iter()
-                .collect(),
-            Changed::Scalars => Vec::new(),
-        };
-        let exemptions = ledger.exemptions(learner, school_year);
-        let record = ledger.record(learner, school_year);
-        let state = self.year_mut(learner, school_year);
-        match changed {
-            Changed::Scalars => {}
-            Changed::Everything => {
-                state.assessments.clear();
-                state.corrections.clear();
-                for spec in &subjects {
-                    if let Some(record) = record {
-                        copy_subject(state, spec, record);
-                    }
-                }
-            }
-            Changed::Subject(code) => {
-                // The subject's slots are one run of the map's order.
-                let first = (code.clone(), Semester::First, AssessmentKind::Regular, 0);
-                let stale: Vec<_> = state
-                    .assessments
-                    .range(first..)
-                    .take_while(|((subject, ..), _)| subject == code)
-                    .map(|(slot, _)| slot.clone())
-                    .collect();
-                for slot in stale {
-                    state.assessments.remove(&slot);
-                }
-                state.corrections.remove(code);
-                if let (Some(spec), Some(record)) = (subjects.first(), record) {
-                    copy_subject(state, spec, record);
-                }
-            }
-        }
-        state.conduct = Semester::BOTH.map(|s| record.and_then(|r| r.conduct_in_force(s)));
-        state.absences = Semester::BOTH.map(|s| record.and_then(|r| r.absences_in(s)));
-        state.conduct_corrections = record.map_or(0, |r| r.correction_count(&Corrected::Conduct));
-        let signing = record.map_or(SigningStatus::Unsigned, LearnerYear::signing_status);
-        state.signing = Some(signing);
-        state.signed_off = record.is_some_and(|r| r.signed_off.is_some());
-        state.summer_conduct = record.and_then(LearnerYear::summer_conduct_in_force);
-        state.reassessments = record
-            .map(LearnerYear::reassessments_in_force)
-            .unwrap_or_default();
-        state.decision = record.and_then(LearnerYear::decision_in_force);
-        state.award = record.and_then(LearnerYear::award_in_force);
-        state.completed = record.and_then(LearnerYear::completed_at);
-        state.exemptions = exemptions;
-        state.plan = record.and_then(|r| r.plan.clone());
     }
 
     /// The learner's identity commitment in force (`docs/IDENTITY.md`): set by

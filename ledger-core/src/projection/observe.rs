@@ -6,8 +6,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use super::{
-    Changed, ClassInfo, CopyView, EnrolledVia, Enrolment, GrantInfo, ProjectionError, Projections,
-    Setter,
+    ClassInfo, CopyView, EnrolledVia, Enrolment, GrantInfo, ProjectionError, Projections, Setter,
 };
 use crate::domain::value::{
     ClassName, Date, Digest, GrantId, LearnerCode, Role, SchoolYear, Semester, SubjectCode,
@@ -398,7 +397,7 @@ impl Projections {
                     info.roster.insert(learner.clone());
                 }
                 self.touch_learner_year(learner, class, index);
-                self.refresh_year(learner, class.school_year, Changed::Everything, ledger);
+                self.refresh_year(learner, class.school_year, ledger);
                 // A level exemption decided in an earlier year, in force in this one, belongs
                 // to this year's trail of its subject too, in its place by index.
                 let earlier: Vec<(SubjectCode, u64)> = self
@@ -443,7 +442,7 @@ impl Projections {
                     Self::push_trail(&mut self.learner_trail, learner.clone(), index);
                     Self::push_trail(&mut self.year_trail, (learner.clone(), *school_year), index);
                 }
-                self.refresh_year(learner, *school_year, Changed::Everything, ledger);
+                self.refresh_year(learner, *school_year, ledger);
             }
             Fact::Recorded(learner, class, subject, reason) => {
                 self.touch_learner_year(learner, class, index);
@@ -451,8 +450,7 @@ impl Projections {
                     let key = (learner.clone(), class.school_year, subject.clone());
                     Self::push_trail(&mut self.grade_trail, key, index);
                 }
-                let changed = subject.as_ref().map_or(Changed::Scalars, Changed::Subject);
-                self.refresh_year(learner, class.school_year, changed, ledger);
+                self.refresh_year(learner, class.school_year, ledger);
                 if let (Some(_), Some(subject)) = (reason, subject) {
                     // An exemption for the level is in force in the learner's later years too.
                     self.refresh_later_years(learner, class.school_year, subject, index, ledger);
@@ -477,7 +475,7 @@ impl Projections {
                     Self::push_trail(&mut self.grade_trail, key, index);
                 }
                 // The plan changes how the year's subjects are treated, not one value.
-                self.refresh_year(learner, class.school_year, Changed::Everything, ledger);
+                self.refresh_year(learner, class.school_year, ledger);
             }
             Fact::SubjectConfirmed(class, subject, semester) => {
                 self.confirmations
@@ -508,11 +506,7 @@ impl Projections {
                 // The approval sets the value anew: the ledger knows it as a setter itself.
                 if let Some(setter) = Setter::of(ledger, index) {
                     self.touch_setter(&setter, index);
-                    let changed = setter
-                        .subject
-                        .as_ref()
-                        .map_or(Changed::Scalars, Changed::Subject);
-                    self.refresh_year(&setter.learner, setter.class.school_year, changed, ledger);
+                    self.refresh_year(&setter.learner, setter.class.school_year, ledger);
                 }
             }
             Fact::SignedOff(learner, class) => {
@@ -520,7 +514,7 @@ impl Projections {
                     .sign_offs
                     .push((index, author));
                 self.touch_learner_year(learner, class, index);
-                self.refresh_year(learner, class.school_year, Changed::Scalars, ledger);
+                self.refresh_year(learner, class.school_year, ledger);
             }
             Fact::Approval(school, school_year, entries) => {
                 for (learner, digest) in entries {
@@ -544,7 +538,7 @@ impl Projections {
                             Self::push_trail(&mut self.year_trail, key, index);
                         }
                     }
-                    self.refresh_year(learner, *school_year, Changed::Scalars, ledger);
+                    self.refresh_year(learner, *school_year, ledger);
                 }
             }
             Fact::Summer(learner, class, subject) => {
@@ -553,7 +547,7 @@ impl Projections {
                     let key = (learner.clone(), class.school_year, subject.clone());
                     Self::push_trail(&mut self.grade_trail, key, index);
                 }
-                self.refresh_year(learner, class.school_year, Changed::Scalars, ledger);
+                self.refresh_year(learner, class.school_year, ledger);
             }
             Fact::Decided(learner, school, school_year)
             | Fact::Withdrawn(learner, school, school_year, _) => {
@@ -568,7 +562,7 @@ impl Projections {
                     }
                 }
                 self.touch_learner_at(learner, school, *school_year, index);
-                self.refresh_year(learner, *school_year, Changed::Scalars, ledger);
+                self.refresh_year(learner, *school_year, ledger);
             }
             Fact::CopyIssued(copy) => {
                 self.touch_learner_at(&copy.learner, &copy.school, copy.school_year, index);

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::json;
-use super::{InForce, Projections, SigningPolicyView, YearState};
+use super::{Projections, SigningPolicyView, YearState};
 /// The rule set for a class's grade in a school year: the domain's, so that both read the rules
 /// alike.
 pub(crate) use crate::domain::rules_for;
@@ -17,6 +17,7 @@ use crate::domain::{
     term_wire_name, ClassKey, Decision, Exemption, IndividualPlan, PlanAssessment, SigningStatus,
     SubjectSpec,
 };
+use crate::domain::{Corrected, LearnerYear as YearRecord, Version};
 use crate::key::PublicKey;
 use crate::rules::level::Level;
 use crate::rules::score::{semester_average, year_average, Score};
@@ -41,13 +42,15 @@ pub struct AssessmentView {
 }
 
 impl AssessmentView {
-    fn from_in_force(found: &InForce) -> Self {
-        Self {
-            value: found.value,
-            versions: found.versions,
-            at: found.at,
-            makeup: found.makeup.is_some(),
-        }
+    /// The view of a value's versions, oldest first; `None` when it has none.
+    fn of_versions(versions: &[Version<AssessmentValue>]) -> Option<Self> {
+        let in_force = versions.last()?;
+        Some(Self {
+            value: in_force.value,
+            versions: versions.len(),
+            at: in_force.at,
+            makeup: in_force.makeup.is_some(),
+        })
     }
 
     /// `{"value", "versions", "at"}`, and `"makeup": true` for a make-up.
@@ -116,14 +119,23 @@ impl SemesterRecord {
         self.midterm.is_some() && self.final_.is_some() && self.regular.iter().all(Option::is_some)
     }
 
-    pub(crate) fn read(state: &YearState, spec: &SubjectSpec, semester: Semester) -> Self {
+    /// The semester's assessments in force in the learner's record of the year: the slots
+    /// `spec` counts (a class change can leave values in slots the new specification does not
+    /// count).
+    pub(crate) fn read(
+        record: Option<&YearRecord>,
+        spec: &SubjectSpec,
+        semester: Semester,
+    ) -> Self {
         let found = |kind, slot| {
-            state
-                .assessments
-                .get(&(spec.code.clone(), semester, kind, slot))
+            record.and_then(|record| record.assessment_versions(&spec.code, semester, kind, slot))
         };
-        let get = |kind, slot| found(kind, slot).map(AssessmentView::from_in_force);
-        let makeup = |kind| found(kind, 0).and_then(|in_force| in_force.makeup.clone());
+        let get = |kind, slot| found(kind, slot).and_then(|v| AssessmentView::of_versions(v));
+        let makeup = |kind| {
+            found(kind, 0)
+                .and_then(|versions| versions.last())
+                .and_then(|in_force| in_force.makeup.clone())
+        };
         Self {
             regular: (1..=spec.regular_count())
                 .map(|slot| get(AssessmentKind::Regular, slot))
@@ -554,7 +566,7 @@ impl Projections {
             .years
             .range((learner.clone(), SchoolYear::MIN)..)
             .take_while(|((code, _), _)| code == learner)
-            .map(|((_, school_year), state)| self.transcript_year(*school_year, state))
+            .map(|((_, school_year), state)| self.transcript_year(learner, *school_year, state))
             .collect();
         if registered.is_none() && years.is_empty() {
             return None;
@@ -573,7 +585,13 @@ impl Projections {
         })
     }
 
-    fn transcript_year(&self, school_year: SchoolYear, state: &YearState) -> TranscriptYear {
+    fn transcript_year(
+        &self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+        state: &YearState,
+    ) -> TranscriptYear {
+        let record = self.ledger.record(learner, school_year);
         let class_of = |school: &UnitCode, class: &ClassName| ClassKey {
             school: school.clone(),
             school_year,
@@ -610,7 +628,7 @@ impl Projections {
             .iter()
             .map(|spec| {
                 let mut semesters =
-                    Semester::BOTH.map(|semester| SemesterRecord::read(state, spec, semester));
+                    Semester::BOTH.map(|semester| SemesterRecord::read(record, spec, semester));
                 for semester in &mut semesters {
                     semester.compute(spec.mode, rule_set);
                 }
@@ -635,7 +653,9 @@ impl Projections {
                     periods_per_year: spec.periods_per_year,
                     semesters,
                     year,
-                    corrections: state.corrections.get(&spec.code).copied().unwrap_or(0),
+                    corrections: record.map_or(0, |record| {
+                        record.correction_count(&Corrected::Subject(spec.code.clone()))
+                    }),
                     plan: state
                         .plan
                         .as_ref()
