@@ -239,23 +239,24 @@ impl Ledger {
                 };
                 self.targets.insert(
                     index,
-                    Target::Assessment {
+                    &Target::Assessment {
                         learner: learner.clone(),
                         school_year: class.school_year,
                         slot: slot.clone(),
                     },
                 );
                 let record = self.record_mut(&learner, class.school_year);
+                let version = Version {
+                    makeup: makeup_reason.map(String::into_boxed_str),
+                    ..Version::recorded(value, index, record)
+                };
                 // Most values never change: one version's room, not the four a first push
-                // would reserve (about 300 bytes a value at this size).
+                // would reserve.
                 record
                     .assessments
                     .entry(slot)
                     .or_insert_with(|| Vec::with_capacity(1))
-                    .push(Version {
-                        makeup: makeup_reason,
-                        ..Version::recorded(value, index, class)
-                    });
+                    .push(version);
                 record.changed();
             }
             Event::ConductRecorded {
@@ -266,18 +267,19 @@ impl Ledger {
             } => {
                 self.targets.insert(
                     index,
-                    Target::Conduct {
+                    &Target::Conduct {
                         learner: learner.clone(),
                         school_year: class.school_year,
                         semester,
                     },
                 );
                 let record = self.record_mut(&learner, class.school_year);
+                let version = Version::recorded(value, index, record);
                 record
                     .conduct
                     .entry(semester)
                     .or_insert_with(|| Vec::with_capacity(1))
-                    .push(Version::recorded(value, index, class));
+                    .push(version);
                 record.changed();
             }
             Event::AbsenceRecorded {
@@ -339,14 +341,14 @@ impl Ledger {
                 resolved,
                 ..
             } => {
-                let (Some(value), Some(found)) = (resolved, self.targets.get(&target)) else {
+                let (Some(value), Some(found)) = (resolved, self.targets.get(target)) else {
                     return;
                 };
                 self.corrections.insert(
                     index,
                     CorrectionRequest {
                         target_index: target,
-                        target: found.clone(),
+                        target: found,
                         value,
                         reason,
                         requested_by: author,
@@ -361,7 +363,7 @@ impl Ledger {
                 found.approved_at = Some(index);
                 let target = found.target.clone();
                 let value = found.value;
-                self.targets.insert(index, target.clone());
+                self.targets.insert(index, &target);
                 let (learner, school_year) = target.learner_year();
                 let record = self.record_mut(&learner, school_year);
                 let corrected = match (target, value) {
@@ -412,9 +414,8 @@ impl Ledger {
                 value,
             } => {
                 let record = self.record_mut(&learner, class.school_year);
-                record
-                    .summer_conduct
-                    .push(Version::recorded(value, index, class));
+                let version = Version::recorded(value, index, record);
+                record.summer_conduct.push(version);
                 record.changed();
             }
             Event::SummerReassessmentRecorded {
@@ -428,11 +429,12 @@ impl Ledger {
                     return;
                 };
                 let record = self.record_mut(&learner, class.school_year);
+                let version = Version::recorded(value, index, record);
                 record
                     .reassessments
                     .entry(subject)
                     .or_insert_with(|| Vec::with_capacity(1))
-                    .push(Version::recorded(value, index, class));
+                    .push(version);
                 record.changed();
             }
             Event::PromotionDecided {

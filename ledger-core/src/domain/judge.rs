@@ -277,30 +277,20 @@ impl Ledger {
     fn target_now(&self, target: &Target) -> Option<(u64, ClassKey, Option<SubjectMode>)> {
         let (learner, school_year) = target.learner_year();
         let record = self.record(&learner, school_year)?;
-        let (at, school, class, mode) = match target {
+        Some(match target {
             Target::Assessment { slot, .. } => {
                 let version = record.assessments.get(slot)?.last()?;
                 (
                     version.at,
-                    &version.school,
-                    &version.class,
+                    record.class_of(version, school_year),
                     Some(version.value.mode()),
                 )
             }
             Target::Conduct { semester, .. } => {
                 let version = record.conduct.get(semester)?.last()?;
-                (version.at, &version.school, &version.class, None)
+                (version.at, record.class_of(version, school_year), None)
             }
-        };
-        Some((
-            at,
-            ClassKey {
-                school: school.clone(),
-                school_year,
-                class: class.clone(),
-            },
-            mode,
-        ))
+        })
     }
 
     fn check_target_current(
@@ -997,7 +987,7 @@ impl Ledger {
                 ..
             } => {
                 let target_index = *target;
-                let found = self.targets.get(&target_index).ok_or(
+                let found = &self.targets.get(target_index).ok_or(
                     DomainError::CorrectionTargetUnknown {
                         target: target_index,
                     },

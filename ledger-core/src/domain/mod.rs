@@ -60,6 +60,7 @@ mod judge;
 mod payload;
 mod policy;
 mod state;
+mod targets;
 pub mod value;
 mod year_end;
 
@@ -189,7 +190,7 @@ pub struct Ledger {
     seals: BTreeMap<(UnitCode, SchoolYear, Term), u64>,
     reopenings: Vec<Reopening>,
     /// Every event that set a correctable value, by index.
-    targets: BTreeMap<u64, Target>,
+    targets: targets::Targets,
     /// Every correction request, by index.
     corrections: BTreeMap<u64, CorrectionRequest>,
     /// Every electronic copy or extract issued, by copy id.
@@ -623,17 +624,20 @@ impl Ledger {
         &self,
         index: u64,
     ) -> Option<(LearnerCode, ClassKey, Option<SubjectCode>)> {
-        let target = self.targets.get(&index)?;
+        let target = self.targets.get(index)?;
         let (learner, school_year) = target.learner_year();
         let record = self.record(&learner, school_year)?;
-        let (school, class, subject) = match target {
+        let (class, subject) = match &target {
             Target::Assessment { slot, .. } => {
                 let version = record
                     .assessments
                     .get(slot)?
                     .iter()
                     .find(|v| v.at == index)?;
-                (&version.school, &version.class, Some(slot.subject.clone()))
+                (
+                    record.class_of(version, school_year),
+                    Some(slot.subject.clone()),
+                )
             }
             Target::Conduct { semester, .. } => {
                 let version = record
@@ -641,13 +645,8 @@ impl Ledger {
                     .get(semester)?
                     .iter()
                     .find(|v| v.at == index)?;
-                (&version.school, &version.class, None)
+                (record.class_of(version, school_year), None)
             }
-        };
-        let class = ClassKey {
-            school: school.clone(),
-            school_year,
-            class: class.clone(),
         };
         Some((learner, class, subject))
     }

@@ -111,27 +111,31 @@ pub(crate) struct AssessmentSlot {
 }
 
 /// One version of a value: what it was, which event set it, where, and by which correction.
+/// There is one per grade of a log, so it names its school and class by the number of the
+/// year's enrolment it was set in rather than spelling them out.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub(crate) struct Version<T> {
     pub(crate) value: T,
     /// The index of the event that set it (an `*.recorded` or a `correction.approved`).
     pub(crate) at: u64,
-    pub(crate) school: UnitCode,
-    pub(crate) class: ClassName,
+    /// Which of the year's enrolments (`LearnerYear::enrolments`, which only grows) the value
+    /// was recorded in: a `*.recorded` event names the learner's current class, and a
+    /// correction keeps the class of the value it corrects.
+    pub(crate) enrolment: u32,
     /// The index of the correction request, for a value set by an approved correction.
     pub(crate) correction: Option<u64>,
     /// For an assessment taken late (kiểm tra bù): why; a correction keeps it.
-    pub(crate) makeup: Option<String>,
+    pub(crate) makeup: Option<Box<str>>,
 }
 
 impl<T: Clone> Version<T> {
-    /// A value set by the `*.recorded` event at `at` in `class`.
-    pub(crate) fn recorded(value: T, at: u64, class: ClassKey) -> Self {
+    /// A value set by the `*.recorded` event at `at`, in the learner's current enrolment of
+    /// `record` (the judge checked that the event names it).
+    pub(crate) fn recorded(value: T, at: u64, record: &LearnerYear) -> Self {
         Self {
             value,
             at,
-            school: class.school,
-            class: class.class,
+            enrolment: record.current_enrolment_number(),
             correction: None,
             makeup: None,
         }
@@ -197,6 +201,24 @@ impl LearnerYear {
     /// The latest enrolment.
     pub(crate) fn current(&self) -> Option<&Enrolment> {
         self.enrolments.last()
+    }
+
+    /// The number of the latest enrolment (0 when there is none).
+    fn current_enrolment_number(&self) -> u32 {
+        u32::try_from(self.enrolments.len().saturating_sub(1)).unwrap_or(u32::MAX)
+    }
+
+    /// The class a version was set in: its enrolment's school and class.
+    pub(crate) fn class_of<T>(&self, version: &Version<T>, school_year: SchoolYear) -> ClassKey {
+        let enrolment = usize::try_from(version.enrolment)
+            .ok()
+            .and_then(|number| self.enrolments.get(number))
+            .expect("a version names one of its year's enrolments");
+        ClassKey {
+            school: enrolment.school.clone(),
+            school_year,
+            class: enrolment.class.clone(),
+        }
     }
 
     /// Every version of an assessment, oldest first; `slot` counts only for a regular one.

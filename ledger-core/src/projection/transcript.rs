@@ -134,7 +134,7 @@ impl SemesterRecord {
         let makeup = |kind| {
             found(kind, 0)
                 .and_then(|versions| versions.last())
-                .and_then(|in_force| in_force.makeup.clone())
+                .and_then(|in_force| in_force.makeup.as_deref().map(str::to_owned))
         };
         Self {
             regular: (1..=spec.regular_count())
