@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::{json, Value};
 
 use super::json;
-use super::Projections;
+use super::{Projections, Trail};
 use crate::domain::value::{LearnerCode, SchoolYear, SubjectCode};
 use crate::domain::ClassKey;
 use crate::key::PublicKey;
@@ -167,7 +167,7 @@ impl Projections {
     /// The log indexes of every event in the subject's trail.
     fn trail_indexes(&self, subject: &AuditSubject) -> BTreeSet<u64> {
         let mut indexes = BTreeSet::new();
-        let mut add = |trail: Option<&Vec<u64>>| indexes.extend(trail.into_iter().flatten());
+        let mut add = |trail: Option<&Trail>| indexes.extend(trail.into_iter().flatten());
         match subject {
             AuditSubject::Learner(learner) => add(self.learner_trail.get(learner)),
             AuditSubject::Class(class) => {
@@ -199,18 +199,12 @@ impl Projections {
                             .get(&(enrolment.school.clone(), *school_year)));
                     }
                 }
-                let signatures = self.year_trail.get(&key).map(|trail| {
-                    trail
-                        .iter()
-                        .copied()
-                        .filter(|index| {
-                            self.entries.get(*index).is_some_and(|entry| {
-                                matches!(entry.event_type, "learner.signed_off" | "approval.signed")
-                            })
-                        })
-                        .collect::<Vec<_>>()
-                });
-                add(signatures.as_ref());
+                let signatures = self.year_trail.get(&key).into_iter().flatten();
+                indexes.extend(signatures.filter(|index| {
+                    self.entries.get(*index).is_some_and(|entry| {
+                        matches!(entry.event_type, "learner.signed_off" | "approval.signed")
+                    })
+                }));
             }
         }
         indexes

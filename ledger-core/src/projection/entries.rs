@@ -1,13 +1,14 @@
 //! What the audit trails say of every observed event: its type, author, sequencing time and
 //! reason, by log index.
 //!
-//! Every event of a log has one, so the layout matters: one fixed-size row per event in a
-//! vector (a log's events are contiguous from its first index), authors interned (a province
-//! has thousands of keys and its log millions of events; a decoded key is 192 bytes), and the
-//! reasons, which few events carry, kept aside.
+//! Every event of a log has one, so the layout matters: one 16-byte row per event in a vector
+//! (a log's events are contiguous from its first index), the event type by its number in
+//! [`EVENT_TYPES`], authors interned (a province has thousands of keys and its log millions of
+//! events; a decoded key is 192 bytes), and the reasons, which few events carry, kept aside.
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::domain::EVENT_TYPES;
 use crate::key::PublicKey;
 
 /// One event's metadata, as the trails read it.
@@ -22,9 +23,29 @@ pub(crate) struct EntryView<'a> {
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 struct Row {
-    event_type: &'static str,
-    author: u32,
     sequenced_at_us: u64,
+    author: u32,
+    /// The position of the type in [`EVENT_TYPES`]; [`UNKNOWN_TYPE`] for another.
+    event_type: u8,
+}
+
+/// The row type of a name not in [`EVENT_TYPES`] (which the domain would have refused).
+const UNKNOWN_TYPE: u8 = u8::MAX;
+
+/// The number of an event type's name.
+fn type_number(name: &str) -> u8 {
+    EVENT_TYPES
+        .iter()
+        .position(|(known, _)| *known == name)
+        .and_then(|number| u8::try_from(number).ok())
+        .unwrap_or(UNKNOWN_TYPE)
+}
+
+/// The name of an event type's number; `unknown` for [`UNKNOWN_TYPE`].
+fn type_name(number: u8) -> &'static str {
+    EVENT_TYPES
+        .get(usize::from(number))
+        .map_or("unknown", |(name, _)| *name)
 }
 
 /// The row of an index no event was observed at (a gap before a later index).
@@ -46,7 +67,7 @@ impl Entries {
     pub(crate) fn push(
         &mut self,
         index: u64,
-        event_type: &'static str,
+        event_type: &str,
         author: &PublicKey,
         sequenced_at_us: u64,
         reason: Option<&str>,
@@ -57,16 +78,16 @@ impl Entries {
         let position = usize::try_from(index - self.first).expect("an index of this log");
         debug_assert!(position >= self.rows.len(), "indexes are observed in order");
         let gap = Row {
-            event_type: "",
-            author: ABSENT,
             sequenced_at_us: 0,
+            author: ABSENT,
+            event_type: UNKNOWN_TYPE,
         };
         self.rows.resize(position, gap);
         let author = self.intern(author);
         self.rows.push(Row {
-            event_type,
-            author,
             sequenced_at_us,
+            author,
+            event_type: type_number(event_type),
         });
         if let Some(reason) = reason {
             self.reasons.insert(index, reason.to_owned());
@@ -78,7 +99,7 @@ impl Entries {
         let position = usize::try_from(index.checked_sub(self.first)?).ok()?;
         let row = self.rows.get(position).filter(|row| row.author != ABSENT)?;
         Some(EntryView {
-            event_type: row.event_type,
+            event_type: type_name(row.event_type),
             author: self.authors[row.author as usize],
             sequenced_at_us: row.sequenced_at_us,
             reason: self.reasons.get(&index).map(String::as_str),
@@ -124,5 +145,14 @@ mod tests {
         assert_eq!(entries.get(9).unwrap().author, key(1));
         assert_eq!(entries.get(9).unwrap().sequenced_at_us, 14);
         assert_eq!(entries.authors.len(), 2, "one copy of each author");
+        assert_eq!(std::mem::size_of::<Row>(), 16);
+    }
+
+    #[test]
+    fn every_event_type_has_a_number_and_others_read_as_unknown() {
+        for (name, _) in EVENT_TYPES {
+            assert_eq!(type_name(type_number(name)), name);
+        }
+        assert_eq!(type_name(type_number("grade.invented")), "unknown");
     }
 }

@@ -40,6 +40,7 @@ pub mod gradebook;
 pub mod identity_access;
 mod json;
 mod observe;
+mod trail;
 pub mod transcript;
 pub mod units;
 
@@ -57,6 +58,8 @@ use crate::domain::{
 use crate::key::PublicKey;
 use crate::record::VerifiedSubmission;
 use crate::rules::year::Award;
+
+use trail::Trail;
 
 pub use audit::{AuditEntry, AuditSubject, AuditTrail};
 pub use authority::{AuthorityState, GrantView, Revocation, SigningPolicyView};
@@ -268,14 +271,14 @@ pub struct Projections {
     ministry_keys: Vec<PublicKey>,
     // Audit.
     entries: entries::Entries,
-    learner_trail: BTreeMap<LearnerCode, Vec<u64>>,
-    grade_trail: BTreeMap<(LearnerCode, SchoolYear, SubjectCode), Vec<u64>>,
-    year_trail: BTreeMap<(LearnerCode, SchoolYear), Vec<u64>>,
-    class_trail: BTreeMap<ClassKey, Vec<u64>>,
-    lock_trail: BTreeMap<(ClassKey, SubjectCode), Vec<u64>>,
-    seal_trail: BTreeMap<(UnitCode, SchoolYear), Vec<u64>>,
-    key_trail: BTreeMap<[u8; 32], Vec<u64>>,
-    school_trail: BTreeMap<UnitCode, Vec<u64>>,
+    learner_trail: BTreeMap<LearnerCode, Trail>,
+    grade_trail: BTreeMap<(LearnerCode, SchoolYear, SubjectCode), Trail>,
+    year_trail: BTreeMap<(LearnerCode, SchoolYear), Trail>,
+    class_trail: BTreeMap<ClassKey, Trail>,
+    lock_trail: BTreeMap<(ClassKey, SubjectCode), Trail>,
+    seal_trail: BTreeMap<(UnitCode, SchoolYear), Trail>,
+    key_trail: BTreeMap<[u8; 32], Trail>,
+    school_trail: BTreeMap<UnitCode, Trail>,
     // Set-up and records.
     /// Each unit's names over time, parent and merge (what read access follows, and the
     /// school names transcripts show).
@@ -415,11 +418,8 @@ impl Projections {
         self.observed
     }
 
-    fn push_trail<K: Ord>(map: &mut BTreeMap<K, Vec<u64>>, key: K, index: u64) {
-        let trail = map.entry(key).or_default();
-        if trail.last() != Some(&index) {
-            trail.push(index);
-        }
+    fn push_trail<K: Ord>(map: &mut BTreeMap<K, Trail>, key: K, index: u64) {
+        map.entry(key).or_default().push(index);
     }
 
     fn year_mut(&mut self, learner: &LearnerCode, school_year: SchoolYear) -> &mut YearState {

@@ -328,7 +328,7 @@ impl Projections {
         let author = *submission.author();
         self.entries.push(
             index,
-            static_event_type(submission.submission().event_type()),
+            submission.submission().event_type(),
             &author,
             position.sequenced_at_us,
             fact.reason(),
@@ -414,10 +414,7 @@ impl Projections {
                     .unwrap_or_default();
                 for (subject, decided) in earlier {
                     let key = (learner.clone(), class.school_year, subject);
-                    let trail = self.grade_trail.entry(key).or_default();
-                    if let Err(at) = trail.binary_search(&decided) {
-                        trail.insert(at, decided);
-                    }
+                    self.grade_trail.entry(key).or_default().insert(decided);
                 }
             }
             Fact::TransferredOut(learner, school, school_year, to_school, reason) => {
@@ -659,13 +656,4 @@ impl Projections {
             Self::push_trail(&mut self.grade_trail, key, index);
         }
     }
-}
-
-/// The static name of an event type the domain knows (every observed event is one); an unknown
-/// name, which the domain would have refused, reads as `unknown`.
-fn static_event_type(name: &str) -> &'static str {
-    crate::domain::EVENT_TYPES
-        .iter()
-        .find(|(known, _)| *known == name)
-        .map_or("unknown", |(known, _)| *known)
 }
