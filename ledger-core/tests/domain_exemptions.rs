@@ -323,7 +323,7 @@ fn a_makeup_final_shows_as_makeup_with_its_reason() {
     let toan: SubjectCode = "toan".parse().unwrap();
     let makeup_of = |ledger: &Ledger, kind| {
         ledger
-            .assessment_makeup(&learner(), year(), &toan, Semester::First, kind, 0)
+            .assessment_makeup(&learner(), year(), &toan, Semester::First, kind)
             .map(str::to_owned)
     };
     assert_eq!(

@@ -246,17 +246,12 @@ impl Ledger {
                     },
                 );
                 let record = self.record_mut(&learner, class.school_year);
-                let version = Version {
-                    makeup: makeup_reason.map(String::into_boxed_str),
-                    ..Version::recorded(value, index, record)
-                };
-                // Most values never change: one version's room, not the four a first push
-                // would reserve.
-                record
-                    .assessments
-                    .entry(slot)
-                    .or_insert_with(|| Vec::with_capacity(1))
-                    .push(version);
+                let version = Version::recorded(value, index, record);
+                record.assessments.record(
+                    &slot,
+                    version,
+                    makeup_reason.map(String::into_boxed_str),
+                );
                 record.changed();
             }
             Event::ConductRecorded {
@@ -368,14 +363,12 @@ impl Ledger {
                 let record = self.record_mut(&learner, school_year);
                 let corrected = match (target, value) {
                     (Target::Assessment { slot, .. }, CorrectedValue::Assessment(value)) => {
-                        if let Some(versions) = record.assessments.get_mut(&slot) {
-                            Version::push_correction(versions, value, index, request);
-                        }
+                        record.assessments.correct(&slot, value, index);
                         Some(Corrected::Subject(slot.subject))
                     }
                     (Target::Conduct { semester, .. }, CorrectedValue::Conduct(value)) => {
                         if let Some(versions) = record.conduct.get_mut(&semester) {
-                            Version::push_correction(versions, value, index, request);
+                            Version::push_correction(versions, value, index);
                         }
                         Some(Corrected::Conduct)
                     }

@@ -279,7 +279,7 @@ impl Ledger {
         let record = self.record(&learner, school_year)?;
         Some(match target {
             Target::Assessment { slot, .. } => {
-                let version = record.assessments.get(slot)?.last()?;
+                let version = record.assessments.versions(slot)?.last()?;
                 (
                     version.at,
                     record.class_of(version, school_year),
@@ -452,12 +452,7 @@ impl Ledger {
             if *assessment != PlanAssessment::NotAssessed {
                 continue;
             }
-            let first = record
-                .assessments
-                .iter()
-                .filter(|(slot, _)| slot.subject == *subject)
-                .filter_map(|(_, versions)| versions.first().map(|version| version.at))
-                .min();
+            let first = record.assessments.first_recorded(subject);
             if let Some(assessed_at) = first {
                 return Err(DomainError::SubjectAlreadyAssessed {
                     learner: learner.to_string(),

@@ -53,6 +53,7 @@
 //! ```
 
 mod apply;
+mod assessments;
 mod authority;
 mod error;
 mod event;
@@ -380,8 +381,9 @@ impl Ledger {
         Some((version.value, version.at))
     }
 
-    /// Why the assessment in force was a make-up (kiểm tra bù), when it was: the
-    /// `makeup_reason` of the recording it comes from (a correction keeps it).
+    /// Why the mid-term or final in force was a make-up (kiểm tra bù), when it was: the
+    /// `makeup_reason` of the recording it comes from (a correction keeps it). `None` for a
+    /// regular assessment, which is never made up.
     #[must_use]
     pub fn assessment_makeup(
         &self,
@@ -390,12 +392,9 @@ impl Ledger {
         subject: &SubjectCode,
         semester: Semester,
         kind: AssessmentKind,
-        slot: u8,
     ) -> Option<&str> {
-        self.assessment_versions(learner, school_year, subject, semester, kind, slot)?
-            .last()?
-            .makeup
-            .as_deref()
+        self.record(learner, school_year)?
+            .assessment_makeup(subject, semester, kind)
     }
 
     /// The principal's exemptions in force for the learner in the year, in log order: those
@@ -466,7 +465,7 @@ impl Ledger {
         slot: u8,
     ) -> usize {
         self.assessment_versions(learner, school_year, subject, semester, kind, slot)
-            .map_or(0, Vec::len)
+            .map_or(0, <[_]>::len)
     }
 
     /// Every version of an assessment, oldest first; `slot` counts only for a regular one.
@@ -478,7 +477,7 @@ impl Ledger {
         semester: Semester,
         kind: AssessmentKind,
         slot: u8,
-    ) -> Option<&Vec<Version<AssessmentValue>>> {
+    ) -> Option<&[Version<AssessmentValue>]> {
         self.record(learner, school_year)?
             .assessment_versions(subject, semester, kind, slot)
     }
@@ -631,7 +630,7 @@ impl Ledger {
             Target::Assessment { slot, .. } => {
                 let version = record
                     .assessments
-                    .get(slot)?
+                    .versions(slot)?
                     .iter()
                     .find(|v| v.at == index)?;
                 (

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use super::assessments::Assessments;
+
 use super::event::{
     ClassKey, CopyKind, CorrectedValue, Decision, Exemption, ExemptionPeriod, IndividualPlan,
     SubjectSpec,
@@ -110,22 +112,19 @@ pub(crate) struct AssessmentSlot {
     pub(crate) slot: u8,
 }
 
-/// One version of a value: what it was, which event set it, where, and by which correction.
-/// There is one per grade of a log, so it names its school and class by the number of the
-/// year's enrolment it was set in rather than spelling them out.
+/// One version of a value: what it was, which event set it, and where. There is one per grade
+/// of a log, so it names its school and class by the number of the year's enrolment it was set
+/// in rather than spelling them out. (A correction's request is the one whose `approved_at` is
+/// `at`.)
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub(crate) struct Version<T> {
-    pub(crate) value: T,
     /// The index of the event that set it (an `*.recorded` or a `correction.approved`).
     pub(crate) at: u64,
     /// Which of the year's enrolments (`LearnerYear::enrolments`, which only grows) the value
     /// was recorded in: a `*.recorded` event names the learner's current class, and a
     /// correction keeps the class of the value it corrects.
     pub(crate) enrolment: u32,
-    /// The index of the correction request, for a value set by an approved correction.
-    pub(crate) correction: Option<u64>,
-    /// For an assessment taken late (kiểm tra bù): why; a correction keeps it.
-    pub(crate) makeup: Option<Box<str>>,
+    pub(crate) value: T,
 }
 
 impl<T: Clone> Version<T> {
@@ -136,20 +135,18 @@ impl<T: Clone> Version<T> {
             value,
             at,
             enrolment: record.current_enrolment_number(),
-            correction: None,
-            makeup: None,
         }
     }
 
-    /// Appends the value set by the approved correction `request` at `at`, in the school and
-    /// class of the value in force; nothing when there is none.
-    pub(crate) fn push_correction(versions: &mut Vec<Self>, value: T, at: u64, request: u64) {
-        if let Some(last) = versions.last().cloned() {
+    /// Appends the value set by an approved correction at `at`, in the school and class of
+    /// the value in force; nothing when there is none.
+    pub(crate) fn push_correction(versions: &mut Vec<Self>, value: T, at: u64) {
+        if let Some(last) = versions.last() {
+            let enrolment = last.enrolment;
             versions.push(Self {
-                value,
                 at,
-                correction: Some(request),
-                ..last
+                enrolment,
+                value,
             });
         }
     }
@@ -174,7 +171,7 @@ pub(crate) struct Signature {
 pub(crate) struct LearnerYear {
     pub(crate) enrolments: Vec<Enrolment>,
     /// Every version of every assessment, oldest first; the last is in force.
-    pub(crate) assessments: BTreeMap<AssessmentSlot, Vec<Version<AssessmentValue>>>,
+    pub(crate) assessments: Assessments,
     pub(crate) conduct: BTreeMap<Semester, Vec<Version<ConductLevel>>>,
     /// Excused and unexcused sessions absent, and the index that set them.
     pub(crate) absences: BTreeMap<Semester, (u16, u16, u64)>,
@@ -228,7 +225,7 @@ impl LearnerYear {
         semester: Semester,
         kind: AssessmentKind,
         slot: u8,
-    ) -> Option<&Vec<Version<AssessmentValue>>> {
+    ) -> Option<&[Version<AssessmentValue>]> {
         let slot = AssessmentSlot {
             subject: subject.clone(),
             semester,
@@ -239,7 +236,25 @@ impl LearnerYear {
                 0
             },
         };
-        self.assessments.get(&slot)
+        self.assessments.versions(&slot)
+    }
+
+    /// Why the mid-term or final in force was a make-up (kiểm tra bù), when it was.
+    pub(crate) fn assessment_makeup(
+        &self,
+        subject: &SubjectCode,
+        semester: Semester,
+        kind: AssessmentKind,
+    ) -> Option<&str> {
+        if kind == AssessmentKind::Regular {
+            return None;
+        }
+        self.assessments.makeup(&AssessmentSlot {
+            subject: subject.clone(),
+            semester,
+            kind,
+            slot: 0,
+        })
     }
 
     /// The conduct level in force for a semester.
@@ -329,24 +344,22 @@ impl LearnerYear {
                 enrolment.school, enrolment.class
             ));
         }
-        for (slot, versions) in &self.assessments {
-            if let Some(version) = versions.last() {
+        for (slot, value, makeup) in self.assessments.in_force() {
+            lines.push(format!(
+                "assessment {} {} {} {} {}",
+                slot.subject,
+                slot.semester.number(),
+                slot.kind.as_str(),
+                slot.slot,
+                value
+            ));
+            if makeup {
                 lines.push(format!(
-                    "assessment {} {} {} {} {}",
+                    "makeup {} {} {}",
                     slot.subject,
                     slot.semester.number(),
-                    slot.kind.as_str(),
-                    slot.slot,
-                    version.value
+                    slot.kind.as_str()
                 ));
-                if version.makeup.is_some() {
-                    lines.push(format!(
-                        "makeup {} {} {}",
-                        slot.subject,
-                        slot.semester.number(),
-                        slot.kind.as_str()
-                    ));
-                }
             }
         }
         for (semester, versions) in &self.conduct {

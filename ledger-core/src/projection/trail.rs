@@ -141,7 +141,10 @@ mod tests {
         trail.push(100);
         trail.push(101);
         trail.push(7);
-        assert_eq!(trail.iter().collect::<Vec<_>>(), [7, 10, 25, 40, 90, 100, 101]);
+        assert_eq!(
+            trail.iter().collect::<Vec<_>>(),
+            [7, 10, 25, 40, 90, 100, 101]
+        );
     }
 
     proptest! {

@@ -43,13 +43,13 @@ pub struct AssessmentView {
 
 impl AssessmentView {
     /// The view of a value's versions, oldest first; `None` when it has none.
-    fn of_versions(versions: &[Version<AssessmentValue>]) -> Option<Self> {
+    fn of_versions(versions: &[Version<AssessmentValue>], makeup: bool) -> Option<Self> {
         let in_force = versions.last()?;
         Some(Self {
             value: in_force.value,
             versions: versions.len(),
             at: in_force.at,
-            makeup: in_force.makeup.is_some(),
+            makeup,
         })
     }
 
@@ -130,12 +130,13 @@ impl SemesterRecord {
         let found = |kind, slot| {
             record.and_then(|record| record.assessment_versions(&spec.code, semester, kind, slot))
         };
-        let get = |kind, slot| found(kind, slot).and_then(|v| AssessmentView::of_versions(v));
-        let makeup = |kind| {
-            found(kind, 0)
-                .and_then(|versions| versions.last())
-                .and_then(|in_force| in_force.makeup.as_deref().map(str::to_owned))
+        let makeup =
+            |kind| record.and_then(|record| record.assessment_makeup(&spec.code, semester, kind));
+        let get = |kind, slot| {
+            let makeup = makeup(kind).is_some();
+            found(kind, slot).and_then(|versions| AssessmentView::of_versions(versions, makeup))
         };
+        let makeup = |kind| makeup(kind).map(str::to_owned);
         Self {
             regular: (1..=spec.regular_count())
                 .map(|slot| get(AssessmentKind::Regular, slot))
