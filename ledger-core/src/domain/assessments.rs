@@ -1,10 +1,11 @@
 //! Every version of every assessment of one learner's school year.
 //!
 //! Most events of a log are grades, so this is most of the domain state, and the layout is
-//! chosen for it: a slot's key names its subject by number within the year (a year has a few
-//! dozen subjects; a code is spelled once), a version is 16 bytes (the value, the index that
-//! set it, the number of the enrolment it was set in), and the few make-up reasons are kept
-//! aside.
+//! chosen for it: the slots of a year (about a hundred) in one sorted vector, a slot's key
+//! naming its subject by number within the year (a year has a few dozen subjects; a code is
+//! spelled once), a version in 16 bytes (the value, the index that set it, the number of the
+//! enrolment it was set in), the first version inline (most values never change), and the few
+//! make-up reasons aside. A slot costs 32 bytes.
 
 use std::collections::BTreeMap;
 
@@ -20,12 +21,57 @@ struct SlotKey {
     slot: u8,
 }
 
-/// The assessments of a learner's year: each slot's versions, oldest first, the last in force.
+/// A slot's versions, oldest first; the last is in force.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct Versions {
+    first: Version<AssessmentValue>,
+    /// The versions after the first: corrections and re-recordings, rare. Boxed so that the
+    /// common slot carries one pointer's width for them.
+    #[allow(clippy::box_collection)]
+    later: Option<Box<Vec<Version<AssessmentValue>>>>,
+}
+
+impl Versions {
+    fn new(first: Version<AssessmentValue>) -> Self {
+        Self { first, later: None }
+    }
+
+    fn push(&mut self, version: Version<AssessmentValue>) {
+        self.later.get_or_insert_with(Box::default).push(version);
+    }
+
+    /// The version first recorded.
+    pub(crate) fn first(&self) -> &Version<AssessmentValue> {
+        &self.first
+    }
+
+    /// The version in force.
+    pub(crate) fn last(&self) -> &Version<AssessmentValue> {
+        self.later
+            .as_ref()
+            .and_then(|later| later.last())
+            .unwrap_or(&self.first)
+    }
+
+    /// How many versions there are (1 when the value never changed).
+    #[allow(clippy::len_without_is_empty)]
+    pub(crate) fn len(&self) -> usize {
+        1 + self.later.as_ref().map_or(0, |later| later.len())
+    }
+
+    /// The versions, oldest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Version<AssessmentValue>> {
+        std::iter::once(&self.first).chain(self.later.iter().flat_map(|later| later.iter()))
+    }
+}
+
+/// The assessments of a learner's year: each slot's versions.
 #[derive(Clone, Default, PartialEq, Eq, Debug)]
 pub(crate) struct Assessments {
     /// The subjects assessed this year, numbered in order of first assessment.
     subjects: Vec<SubjectCode>,
-    slots: BTreeMap<SlotKey, Vec<Version<AssessmentValue>>>,
+    /// Sorted by key, each key once.
+    slots: Vec<(SlotKey, Versions)>,
     /// Why the recording in force of a slot was a make-up (kiểm tra bù), for those that were.
     makeups: BTreeMap<SlotKey, Box<str>>,
 }
@@ -62,9 +108,14 @@ impl Assessments {
         }
     }
 
-    /// Every version of the slot, oldest first; `None` when nothing was recorded in it.
-    pub(crate) fn versions(&self, slot: &AssessmentSlot) -> Option<&[Version<AssessmentValue>]> {
-        self.slots.get(&self.key(slot)?).map(Vec::as_slice)
+    fn find(&self, key: SlotKey) -> Result<usize, usize> {
+        self.slots.binary_search_by_key(&key, |(slot, _)| *slot)
+    }
+
+    /// Every version of the slot; `None` when nothing was recorded in it.
+    pub(crate) fn versions(&self, slot: &AssessmentSlot) -> Option<&Versions> {
+        let at = self.find(self.key(slot)?).ok()?;
+        Some(&self.slots[at].1)
     }
 
     /// Why the value in force in the slot was a make-up, when it was (a correction keeps the
@@ -81,11 +132,10 @@ impl Assessments {
         makeup: Option<Box<str>>,
     ) {
         let key = self.key_or_new(slot);
-        // Most values never change: one version's room, not the four a first push reserves.
-        self.slots
-            .entry(key)
-            .or_insert_with(|| Vec::with_capacity(1))
-            .push(version);
+        match self.find(key) {
+            Ok(at) => self.slots[at].1.push(version),
+            Err(at) => self.slots.insert(at, (key, Versions::new(version))),
+        }
         match makeup {
             Some(reason) => self.makeups.insert(key, reason),
             None => self.makeups.remove(&key),
@@ -95,10 +145,16 @@ impl Assessments {
     /// An approved correction: `value`, set at `at`, in force in the slot, in the class of the
     /// value it corrects. Nothing when the slot holds no value.
     pub(crate) fn correct(&mut self, slot: &AssessmentSlot, value: AssessmentValue, at: u64) {
-        let Some(key) = self.key(slot) else { return };
-        if let Some(versions) = self.slots.get_mut(&key) {
-            Version::push_correction(versions, value, at);
-        }
+        let Some(Ok(position)) = self.key(slot).map(|key| self.find(key)) else {
+            return;
+        };
+        let versions = &mut self.slots[position].1;
+        let enrolment = versions.last().enrolment;
+        versions.push(Version {
+            at,
+            enrolment,
+            value,
+        });
     }
 
     /// The index of the first recording in any slot of `subject`, if any.
@@ -107,7 +163,7 @@ impl Assessments {
         self.slots
             .iter()
             .filter(|(key, _)| usize::from(key.subject) == number)
-            .filter_map(|(_, versions)| versions.first().map(|version| version.at))
+            .map(|(_, versions)| versions.first().at)
             .min()
     }
 
@@ -115,13 +171,12 @@ impl Assessments {
     pub(crate) fn in_force(
         &self,
     ) -> impl Iterator<Item = (AssessmentSlot, AssessmentValue, bool)> + '_ {
-        self.slots.iter().filter_map(|(key, versions)| {
-            let version = versions.last()?;
-            Some((
+        self.slots.iter().map(|(key, versions)| {
+            (
                 self.slot_of(*key),
-                version.value,
+                versions.last().value,
                 self.makeups.contains_key(key),
-            ))
+            )
         })
     }
 }
@@ -163,16 +218,22 @@ mod tests {
             AssessmentValue::Scored(Tenths::parse("8.5").unwrap()),
             20,
         );
-        assert_eq!(year.versions(&final_).map(<[_]>::len), Some(2));
+        assert_eq!(year.versions(&final_).map(Versions::len), Some(2));
         assert_eq!(year.makeup(&final_), Some("ốm"));
         year.record(&final_, version("9", 30), None);
         assert_eq!(year.makeup(&final_), None);
-        assert_eq!(year.versions(&final_).unwrap().last().unwrap().at, 30);
+        let versions = year.versions(&final_).unwrap();
+        assert_eq!(
+            versions.iter().map(|v| v.at).collect::<Vec<_>>(),
+            [10, 20, 30]
+        );
+        assert_eq!((versions.first().at, versions.last().at), (10, 30));
         assert_eq!(year.first_recorded(&"toan".parse().unwrap()), Some(10));
         assert_eq!(year.first_recorded(&"tin_hoc".parse().unwrap()), None);
         assert_eq!(year.subjects.len(), 2);
         assert_eq!(year.in_force().count(), 2);
         assert_eq!(std::mem::size_of::<Version<AssessmentValue>>(), 16);
+        assert_eq!(std::mem::size_of::<(SlotKey, Versions)>(), 32);
     }
 
     #[test]

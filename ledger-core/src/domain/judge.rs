@@ -279,7 +279,7 @@ impl Ledger {
         let record = self.record(&learner, school_year)?;
         Some(match target {
             Target::Assessment { slot, .. } => {
-                let version = record.assessments.versions(slot)?.last()?;
+                let version = record.assessments.versions(slot)?.last();
                 (
                     version.at,
                     record.class_of(version, school_year),

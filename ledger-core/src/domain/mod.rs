@@ -79,7 +79,8 @@ use state::{
     Assignment, Class, CorrectionRequest, Grant, IssuedCopy, Learner, Reopening, Target, Unit,
 };
 // The projections read a learner's year from its record, with the record's own accessors.
-pub(crate) use state::{Corrected, LearnerYear, Version};
+pub(crate) use assessments::Versions;
+pub(crate) use state::{Corrected, LearnerYear};
 use value::{
     AssessmentKind, AssessmentValue, ClassName, ConductLevel, CopyId, Digest, GrantId, LearnerCode,
     Role, SchoolYear, Semester, SubjectCode, Term, UnitCode,
@@ -377,7 +378,7 @@ impl Ledger {
     ) -> Option<(AssessmentValue, u64)> {
         let version = self
             .assessment_versions(learner, school_year, subject, semester, kind, slot)?
-            .last()?;
+            .last();
         Some((version.value, version.at))
     }
 
@@ -465,7 +466,7 @@ impl Ledger {
         slot: u8,
     ) -> usize {
         self.assessment_versions(learner, school_year, subject, semester, kind, slot)
-            .map_or(0, <[_]>::len)
+            .map_or(0, Versions::len)
     }
 
     /// Every version of an assessment, oldest first; `slot` counts only for a regular one.
@@ -477,7 +478,7 @@ impl Ledger {
         semester: Semester,
         kind: AssessmentKind,
         slot: u8,
-    ) -> Option<&[Version<AssessmentValue>]> {
+    ) -> Option<&Versions> {
         self.record(learner, school_year)?
             .assessment_versions(subject, semester, kind, slot)
     }

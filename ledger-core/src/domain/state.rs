@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::assessments::Assessments;
+use super::assessments::{Assessments, Versions};
 
 use super::event::{
     ClassKey, CopyKind, CorrectedValue, Decision, Exemption, ExemptionPeriod, IndividualPlan,
@@ -225,7 +225,7 @@ impl LearnerYear {
         semester: Semester,
         kind: AssessmentKind,
         slot: u8,
-    ) -> Option<&[Version<AssessmentValue>]> {
+    ) -> Option<&Versions> {
         let slot = AssessmentSlot {
             subject: subject.clone(),
             semester,

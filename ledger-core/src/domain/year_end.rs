@@ -129,8 +129,7 @@ impl Ledger {
         let value = |semester: Semester, kind: AssessmentKind, slot: u8| {
             record
                 .assessment_versions(&spec.code, semester, kind, slot)
-                .and_then(|versions| versions.last())
-                .map(|version| version.value)
+                .map(|versions| versions.last().value)
                 .ok_or_else(|| format!("the assessments of {} in {semester}", spec.code))
         };
         let code = subject::SubjectCode::new(spec.code.as_str())

@@ -17,7 +17,7 @@ use crate::domain::{
     term_wire_name, ClassKey, Decision, Exemption, IndividualPlan, PlanAssessment, SigningStatus,
     SubjectSpec,
 };
-use crate::domain::{Corrected, LearnerYear as YearRecord, Version};
+use crate::domain::{Corrected, LearnerYear as YearRecord, Versions};
 use crate::key::PublicKey;
 use crate::rules::level::Level;
 use crate::rules::score::{semester_average, year_average, Score};
@@ -42,15 +42,15 @@ pub struct AssessmentView {
 }
 
 impl AssessmentView {
-    /// The view of a value's versions, oldest first; `None` when it has none.
-    fn of_versions(versions: &[Version<AssessmentValue>], makeup: bool) -> Option<Self> {
-        let in_force = versions.last()?;
-        Some(Self {
+    /// The view of a value's versions.
+    fn of_versions(versions: &Versions, makeup: bool) -> Self {
+        let in_force = versions.last();
+        Self {
             value: in_force.value,
             versions: versions.len(),
             at: in_force.at,
             makeup,
-        })
+        }
     }
 
     /// `{"value", "versions", "at"}`, and `"makeup": true` for a make-up.
@@ -134,7 +134,7 @@ impl SemesterRecord {
             |kind| record.and_then(|record| record.assessment_makeup(&spec.code, semester, kind));
         let get = |kind, slot| {
             let makeup = makeup(kind).is_some();
-            found(kind, slot).and_then(|versions| AssessmentView::of_versions(versions, makeup))
+            found(kind, slot).map(|versions| AssessmentView::of_versions(versions, makeup))
         };
         let makeup = |kind| makeup(kind).map(str::to_owned);
         Self {
