@@ -182,9 +182,7 @@ impl Projections {
                 school_year,
                 subject,
             } => {
-                add(self
-                    .grade_trail
-                    .get(&(learner.clone(), *school_year, subject.clone())));
+                add(self.grade_trail.get(learner, *school_year, subject));
                 let key = (learner.clone(), *school_year);
                 if let Some(state) = self.years.get(&key) {
                     for enrolment in &state.enrolments {

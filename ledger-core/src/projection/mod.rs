@@ -59,7 +59,7 @@ use crate::key::PublicKey;
 use crate::record::VerifiedSubmission;
 use crate::rules::year::Award;
 
-use trail::Trail;
+use trail::{GradeTrails, Trail};
 
 pub use audit::{AuditEntry, AuditSubject, AuditTrail};
 pub use authority::{AuthorityState, GrantView, Revocation, SigningPolicyView};
@@ -272,7 +272,7 @@ pub struct Projections {
     // Audit.
     entries: entries::Entries,
     learner_trail: BTreeMap<LearnerCode, Trail>,
-    grade_trail: BTreeMap<(LearnerCode, SchoolYear, SubjectCode), Trail>,
+    grade_trail: GradeTrails,
     year_trail: BTreeMap<(LearnerCode, SchoolYear), Trail>,
     class_trail: BTreeMap<ClassKey, Trail>,
     lock_trail: BTreeMap<(ClassKey, SubjectCode), Trail>,
@@ -497,11 +497,7 @@ impl Projections {
             let before = self.years.get(&key).map(|state| state.exemptions.clone());
             self.refresh_year(learner, year, ledger);
             if self.years.get(&key).map(|state| &state.exemptions) != before.as_ref() {
-                Self::push_trail(
-                    &mut self.grade_trail,
-                    (learner.clone(), year, subject.clone()),
-                    index,
-                );
+                self.grade_trail.push(learner, year, subject, index);
                 Self::push_trail(&mut self.year_trail, key, index);
             }
         }

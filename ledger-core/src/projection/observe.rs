@@ -413,8 +413,8 @@ impl Projections {
                     })
                     .unwrap_or_default();
                 for (subject, decided) in earlier {
-                    let key = (learner.clone(), class.school_year, subject);
-                    self.grade_trail.entry(key).or_default().insert(decided);
+                    self.grade_trail
+                        .insert(learner, class.school_year, &subject, decided);
                 }
             }
             Fact::TransferredOut(learner, school, school_year, to_school, reason) => {
@@ -444,8 +444,8 @@ impl Projections {
             Fact::Recorded(learner, class, subject, reason) => {
                 self.touch_learner_year(learner, class, index);
                 if let Some(subject) = subject {
-                    let key = (learner.clone(), class.school_year, subject.clone());
-                    Self::push_trail(&mut self.grade_trail, key, index);
+                    self.grade_trail
+                        .push(learner, class.school_year, subject, index);
                 }
                 self.refresh_year(learner, class.school_year, ledger);
                 if let (Some(_), Some(subject)) = (reason, subject) {
@@ -468,8 +468,8 @@ impl Projections {
                     .flat_map(|plan| plan.subjects.keys().cloned())
                     .collect();
                 for subject in subjects {
-                    let key = (learner.clone(), class.school_year, subject);
-                    Self::push_trail(&mut self.grade_trail, key, index);
+                    self.grade_trail
+                        .push(learner, class.school_year, &subject, index);
                 }
                 // The plan changes how the year's subjects are treated, not one value.
                 self.refresh_year(learner, class.school_year, ledger);
@@ -541,8 +541,8 @@ impl Projections {
             Fact::Summer(learner, class, subject) => {
                 self.touch_learner_year(learner, class, index);
                 if let Some(subject) = subject {
-                    let key = (learner.clone(), class.school_year, subject.clone());
-                    Self::push_trail(&mut self.grade_trail, key, index);
+                    self.grade_trail
+                        .push(learner, class.school_year, subject, index);
                 }
                 self.refresh_year(learner, class.school_year, ledger);
             }
@@ -648,12 +648,8 @@ impl Projections {
         Self::push_trail(&mut self.learner_trail, setter.learner.clone(), index);
         Self::push_trail(&mut self.class_trail, setter.class.clone(), index);
         if let Some(subject) = &setter.subject {
-            let key = (
-                setter.learner.clone(),
-                setter.class.school_year,
-                subject.clone(),
-            );
-            Self::push_trail(&mut self.grade_trail, key, index);
+            self.grade_trail
+                .push(&setter.learner, setter.class.school_year, subject, index);
         }
     }
 }

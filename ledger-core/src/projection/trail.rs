@@ -7,40 +7,43 @@
 //! to three bytes an entry in a province's log instead of eight. Reading is a forward scan,
 //! which is what audit answers and feed pages do anyway.
 
+use std::collections::BTreeMap;
+
+use crate::domain::value::{LearnerCode, SchoolYear, SubjectCode};
+
 /// The indexes of one trail, in increasing order, without repeats.
 #[derive(Clone, Default, PartialEq, Eq, Debug)]
 pub(crate) struct Trail {
-    /// The first index, then each difference from the one before, as LEB128 varints.
+    /// The first index, then each difference from the one before, as LEB128 varints; empty
+    /// for an empty trail.
     bytes: Vec<u8>,
-    /// The last index pushed (meaningless while `len` is 0).
+    /// The last index pushed (meaningless while `bytes` is empty).
     last: u64,
-    len: u32,
 }
 
 impl Trail {
     /// Adds `index`, normally after the last index added; adding the last again does nothing
     /// (an event can touch the same trail twice), and an older one goes to its place.
     pub(crate) fn push(&mut self, index: u64) {
-        if self.len > 0 && index <= self.last {
+        if !self.bytes.is_empty() && index <= self.last {
             if index < self.last {
                 self.insert(index);
             }
             return;
         }
-        let delta = if self.len == 0 {
+        let delta = if self.bytes.is_empty() {
             index
         } else {
             index - self.last
         };
         write_varint(&mut self.bytes, delta);
         self.last = index;
-        self.len += 1;
     }
 
     /// Adds `index` in its place, wherever that is (an older event that a later one brings
     /// into this trail); nothing when it is there already. Rare: it re-encodes the trail.
     pub(crate) fn insert(&mut self, index: u64) {
-        if self.len == 0 || index > self.last {
+        if self.bytes.is_empty() || index > self.last {
             self.push(index);
             return;
         }
@@ -60,6 +63,73 @@ impl Trail {
             bytes: &self.bytes,
             previous: 0,
         }
+    }
+}
+
+/// The trails of each grade: every event that touched one subject of one learner's year.
+///
+/// A learner's year has a dozen or more subjects, each with its own short trail; they are kept
+/// together under the learner-year, so the learner code and year are not repeated per subject.
+#[derive(Clone, Default, PartialEq, Eq, Debug)]
+pub(crate) struct GradeTrails {
+    years: BTreeMap<(LearnerCode, SchoolYear), Vec<(SubjectCode, Trail)>>,
+}
+
+impl GradeTrails {
+    fn trail_mut(
+        &mut self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+        subject: &SubjectCode,
+    ) -> &mut Trail {
+        let subjects = self
+            .years
+            .entry((learner.clone(), school_year))
+            .or_default();
+        let at = match subjects.iter().position(|(code, _)| code == subject) {
+            Some(at) => at,
+            None => {
+                subjects.push((subject.clone(), Trail::default()));
+                subjects.len() - 1
+            }
+        };
+        &mut subjects[at].1
+    }
+
+    /// Adds `index` to the grade's trail (see [`Trail::push`]).
+    pub(crate) fn push(
+        &mut self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+        subject: &SubjectCode,
+        index: u64,
+    ) {
+        self.trail_mut(learner, school_year, subject).push(index);
+    }
+
+    /// Adds an older `index` to the grade's trail in its place (see [`Trail::insert`]).
+    pub(crate) fn insert(
+        &mut self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+        subject: &SubjectCode,
+        index: u64,
+    ) {
+        self.trail_mut(learner, school_year, subject).insert(index);
+    }
+
+    /// The grade's trail, if any event touched it.
+    pub(crate) fn get(
+        &self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+        subject: &SubjectCode,
+    ) -> Option<&Trail> {
+        self.years
+            .get(&(learner.clone(), school_year))?
+            .iter()
+            .find(|(code, _)| code == subject)
+            .map(|(_, trail)| trail)
     }
 }
 
@@ -126,6 +196,32 @@ mod tests {
         );
         // 5, 1, 124, 1: one byte each; 19,869: three; u64::MAX - 20,000: ten.
         assert_eq!(trail.bytes.len(), 4 + 3 + 10);
+    }
+
+    #[test]
+    fn grade_trails_are_kept_apart_by_learner_year_and_subject() {
+        let learner: LearnerCode = "7901000100001".parse().unwrap();
+        let year: SchoolYear = "2025-2026".parse().unwrap();
+        let (toan, van): (SubjectCode, SubjectCode) =
+            ("toan".parse().unwrap(), "ngu_van".parse().unwrap());
+        let mut grades = GradeTrails::default();
+        grades.push(&learner, year, &toan, 4);
+        grades.push(&learner, year, &van, 5);
+        grades.push(&learner, year, &toan, 9);
+        grades.insert(&learner, year, &van, 2);
+        let read = |subject| {
+            grades
+                .get(&learner, year, subject)
+                .map(|t| t.iter().collect::<Vec<_>>())
+        };
+        assert_eq!(read(&toan), Some(vec![4, 9]));
+        assert_eq!(read(&van), Some(vec![2, 5]));
+        assert_eq!(read(&"tin_hoc".parse().unwrap()), None);
+        assert_eq!(
+            grades.get(&learner, "2024-2025".parse().unwrap(), &toan),
+            None
+        );
+        assert_eq!(std::mem::size_of::<Trail>(), 32);
     }
 
     #[test]
