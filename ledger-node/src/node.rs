@@ -15,7 +15,7 @@ use ledger_core::checkpoint::{Checkpoint, Origin};
 use ledger_core::key::PublicKey;
 use ledger_core::note::{Note, NoteSigner, NoteVerifier};
 use ledger_core::proof::TlogProof;
-use ledger_core::record::SignedSubmission;
+use ledger_core::record::{SignedSubmission, VerifiedSubmission};
 use ledger_core::tile::{TilePath, TILE_HEIGHT, TILE_WIDTH};
 use ledger_core::tree::Hash;
 use tokio::sync::watch;
@@ -29,6 +29,54 @@ use crate::log::{Log, LogWriter, Recovery};
 use crate::metrics::{Gauges, Histogram, NodeMetrics, Unit, GROUP_COMMIT_RECORDS_BOUNDS};
 use crate::reads::Reads;
 use crate::sequencer::{self, Sequencer, SequencerHandle};
+
+/// Checks the signature of each submission, in order. A large batch is split over the cores:
+/// a loader or a vendor sending one batch at a time (the order the domain needs) would
+/// otherwise keep one core checking signatures while the others wait.
+fn verify_all(
+    submissions: Vec<Result<SignedSubmission, ApiError>>,
+) -> Vec<Result<VerifiedSubmission, ApiError>> {
+    /// Below this many submissions a thread costs more than it saves.
+    const PER_THREAD_MIN: usize = 64;
+    fn verify_one(
+        submission: Result<SignedSubmission, ApiError>,
+    ) -> Result<VerifiedSubmission, ApiError> {
+        submission.and_then(|submission| {
+            submission
+                .verify()
+                .map_err(|error| ApiError::from_record_error(&error))
+        })
+    }
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let threads = cores.min(submissions.len() / PER_THREAD_MIN).max(1);
+    if threads == 1 {
+        return submissions.into_iter().map(verify_one).collect();
+    }
+    let per_thread = submissions.len().div_ceil(threads);
+    let mut rest = submissions.into_iter();
+    let parts: Vec<Vec<_>> = (0..threads)
+        .map(|_| rest.by_ref().take(per_thread).collect())
+        .collect();
+    std::thread::scope(|scope| {
+        let running: Vec<_> = parts
+            .into_iter()
+            .map(|part| {
+                let len = part.len();
+                let handle = scope.spawn(move || part.into_iter().map(verify_one).collect());
+                (len, handle)
+            })
+            .collect();
+        running
+            .into_iter()
+            .flat_map(|(len, handle)| {
+                handle.join().unwrap_or_else(|_| {
+                    let failed = ApiError::internal("a signature check failed unexpectedly");
+                    vec![Err(failed); len]
+                })
+            })
+            .collect()
+    })
+}
 
 /// How often a new checkpoint is signed when the log has grown.
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
@@ -633,12 +681,8 @@ impl NodeService {
         let verify = move || {
             let mut answers: Vec<Option<Result<Receipt, ApiError>>> = Vec::new();
             let mut verified = Vec::new();
-            for submission in submissions {
-                match submission.and_then(|submission| {
-                    submission
-                        .verify()
-                        .map_err(|error| ApiError::from_record_error(&error))
-                }) {
+            for checked in verify_all(submissions) {
+                match checked {
                     Ok(submission) => {
                         verified.push(submission);
                         answers.push(None);
@@ -891,5 +935,61 @@ impl LedgerService for NodeService {
 
     fn observe_request(&self, route: &str, status: u16, latency: Duration) {
         self.metrics.observe_request(route, status, latency);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ed25519_dalek::SigningKey;
+    use ledger_core::record::Submission;
+    use serde_json::{json, Map};
+
+    use super::*;
+
+    /// A large batch is checked on several threads and answered in its own order, refusals
+    /// in their places.
+    #[test]
+    fn a_large_batch_keeps_its_order_and_its_refusals() {
+        let author = SigningKey::from_bytes(&[7; 32]);
+        let signed = |n: usize| {
+            let mut payload = Map::new();
+            payload.insert("n".into(), json!(n));
+            let id = format!("batch-{n}");
+            let body = Submission::new(
+                PublicKey::from(&author),
+                1,
+                "test.recorded",
+                &id,
+                payload,
+                1,
+            )
+            .expect("valid submission");
+            SignedSubmission::sign(&body, &author)
+        };
+        let refused = [3, 64, 130, 199];
+        let batch: Vec<_> = (0..200)
+            .map(|n| {
+                let mut submission = signed(n);
+                if n == 64 {
+                    return Err(ApiError::internal("refused before the check"));
+                }
+                if refused.contains(&n) {
+                    submission.signature[0] ^= 1;
+                }
+                Ok(submission)
+            })
+            .collect();
+        let checked = verify_all(batch);
+        assert_eq!(checked.len(), 200);
+        for (n, answer) in checked.iter().enumerate() {
+            match answer {
+                Ok(verified) => {
+                    assert!(!refused.contains(&n), "submission {n} passed");
+                    let expected = format!("batch-{n}");
+                    assert_eq!(verified.submission().idempotency_id(), expected);
+                }
+                Err(_) => assert!(refused.contains(&n), "submission {n} refused"),
+            }
+        }
     }
 }

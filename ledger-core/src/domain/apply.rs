@@ -4,8 +4,9 @@
 use super::event::{CorrectedValue, Event, Exemption, ExemptionPeriod, IndividualPlan};
 use super::policy::PolicySetting;
 use super::state::{
-    AssessmentSlot, Assignment, Class, Corrected, CorrectionRequest, Enrolment, EnrolmentStatus,
-    Grant, IssuedCopy, Learner, LearnerYear, Reopening, Signature, Target, Unit, Version,
+    push_exact, AssessmentSlot, Assignment, Class, Corrected, CorrectionRequest, Enrolment,
+    EnrolmentStatus, Grant, IssuedCopy, Learner, LearnerYear, Reopening, Signature, Target, Unit,
+    Version,
 };
 use super::value::SchoolYear;
 use super::{Ledger, Position};
@@ -60,7 +61,7 @@ impl Ledger {
     pub(crate) fn apply_event(&mut self, event: Event, author: PublicKey, at: Position) {
         let index = at.index;
         let signature = Signature {
-            by: author,
+            by: author.to_bytes(),
             at: index,
         };
         match event {
@@ -168,15 +169,16 @@ impl Ledger {
                 );
             }
             Event::LearnerEnrolled { learner, class } => {
-                self.record_mut(&learner, class.school_year)
-                    .enrolments
-                    .push(Enrolment {
+                push_exact(
+                    &mut self.record_mut(&learner, class.school_year).enrolments,
+                    Enrolment {
                         school: class.school,
                         class: class.class,
                         enrolled_at: index,
                         from_school: None,
                         status: EnrolmentStatus::Active,
-                    });
+                    },
+                );
             }
             Event::LearnerTransferredOut {
                 learner,
@@ -208,13 +210,16 @@ impl Ledger {
                         };
                     }
                 }
-                record.enrolments.push(Enrolment {
-                    school: class.school,
-                    class: class.class,
-                    enrolled_at: index,
-                    from_school: Some(from_school),
-                    status: EnrolmentStatus::Active,
-                });
+                push_exact(
+                    &mut record.enrolments,
+                    Enrolment {
+                        school: class.school,
+                        class: class.class,
+                        enrolled_at: index,
+                        from_school: Some(from_school),
+                        status: EnrolmentStatus::Active,
+                    },
+                );
                 record.changed();
             }
             Event::AssessmentRecorded {
@@ -381,10 +386,7 @@ impl Ledger {
                 record.changed();
             }
             Event::LearnerSignedOff { learner, class } => {
-                self.record_mut(&learner, class.school_year).signed_off = Some(Signature {
-                    by: author,
-                    at: index,
-                });
+                self.record_mut(&learner, class.school_year).signed_off = Some(signature);
             }
             Event::ApprovalSigned {
                 school_year,
@@ -392,13 +394,8 @@ impl Ledger {
                 ..
             } => {
                 for (learner, digest) in entries {
-                    self.record_mut(&learner, school_year).approved = Some((
-                        Signature {
-                            by: author,
-                            at: index,
-                        },
-                        digest,
-                    ));
+                    self.record_mut(&learner, school_year).approved =
+                        Some((signature.clone(), digest));
                 }
             }
             Event::SummerConductRecorded {

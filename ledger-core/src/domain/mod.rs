@@ -80,7 +80,7 @@ use state::{
 };
 // The projections read a learner's year from its record, with the record's own accessors.
 pub(crate) use assessments::Versions;
-pub(crate) use state::{Corrected, LearnerYear};
+pub(crate) use state::{push_exact, Corrected, LearnerYear};
 use value::{
     AssessmentKind, AssessmentValue, ClassName, ConductLevel, CopyId, Digest, GrantId, LearnerCode,
     Role, SchoolYear, Semester, SubjectCode, Term, UnitCode,

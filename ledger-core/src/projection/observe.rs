@@ -12,7 +12,7 @@ use crate::domain::value::{
     ClassName, Date, Digest, GrantId, LearnerCode, Role, SchoolYear, Semester, SubjectCode,
     SubjectMode, Term, UnitCode,
 };
-use crate::domain::{ClassKey, CopyKind, Duty, Ledger, Position, SubjectSpec};
+use crate::domain::{push_exact, ClassKey, CopyKind, Duty, Ledger, Position, SubjectSpec};
 use crate::key::PublicKey;
 use crate::record::VerifiedSubmission;
 
@@ -383,16 +383,17 @@ impl Projections {
                     Fact::TransferredIn(_, _, from) => EnrolledVia::TransferFrom(from.clone()),
                     _ => EnrolledVia::Enrolment,
                 };
-                self.year_mut(learner, class.school_year)
-                    .enrolments
-                    .push(Enrolment {
+                push_exact(
+                    &mut self.year_mut(learner, class.school_year).enrolments,
+                    Enrolment {
                         school: class.school.clone(),
                         class: class.class.clone(),
                         since: index,
                         via,
                         left: None,
                         withdrawn: None,
-                    });
+                    },
+                );
                 if let Some(info) = self.classes.get_mut(class) {
                     info.roster.insert(learner.clone());
                 }
@@ -507,16 +508,17 @@ impl Projections {
                 }
             }
             Fact::SignedOff(learner, class) => {
-                self.year_mut(learner, class.school_year)
-                    .sign_offs
-                    .push((index, author));
+                push_exact(
+                    &mut self.year_mut(learner, class.school_year).sign_offs,
+                    (index, author),
+                );
                 self.touch_learner_year(learner, class, index);
                 self.refresh_year(learner, class.school_year, ledger);
             }
             Fact::Approval(school, school_year, entries) => {
                 for (learner, digest) in entries {
                     let state = self.year_mut(learner, *school_year);
-                    state.approvals.push((index, author, *digest));
+                    push_exact(&mut state.approvals, (index, author, *digest));
                     let class = state
                         .enrolments
                         .iter()
