@@ -1,8 +1,9 @@
 //! The domain's value types, each validated once when it is parsed from a payload.
 //!
 //! Every type here has private fields and a `parse` constructor returning the reason for a
-//! refusal as a plain sentence; [`super::payload`] turns that into a `payload-invalid` refusal
-//! naming the field. The rest of the domain trusts these values.
+//! refusal as a plain sentence; the domain's payload reader (`domain::payload`) turns that
+//! into a `payload-invalid` refusal naming the field. The rest of the domain trusts these
+//! values.
 
 use std::fmt;
 

@@ -6,19 +6,18 @@
 //! events gives the same projections, whether one at a time as the node applies them or all at
 //! once on start ([`Projections::rebuild`]); the property tests check that at every prefix.
 //!
-//! The node drives it next to the ledger:
+//! It owns the domain [`Ledger`] that judges each event. The node drives it:
 //!
-//! 1. `let event = ledger.authorise(&submission, position)?;`
-//! 2. `ledger.apply(event);`
-//! 3. `projections.observe(&submission, position, &ledger)?;`
+//! 1. `let event = projections.ledger().authorise(&submission, position)?;`
+//! 2. `projections.apply(&submission, event)?;`
 //!
-//! or, in one step, [`Projections::apply`]. `observe` checks that the ledger has applied
-//! exactly the events observed plus this one (the projections never skip an event), reads the
-//! event's payload for what the ledger state does not keep (who granted what, reasons, the
-//! enrolment history, the class set-up) and copies from the ledger's read methods the values in
-//! force (assessments with their version counts and make-up reasons, conduct, absences,
-//! corrections, exemptions, signing status),
-//! so the domain rules are decided in one place only.
+//! `apply` refuses an event authorised against another state of the ledger (the projections
+//! never skip or repeat an event), applies it to the ledger, reads the event's payload for what
+//! the ledger state does not keep (who granted what, reasons, the enrolment history, the class
+//! set-up) and copies from the ledger's read methods the single values in force of each
+//! learner-year the event touches (conduct, absences, exemptions, signing status). Assessments,
+//! one per event for most of a log, are read from the ledger when an answer is built, not
+//! copied. So the domain rules are decided in one place only.
 //!
 //! Every answer carries `as_of_size`: the log size (last observed index + 1) it reflects; the
 //! node pairs it with the checkpoint of that size. Results (averages, levels, outcome) are
@@ -325,7 +324,7 @@ impl Projections {
     ///
     /// # Errors
     /// [`ProjectionError::Refused`] when the domain refuses an event (the log is not a log of
-    /// this domain), or any error of [`Projections::observe`].
+    /// this domain), or any error of [`Projections::apply`].
     pub fn rebuild<'a>(
         config: &DomainConfig,
         events: impl IntoIterator<Item = (&'a VerifiedSubmission, Position)>,
