@@ -30,6 +30,13 @@ use crate::metrics::{Gauges, Histogram, NodeMetrics, Unit, GROUP_COMMIT_RECORDS_
 use crate::reads::Reads;
 use crate::sequencer::{self, Sequencer, SequencerHandle};
 
+/// Checks a submission's signature (and canonical form), as the HTTP problem when it fails.
+fn verified(submission: SignedSubmission) -> Result<VerifiedSubmission, ApiError> {
+    submission
+        .verify()
+        .map_err(|error| ApiError::from_record_error(&error))
+}
+
 /// Checks the signature of each submission, in order. A large batch is split over the cores:
 /// a loader or a vendor sending one batch at a time (the order the domain needs) would
 /// otherwise keep one core checking signatures while the others wait.
@@ -41,11 +48,7 @@ fn verify_all(
     fn verify_one(
         submission: Result<SignedSubmission, ApiError>,
     ) -> Result<VerifiedSubmission, ApiError> {
-        submission.and_then(|submission| {
-            submission
-                .verify()
-                .map_err(|error| ApiError::from_record_error(&error))
-        })
+        submission.and_then(verified)
     }
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let threads = cores.min(submissions.len() / PER_THREAD_MIN).max(1);
@@ -661,10 +664,7 @@ impl NodeService {
         let Some(sequencer) = &self.sequencer else {
             return Err(read_only());
         };
-        let verified = submission
-            .verify()
-            .map_err(|error| ApiError::from_record_error(&error))?;
-        sequencer.submit(verified).await
+        sequencer.submit(verified(submission)?).await
     }
 
     async fn submit_batch_unobserved(

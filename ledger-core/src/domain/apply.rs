@@ -275,11 +275,7 @@ impl Ledger {
                 );
                 let record = self.record_mut(&learner, class.school_year);
                 let version = Version::recorded(value, index, record);
-                record
-                    .conduct
-                    .entry(semester)
-                    .or_insert_with(|| Vec::with_capacity(1))
-                    .push(version);
+                push_exact(record.conduct.entry(semester).or_default(), version);
                 record.changed();
             }
             Event::AbsenceRecorded {
@@ -373,7 +369,11 @@ impl Ledger {
                     }
                     (Target::Conduct { semester, .. }, CorrectedValue::Conduct(value)) => {
                         if let Some(versions) = record.conduct.get_mut(&semester) {
-                            Version::push_correction(versions, value, index);
+                            if let Some(correction) =
+                                versions.last().map(|v| v.corrected(value, index))
+                            {
+                                push_exact(versions, correction);
+                            }
                         }
                         Some(Corrected::Conduct)
                     }
@@ -420,11 +420,7 @@ impl Ledger {
                 };
                 let record = self.record_mut(&learner, class.school_year);
                 let version = Version::recorded(value, index, record);
-                record
-                    .reassessments
-                    .entry(subject)
-                    .or_insert_with(|| Vec::with_capacity(1))
-                    .push(version);
+                push_exact(record.reassessments.entry(subject).or_default(), version);
                 record.changed();
             }
             Event::PromotionDecided {

@@ -149,12 +149,8 @@ impl Assessments {
             return;
         };
         let versions = &mut self.slots[position].1;
-        let enrolment = versions.last().enrolment;
-        versions.push(Version {
-            at,
-            enrolment,
-            value,
-        });
+        let correction = versions.last().corrected(value, at);
+        versions.push(correction);
     }
 
     /// The index of the first recording in any slot of `subject`, if any.

@@ -412,8 +412,8 @@ impl Ledger {
         subjects: &[(SubjectCode, PlanAssessment)],
         replaces: Option<u64>,
     ) -> Result<(), DomainError> {
-        let in_force = self
-            .record(learner, school_year)
+        let record = self.record(learner, school_year);
+        let in_force = record
             .and_then(|record| record.plan.as_ref())
             .map(|plan| plan.index);
         // No codes of their own: `payload-invalid`, as a second exemption.
@@ -445,7 +445,7 @@ impl Ledger {
                 });
             }
         }
-        let Some(record) = self.record(learner, school_year) else {
+        let Some(record) = record else {
             return Ok(());
         };
         for (subject, assessment) in subjects {

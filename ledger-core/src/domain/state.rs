@@ -149,16 +149,13 @@ impl<T: Clone> Version<T> {
         }
     }
 
-    /// Appends the value set by an approved correction at `at`, in the school and class of
-    /// the value in force; nothing when there is none.
-    pub(crate) fn push_correction(versions: &mut Vec<Self>, value: T, at: u64) {
-        if let Some(last) = versions.last() {
-            let enrolment = last.enrolment;
-            versions.push(Self {
-                at,
-                enrolment,
-                value,
-            });
+    /// The version an approved correction at `at` sets in place of this one: in the school
+    /// and class of the value it corrects.
+    pub(crate) fn corrected(&self, value: T, at: u64) -> Self {
+        Self {
+            at,
+            enrolment: self.enrolment,
+            value,
         }
     }
 }

@@ -415,7 +415,7 @@ impl Projections {
                     .unwrap_or_default();
                 for (subject, decided) in earlier {
                     self.grade_trail
-                        .insert(learner, class.school_year, &subject, decided);
+                        .push(learner, class.school_year, &subject, decided);
                 }
             }
             Fact::TransferredOut(learner, school, school_year, to_school, reason) => {

@@ -40,13 +40,10 @@ impl Trail {
         self.last = index;
     }
 
-    /// Adds `index` in its place, wherever that is (an older event that a later one brings
-    /// into this trail); nothing when it is there already. Rare: it re-encodes the trail.
-    pub(crate) fn insert(&mut self, index: u64) {
-        if self.bytes.is_empty() || index > self.last {
-            self.push(index);
-            return;
-        }
+    /// Adds an `index` older than the last in its place (an older event that a later one
+    /// brings into this trail); nothing when it is there already. Rare: it re-encodes the
+    /// trail.
+    fn insert(&mut self, index: u64) {
         let mut indexes: Vec<u64> = self.iter().collect();
         if let Err(at) = indexes.binary_search(&index) {
             indexes.insert(at, index);
@@ -96,7 +93,7 @@ impl GradeTrails {
         &mut subjects[at].1
     }
 
-    /// Adds `index` to the grade's trail (see [`Trail::push`]).
+    /// Adds `index` to the grade's trail, in its place (see [`Trail::push`]).
     pub(crate) fn push(
         &mut self,
         learner: &LearnerCode,
@@ -105,17 +102,6 @@ impl GradeTrails {
         index: u64,
     ) {
         self.trail_mut(learner, school_year, subject).push(index);
-    }
-
-    /// Adds an older `index` to the grade's trail in its place (see [`Trail::insert`]).
-    pub(crate) fn insert(
-        &mut self,
-        learner: &LearnerCode,
-        school_year: SchoolYear,
-        subject: &SubjectCode,
-        index: u64,
-    ) {
-        self.trail_mut(learner, school_year, subject).insert(index);
     }
 
     /// The grade's trail, if any event touched it.
@@ -208,7 +194,7 @@ mod tests {
         grades.push(&learner, year, &toan, 4);
         grades.push(&learner, year, &van, 5);
         grades.push(&learner, year, &toan, 9);
-        grades.insert(&learner, year, &van, 2);
+        grades.push(&learner, year, &van, 2);
         let read = |subject| {
             grades
                 .get(&learner, year, subject)
@@ -230,9 +216,9 @@ mod tests {
         for index in [10, 40, 90] {
             trail.push(index);
         }
-        trail.insert(25);
-        trail.insert(40);
-        trail.insert(100);
+        trail.push(25);
+        trail.push(40);
+        trail.push(100);
         assert_eq!(trail.iter().collect::<Vec<_>>(), [10, 25, 40, 90, 100]);
         trail.push(100);
         trail.push(101);
