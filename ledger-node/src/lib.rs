@@ -9,6 +9,7 @@
 //! - [`sequencer`]: the single writer thread and its queue.
 //! - [`node`]: a running node and the `LedgerService` it serves.
 //! - [`offline`]: transcripts and histories replayed from the files up to the newest checkpoint.
+//! - `parallel`: independent checks (signatures) split over the cores, in order.
 //! - [`scan`]: read-only sequential reading of a node's segments.
 //! - [`verify`], [`export`], [`static_log`], [`import`], [`audit`]: the offline and remote checks.
 //! - [`assess`]: the TT 22 calculator behind `hocba assess`.
@@ -35,6 +36,7 @@ pub mod log;
 pub mod metrics;
 pub mod node;
 pub mod offline;
+mod parallel;
 pub mod proof_check;
 pub mod reads;
 pub mod remote;

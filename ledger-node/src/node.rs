@@ -45,40 +45,12 @@ fn verify_all(
 ) -> Vec<Result<VerifiedSubmission, ApiError>> {
     /// Below this many submissions a thread costs more than it saves.
     const PER_THREAD_MIN: usize = 64;
-    fn verify_one(
-        submission: Result<SignedSubmission, ApiError>,
-    ) -> Result<VerifiedSubmission, ApiError> {
-        submission.and_then(verified)
-    }
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let threads = cores.min(submissions.len() / PER_THREAD_MIN).max(1);
-    if threads == 1 {
-        return submissions.into_iter().map(verify_one).collect();
-    }
-    let per_thread = submissions.len().div_ceil(threads);
-    let mut rest = submissions.into_iter();
-    let parts: Vec<Vec<_>> = (0..threads)
-        .map(|_| rest.by_ref().take(per_thread).collect())
-        .collect();
-    std::thread::scope(|scope| {
-        let running: Vec<_> = parts
-            .into_iter()
-            .map(|part| {
-                let len = part.len();
-                let handle = scope.spawn(move || part.into_iter().map(verify_one).collect());
-                (len, handle)
-            })
-            .collect();
-        running
-            .into_iter()
-            .flat_map(|(len, handle)| {
-                handle.join().unwrap_or_else(|_| {
-                    let failed = ApiError::internal("a signature check failed unexpectedly");
-                    vec![Err(failed); len]
-                })
-            })
-            .collect()
-    })
+    crate::parallel::map_in_order(
+        submissions,
+        PER_THREAD_MIN,
+        |submission| submission.and_then(verified),
+        || Err(ApiError::internal("a signature check failed unexpectedly")),
+    )
 }
 
 /// How often a new checkpoint is signed when the log has grown.

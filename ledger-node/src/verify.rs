@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use ledger_core::checkpoint::Checkpoint;
-use ledger_core::record::{verify_record, ChainVerifier, RecordView};
+use ledger_core::record::{verify_record, ChainVerifier, VerifiedRecord, VerifiedSubmission};
 use ledger_core::tree::{self, CompactRange};
 
 use crate::config;
@@ -16,7 +16,7 @@ use crate::history;
 use crate::layout::Layout;
 use crate::scan;
 
-/// Records whose signatures are checked together, split across the cores.
+/// Records checked together: their signatures split across the cores, then in log order.
 const SIGNATURE_CHUNK: usize = 4096;
 
 /// A problem `verify` found.
@@ -120,94 +120,46 @@ pub fn verify(
     }
     let newest_size = checkpoints.last().map_or(0, |checkpoint| checkpoint.size);
 
-    let (mut judge, _) =
-        crate::judge::judge_for(&config.policy).map_err(VerifyError::Operational)?;
+    let (judge, _) = crate::judge::judge_for(&config.policy).map_err(VerifyError::Operational)?;
     let judged = config.policy != crate::config::Policy::Open;
-    let mut chain = ChainVerifier::new();
-    let mut batch: Vec<(u64, Vec<u8>)> = Vec::with_capacity(SIGNATURE_CHUNK);
     // The Merkle tree is recomputed on a second thread while this one reads, checks the chain
-    // and replays the domain: the two halves of the work run on two cores.
+    // and replays the domain; the signatures of each chunk are checked on every core first.
     let (to_hasher, from_scanner) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(4);
-    let mut to_hash: Vec<Vec<u8>> = Vec::with_capacity(HASH_CHUNK);
+    let mut pending: Vec<(u64, Vec<u8>)> = Vec::with_capacity(SIGNATURE_CHUNK);
     let (hashed, scanned) = std::thread::scope(|scope| {
         let hasher = scope.spawn(|| tree_of(from_scanner, &checkpoints));
-        let scanned = scan::scan(&layout.segments(), |index, bytes| {
-            let view: RecordView<'_> = match chain.push(bytes) {
-                Ok(view) => view,
-                Err(error) => {
-                    // A damaged record breaks the chain at its successor; report the record
-                    // itself if its own signature fails.
-                    if options.signatures {
-                        check_signatures(&batch)?;
-                        if let Err(signature) = verify_record(bytes) {
-                            return Err(invalid(
-                                index,
-                                format!("{signature} ({})", signature.code()),
-                            ));
-                        }
-                    }
-                    return Err(invalid(index, format!("{error} ({})", error.code())));
-                }
-            };
-            debug_assert_eq!(view.index(), index);
-            if judged {
-                // The domain is replayed in log order, exactly as the sequencer judged it: a
-                // record the append path would have refused is invalid here.
-                let record = verify_record(bytes)
-                    .map_err(|error| invalid(index, format!("{error} ({})", error.code())))?;
-                judge
-                    .admit(
-                        record.submission(),
-                        crate::judge::Position {
-                            index,
-                            sequenced_at_us: view.sequenced_at_us(),
-                        },
-                    )
-                    .map_err(|error| {
-                        invalid(
-                            index,
-                            format!("breaks the domain rules ({}): {}", error.code, error.detail),
-                        )
-                    })?;
-            }
-            to_hash.push(bytes.to_vec());
-            if to_hash.len() == HASH_CHUNK
-                && to_hasher
-                    .send(std::mem::replace(
-                        &mut to_hash,
-                        Vec::with_capacity(HASH_CHUNK),
-                    ))
-                    .is_err()
-            {
-                // The hasher stopped on a checkpoint that does not match; its problem is
-                // earlier in the log than this record and is the one reported.
-                return Err(VerifyError::Operational(
-                    "the tree check stopped".to_owned(),
-                ));
-            }
-            // A judged log already checked this record's signature above (the domain needs the
-            // verified submission); the parallel batch serves unjudged logs only.
-            if options.signatures && !judged {
-                batch.push((index, bytes.to_vec()));
-                if batch.len() == SIGNATURE_CHUNK {
-                    check_signatures(&batch)?;
-                    batch.clear();
-                }
-            }
-            if index % 65_536 == 0 {
-                progress(index);
+        let mut in_order = InOrder {
+            chain: ChainVerifier::new(),
+            judge: judged.then_some(judge),
+            signatures: options.signatures || judged,
+            ready: None,
+            to_hash: Vec::with_capacity(HASH_CHUNK),
+            to_hasher,
+            progress: &mut progress,
+        };
+        let mut scanned = scan::scan(&layout.segments(), |index, bytes| {
+            pending.push((index, bytes.to_vec()));
+            if pending.len() == SIGNATURE_CHUNK {
+                let full = std::mem::replace(&mut pending, Vec::with_capacity(SIGNATURE_CHUNK));
+                in_order.push(full)?;
             }
             Ok::<(), VerifyError>(())
         });
+        // The records before a torn or damaged tail are checked too, before the tail counts.
+        if let Ok(end) = scanned {
+            scanned = in_order.finish(std::mem::take(&mut pending)).map(|()| end);
+        }
         // Everything read so far goes to the hasher, whatever stopped the scan, so that a
         // mismatch at an earlier checkpoint is found and reported first.
-        let _ = to_hasher.send(std::mem::take(&mut to_hash));
+        let InOrder {
+            to_hash, to_hasher, ..
+        } = in_order;
+        let _ = to_hasher.send(to_hash);
         drop(to_hasher);
         (hasher.join().expect("the tree thread"), scanned)
     });
     let compact = hashed?;
     let end = scanned?;
-    check_signatures(&batch)?;
     progress(end.records);
     let mut torn_tail = None;
     if let Some((path, offset, reason)) = end.stopped_at {
@@ -235,6 +187,25 @@ pub fn verify(
         root: compact.root().to_base64(),
         torn_tail,
     })
+}
+
+/// The signature checks of `chunk` on every core, in order (none when `signatures` is off).
+fn check_signatures(chunk: &Chunk, signatures: bool) -> Checked {
+    /// Below this many records a thread costs more than it saves.
+    const PER_THREAD_MIN: usize = 64;
+    if !signatures {
+        return Vec::new();
+    }
+    crate::parallel::map_in_order(
+        chunk.iter().map(|(_, bytes)| bytes.as_slice()).collect(),
+        PER_THREAD_MIN,
+        |bytes| {
+            verify_record(bytes)
+                .map(VerifiedRecord::into_submission)
+                .map_err(|error| format!("{error} ({})", error.code()))
+        },
+        || Err("the signature check failed unexpectedly".to_owned()),
+    )
 }
 
 /// Records handed to the tree thread at a time.
@@ -281,31 +252,105 @@ fn tree_of(
     Ok(compact)
 }
 
-/// Checks the signatures of a chunk of records on every core; reports the lowest bad index.
-fn check_signatures(batch: &[(u64, Vec<u8>)]) -> Result<(), VerifyError> {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let chunk = batch.len().div_ceil(threads).max(1);
-    let failures: Vec<Problem> = std::thread::scope(|scope| {
-        let workers: Vec<_> = batch
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter().find_map(|(index, bytes)| {
-                        verify_record(bytes).err().map(|error| Problem {
-                            index: *index,
-                            what: format!("{error} ({})", error.code()),
-                        })
-                    })
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .filter_map(|worker| worker.join().expect("verifier thread"))
-            .collect()
-    });
-    match failures.into_iter().min_by_key(|problem| problem.index) {
-        Some(problem) => Err(VerifyError::Invalid(problem)),
-        None => Ok(()),
+/// Records as read: (index, bytes).
+type Chunk = Vec<(u64, Vec<u8>)>;
+/// A chunk's signature checks, in its order (empty when signatures are not checked).
+type Checked = Vec<Result<VerifiedSubmission, String>>;
+
+/// Checks chunks of records in log order: each chunk's signatures on every core while the
+/// chunk before it goes, record by record, through the chain, the domain and the hand-over to
+/// the tree thread.
+struct InOrder<'p, P> {
+    chain: ChainVerifier,
+    /// The domain replayed in log order, exactly as the sequencer judged it (None for a log
+    /// without domain rules): a record the append path would have refused is invalid here.
+    judge: Option<Box<dyn crate::judge::Judge>>,
+    /// Whether each record's signature is checked (always for a judged log: the domain takes
+    /// only verified submissions).
+    signatures: bool,
+    /// The last chunk pushed, its signatures checked, not yet through the rest.
+    ready: Option<(Chunk, Checked)>,
+    to_hash: Vec<Vec<u8>>,
+    to_hasher: std::sync::mpsc::SyncSender<Vec<Vec<u8>>>,
+    progress: &'p mut P,
+}
+
+impl<P: FnMut(u64)> InOrder<'_, P> {
+    /// Checks the signatures of `chunk` while the chunk before it goes through the rest.
+    fn push(&mut self, chunk: Chunk) -> Result<(), VerifyError> {
+        let ready = self.ready.take();
+        let signatures = self.signatures;
+        let (checked, earlier) = std::thread::scope(|scope| {
+            let checking = scope.spawn(|| check_signatures(&chunk, signatures));
+            let earlier = ready.map_or(Ok(()), |(chunk, checked)| self.rest(chunk, checked));
+            let checked = checking.join().unwrap_or_else(|_| {
+                let failed = "the signature check failed unexpectedly".to_owned();
+                vec![Err(failed); chunk.len()]
+            });
+            (checked, earlier)
+        });
+        earlier?;
+        self.ready = Some((chunk, checked));
+        Ok(())
+    }
+
+    /// Checks the last records, `chunk`, and everything still waiting.
+    fn finish(&mut self, chunk: Chunk) -> Result<(), VerifyError> {
+        self.push(chunk)?;
+        match self.ready.take() {
+            Some((chunk, checked)) => self.rest(chunk, checked),
+            None => Ok(()),
+        }
+    }
+
+    /// Takes `chunk`, whose signatures are `checked`, through the chain, the domain and the
+    /// tree thread, stopping at its first bad record.
+    fn rest(&mut self, chunk: Chunk, checked: Checked) -> Result<(), VerifyError> {
+        let mut verified = checked.into_iter();
+        for (index, bytes) in chunk {
+            let verified = verified.next();
+            let sequenced_at_us = match self.chain.push(&bytes) {
+                Ok(view) => view.sequenced_at_us(),
+                // A damaged record breaks the chain at its successor; report the record itself
+                // if its own signature fails.
+                Err(error) => {
+                    let what = match verified {
+                        Some(Err(signature)) => signature,
+                        _ => format!("{error} ({})", error.code()),
+                    };
+                    return Err(invalid(index, what));
+                }
+            };
+            if let Some(verified) = verified {
+                let submission = verified.map_err(|what| invalid(index, what))?;
+                if let Some(judge) = &mut self.judge {
+                    let position = crate::judge::Position {
+                        index,
+                        sequenced_at_us,
+                    };
+                    judge.admit(&submission, position).map_err(|error| {
+                        invalid(
+                            index,
+                            format!("breaks the domain rules ({}): {}", error.code, error.detail),
+                        )
+                    })?;
+                }
+            }
+            self.to_hash.push(bytes);
+            if self.to_hash.len() == HASH_CHUNK {
+                let full = std::mem::replace(&mut self.to_hash, Vec::with_capacity(HASH_CHUNK));
+                if self.to_hasher.send(full).is_err() {
+                    // The hasher stopped on a checkpoint that does not match; its problem is
+                    // earlier in the log than this record and is the one reported.
+                    return Err(VerifyError::Operational(
+                        "the tree check stopped".to_owned(),
+                    ));
+                }
+            }
+            if index % 65_536 == 0 {
+                (self.progress)(index);
+            }
+        }
+        Ok(())
     }
 }
