@@ -29,6 +29,7 @@
 
 use serde_json::{Number, Value};
 
+use crate::json_view::JsonView;
 use crate::limits::JSON_DEPTH_MAX;
 
 /// The largest magnitude of an integer in canonical JSON: 2^53 - 1, the largest integer that
@@ -85,7 +86,7 @@ pub enum CanonicalError {
 /// [`CanonicalError::TooDeep`] for nesting deeper than [`JSON_DEPTH_MAX`].
 pub fn to_canonical(value: &Value) -> Result<Vec<u8>, CanonicalError> {
     let mut out = Vec::new();
-    write_value(value, 0, &mut out)?;
+    write_value(&JsonView::borrowing(value), 0, &mut out)?;
     Ok(out)
 }
 
@@ -96,9 +97,23 @@ pub fn to_canonical(value: &Value) -> Result<Vec<u8>, CanonicalError> {
 /// for values outside the subset, and [`CanonicalError::NotCanonical`] for JSON that is not byte
 /// for byte canonical.
 pub fn parse_canonical(bytes: &[u8]) -> Result<Value, CanonicalError> {
-    let value: Value =
-        serde_json::from_slice(bytes).map_err(|error| CanonicalError::Syntax(error.to_string()))?;
-    let canonical = to_canonical(&value)?;
+    check_canonical(bytes)?;
+    serde_json::from_slice(bytes).map_err(|error| CanonicalError::Syntax(error.to_string()))
+}
+
+/// [`parse_canonical`] without building a `Value`: the check every append makes.
+pub(crate) fn check_canonical(bytes: &[u8]) -> Result<(), CanonicalError> {
+    let text = std::str::from_utf8(bytes).map_err(|error| {
+        // As serde_json words it, for the same message whichever check finds it.
+        serde_json::from_slice::<Value>(bytes)
+            .err()
+            .map_or_else(|| error.to_string(), |error| error.to_string())
+    });
+    let view = text
+        .and_then(|text| JsonView::parse(text).map_err(|error| error.to_string()))
+        .map_err(CanonicalError::Syntax)?;
+    let mut canonical = Vec::with_capacity(bytes.len());
+    write_value(&view, 0, &mut canonical)?;
     if canonical != bytes {
         let offset = canonical
             .iter()
@@ -107,7 +122,7 @@ pub fn parse_canonical(bytes: &[u8]) -> Result<Value, CanonicalError> {
             .unwrap_or_else(|| canonical.len().min(bytes.len()));
         return Err(CanonicalError::NotCanonical { offset });
     }
-    Ok(value)
+    Ok(())
 }
 
 /// Orders two object member names as RFC 8785 requires: by UTF-16 code units.
@@ -116,14 +131,18 @@ pub fn compare_names(a: &str, b: &str) -> std::cmp::Ordering {
     a.encode_utf16().cmp(b.encode_utf16())
 }
 
-fn write_value(value: &Value, depth: usize, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
+fn write_value(
+    value: &JsonView<'_>,
+    depth: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), CanonicalError> {
     match value {
-        Value::Null => out.extend_from_slice(b"null"),
-        Value::Bool(true) => out.extend_from_slice(b"true"),
-        Value::Bool(false) => out.extend_from_slice(b"false"),
-        Value::Number(number) => write_number(number, out)?,
-        Value::String(string) => write_string(string, out)?,
-        Value::Array(items) => {
+        JsonView::Null => out.extend_from_slice(b"null"),
+        JsonView::Bool(true) => out.extend_from_slice(b"true"),
+        JsonView::Bool(false) => out.extend_from_slice(b"false"),
+        JsonView::Number(number) => write_number(number, out)?,
+        JsonView::String(string) => write_string(string, out)?,
+        JsonView::Array(items) => {
             let depth = enter(depth)?;
             out.push(b'[');
             for (position, item) in items.iter().enumerate() {
@@ -134,12 +153,21 @@ fn write_value(value: &Value, depth: usize, out: &mut Vec<u8>) -> Result<(), Can
             }
             out.push(b']');
         }
-        Value::Object(members) => {
+        JsonView::Object(members) => {
             let depth = enter(depth)?;
-            let mut sorted: Vec<(&String, &Value)> = members.iter().collect();
-            sorted.sort_by(|a, b| compare_names(a.0, b.0));
+            // A repeated name keeps its last value, as a `Value` does: the bytes then differ
+            // from the input's, which is how a duplicate is refused.
+            let mut sorted: Vec<&(_, JsonView<'_>)> = members.iter().collect();
+            sorted.sort_by(|a, b| compare_names(&a.0, &b.0));
+            let mut unique: Vec<&(_, JsonView<'_>)> = Vec::with_capacity(sorted.len());
+            for member in sorted {
+                match unique.last_mut() {
+                    Some(last) if last.0 == member.0 => *last = member,
+                    _ => unique.push(member),
+                }
+            }
             out.push(b'{');
-            for (position, (name, member)) in sorted.into_iter().enumerate() {
+            for (position, (name, member)) in unique.into_iter().enumerate() {
                 if position > 0 {
                     out.push(b',');
                 }

@@ -19,6 +19,7 @@
 //! - [`rules`]: assessment rule sets (Thông tư 22/2021 and their configuration).
 //! - [`projection`]: read models rebuilt from the log: transcripts, gradebooks, authority
 //!   state and audit trails.
+//! - `json_view`: JSON read in place (payloads, without an allocation per string).
 //! - [`key`]: Ed25519 public keys screened for weakness.
 //! - [`limits`]: every size limit, with its reason.
 //!
@@ -31,6 +32,7 @@ pub mod checkpoint;
 pub mod cosignature;
 pub mod domain;
 pub mod identity;
+mod json_view;
 pub mod key;
 pub mod limits;
 pub mod note;

@@ -21,10 +21,13 @@
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use ed25519_dalek::{Signer as _, SigningKey};
+use std::collections::BTreeMap;
+
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::canonical::{self, CanonicalError, INTEGER_MAX};
+use crate::json_view::Text;
 use crate::key::{KeyError, PublicKey};
 use crate::limits::{EVENT_TYPE_SIZE_MAX, IDEMPOTENCY_ID_SIZE_MAX, RECORD_SIZE_MAX};
 
@@ -382,7 +385,8 @@ pub struct Submission {
     claimed_at_ms: u64,
     event_type: String,
     idempotency_id: String,
-    payload: Map<String, Value>,
+    /// Where the payload object stands in `body`.
+    payload: std::ops::Range<usize>,
     schema_version: u32,
     body: Vec<u8>,
 }
@@ -424,20 +428,12 @@ impl Submission {
             "idempotency_id".to_owned(),
             Value::from(idempotency_id.as_str()),
         );
-        body.insert("payload".to_owned(), Value::Object(payload.clone()));
+        body.insert("payload".to_owned(), Value::Object(payload));
         body.insert("schema_version".to_owned(), Value::from(schema_version));
         body.insert("v".to_owned(), Value::from(SUBMISSION_VERSION));
         let bytes = canonical::to_canonical(&Value::Object(body))?;
         check_body_size(bytes.len())?;
-        Ok(Self {
-            author,
-            claimed_at_ms,
-            event_type,
-            idempotency_id,
-            payload,
-            schema_version,
-            body: bytes,
-        })
+        Self::from_body(&bytes)
     }
 
     /// Parses and checks a submission body: size, canonical form, then the fields in the
@@ -452,8 +448,8 @@ impl Submission {
     /// [`RecordError::IdempotencyIdInvalid`], [`RecordError::SchemaVersionUnsupported`]).
     pub fn parse_body(body: &[u8]) -> Result<Self, RecordError> {
         check_body_size(body.len())?;
-        let value = canonical::parse_canonical(body)?;
-        Self::from_parsed_body(body, value)
+        canonical::check_canonical(body)?;
+        Self::from_body(body)
     }
 
     /// As [`Submission::parse_body`] for a body already proven to be one that passed it (a
@@ -461,28 +457,45 @@ impl Submission {
     /// again, but the bytes are not re-encoded to compare them with their canonical form.
     pub(crate) fn parse_proven_body(body: &[u8]) -> Result<Self, RecordError> {
         check_body_size(body.len())?;
-        let value = serde_json::from_slice(body)
-            .map_err(|error| RecordError::from(CanonicalError::Syntax(error.to_string())))?;
-        Self::from_parsed_body(body, value)
+        Self::from_body(body)
     }
 
-    /// The fields of a parsed body, checked in the order of `docs/FORMAT.md`.
-    fn from_parsed_body(body: &[u8], value: Value) -> Result<Self, RecordError> {
-        let Value::Object(mut fields) = value else {
-            return Err(RecordError::malformed(
-                "body",
-                "it must be a JSON object with the fields author, claimed_at, event_type, \
-                 idempotency_id, payload, schema_version and v",
-            ));
+    /// The fields of a body, checked in the order of `docs/FORMAT.md`. The payload is only
+    /// located (and its JSON syntax checked): the domain reads it in place when it parses the
+    /// event.
+    fn from_body(body: &[u8]) -> Result<Self, RecordError> {
+        let fields: BTreeMap<Text<'_>, &RawValue> = match serde_json::from_slice(body) {
+            Ok(fields) => fields,
+            Err(error) => {
+                return Err(match serde_json::from_slice::<Value>(body) {
+                    Err(_) => RecordError::from(CanonicalError::Syntax(error.to_string())),
+                    Ok(_) => RecordError::malformed(
+                        "body",
+                        "it must be a JSON object with the fields author, claimed_at, \
+                         event_type, idempotency_id, payload, schema_version and v",
+                    ),
+                })
+            }
+        };
+        // Numbers and the version are read as values (no allocation); strings in place.
+        let scalar = |name: &str| -> Option<Value> {
+            fields
+                .get(name)
+                .and_then(|raw| serde_json::from_str(raw.get()).ok())
+        };
+        let text = |name: &str| -> Option<Text<'_>> {
+            fields
+                .get(name)
+                .and_then(|raw| serde_json::from_str(raw.get()).ok())
         };
 
         match fields.get("v") {
             None => return Err(RecordError::malformed("v", "the field is missing")),
-            Some(v) if v.as_u64() == Some(SUBMISSION_VERSION) => {}
+            Some(_) if scalar("v").and_then(|v| v.as_u64()) == Some(SUBMISSION_VERSION) => {}
             Some(other) => {
-                return Err(RecordError::SubmissionVersionUnsupported {
-                    found: describe(other),
-                })
+                let found = serde_json::from_str::<Value>(other.get())
+                    .map_or_else(|_| shorten(other.get()), |value| describe(&value));
+                return Err(RecordError::SubmissionVersionUnsupported { found });
             }
         }
         for name in BODY_FIELDS {
@@ -492,22 +505,19 @@ impl Submission {
         }
         if let Some(unknown) = fields
             .keys()
-            .find(|name| !BODY_FIELDS.contains(&name.as_str()))
+            .find(|name| !BODY_FIELDS.contains(&name.0.as_ref()))
         {
             return Err(RecordError::malformed(
-                unknown,
+                &unknown.0,
                 "the field is not part of submission format version 1",
             ));
         }
 
-        let author = match fields.remove("author") {
-            Some(Value::String(text)) => text,
-            _ => {
-                return Err(RecordError::malformed(
-                    "author",
-                    "it must be a string: the base64 of the 32-byte Ed25519 public key",
-                ))
-            }
+        let Some(Text(author)) = text("author") else {
+            return Err(RecordError::malformed(
+                "author",
+                "it must be a string: the base64 of the 32-byte Ed25519 public key",
+            ));
         };
         let author_bytes =
             BASE64
@@ -527,7 +537,7 @@ impl Submission {
         }
         let author = PublicKey::from_bytes(&author_bytes).map_err(key_error)?;
 
-        let claimed_at_ms = match fields.get("claimed_at").and_then(Value::as_u64) {
+        let claimed_at_ms = match scalar("claimed_at").as_ref().and_then(Value::as_u64) {
             Some(ms) => check_claimed_at(ms)?,
             None => {
                 return Err(RecordError::malformed(
@@ -537,25 +547,25 @@ impl Submission {
             }
         };
 
-        let event_type = match fields.remove("event_type") {
-            Some(Value::String(text)) => text,
-            _ => return Err(RecordError::malformed("event_type", "it must be a string")),
+        let Some(Text(event_type)) = text("event_type") else {
+            return Err(RecordError::malformed("event_type", "it must be a string"));
         };
         check_event_type(&event_type)?;
 
-        let idempotency_id = match fields.remove("idempotency_id") {
-            Some(Value::String(text)) => text,
-            _ => {
-                return Err(RecordError::malformed(
-                    "idempotency_id",
-                    "it must be a string",
-                ))
-            }
+        let Some(Text(idempotency_id)) = text("idempotency_id") else {
+            return Err(RecordError::malformed(
+                "idempotency_id",
+                "it must be a string",
+            ));
         };
         check_idempotency_id(&idempotency_id)?;
 
-        let payload = match fields.remove("payload") {
-            Some(Value::Object(payload)) => payload,
+        let payload = match fields.get("payload") {
+            Some(raw) if raw.get().starts_with('{') => {
+                // The raw value is a slice of `body`: its place there is the payload's range.
+                let start = raw.get().as_ptr() as usize - body.as_ptr() as usize;
+                start..start + raw.get().len()
+            }
             _ => {
                 return Err(RecordError::malformed(
                     "payload",
@@ -564,7 +574,7 @@ impl Submission {
             }
         };
 
-        let schema_version = match fields.get("schema_version") {
+        let schema_version = match scalar("schema_version") {
             Some(Value::Number(number)) => match number.as_u64() {
                 Some(version) => check_schema_version(version)?,
                 None => {
@@ -584,8 +594,8 @@ impl Submission {
         Ok(Self {
             author,
             claimed_at_ms,
-            event_type,
-            idempotency_id,
+            event_type: event_type.into_owned(),
+            idempotency_id: idempotency_id.into_owned(),
             payload,
             schema_version,
             body: body.to_vec(),
@@ -617,10 +627,18 @@ impl Submission {
         &self.idempotency_id
     }
 
-    /// The event (field `payload`).
+    /// The event (field `payload`), parsed from the body on each call: for tools and tests.
+    /// The domain reads [`Submission::payload_json`] in place.
     #[must_use]
-    pub fn payload(&self) -> &Map<String, Value> {
-        &self.payload
+    pub fn payload(&self) -> Map<String, Value> {
+        serde_json::from_str(self.payload_json()).expect("a submission's payload is an object")
+    }
+
+    /// The event (field `payload`) exactly as it stands in the canonical body.
+    #[must_use]
+    pub fn payload_json(&self) -> &str {
+        std::str::from_utf8(&self.body[self.payload.clone()])
+            .expect("a submission's body is UTF-8 JSON, its payload a whole value")
     }
 
     /// The version of the payload's schema for this event type (field `schema_version`).

@@ -705,7 +705,21 @@ impl Event {
                     .join(", "),
             });
         }
-        let mut fields = Fields::new(submission.payload());
+        // The payload was checked to be a JSON object when the body was parsed.
+        let view =
+            crate::json_view::JsonView::parse(submission.payload_json()).map_err(|error| {
+                DomainError::PayloadMalformed {
+                    field: "payload".to_owned(),
+                    problem: error.to_string(),
+                }
+            })?;
+        let Some(members) = view.as_object() else {
+            return Err(DomainError::PayloadMalformed {
+                field: "payload".to_owned(),
+                problem: "it must be a JSON object (the event)".to_owned(),
+            });
+        };
+        let mut fields = Fields::new(members);
         let event = Self::parse_v1(event_type, &mut fields)?;
         fields.finish()?;
         Ok(event)

@@ -4,21 +4,21 @@
 //! Structure problems (a field missing, unknown, or of the wrong JSON type) are
 //! `payload-malformed`; a field that has the right type but breaks its rule is `payload-invalid`.
 
+use crate::json_view::{JsonView, Members};
 use base64::Engine as _;
-use serde_json::{Map, Value};
 
 use super::error::DomainError;
 use crate::key::{KeyError, PublicKey};
 
 /// A payload object being read field by field.
 pub(crate) struct Fields<'a> {
-    map: &'a Map<String, Value>,
+    map: &'a Members<'a>,
     prefix: String,
     read: Vec<&'static str>,
 }
 
 impl<'a> Fields<'a> {
-    pub(crate) fn new(map: &'a Map<String, Value>) -> Self {
+    pub(crate) fn new(map: &'a Members<'a>) -> Self {
         Self {
             map,
             prefix: String::new(),
@@ -26,7 +26,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn nested(map: &'a Map<String, Value>, prefix: String) -> Self {
+    fn nested(map: &'a Members<'a>, prefix: String) -> Self {
         Self {
             map,
             prefix,
@@ -52,15 +52,15 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn get(&mut self, field: &'static str) -> Option<&'a Value> {
+    fn get(&mut self, field: &'static str) -> Option<&'a JsonView<'a>> {
         self.read.push(field);
-        self.map.get(field)
+        JsonView::member(self.map, field)
     }
 
     pub(crate) fn opt_str(&mut self, field: &'static str) -> Result<Option<&'a str>, DomainError> {
         match self.get(field) {
             None => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text)),
+            Some(JsonView::String(text)) => Ok(Some(text)),
             Some(_) => Err(self.malformed(field, "it must be a string")),
         }
     }
@@ -73,7 +73,7 @@ impl<'a> Fields<'a> {
     pub(crate) fn opt_u64(&mut self, field: &'static str) -> Result<Option<u64>, DomainError> {
         match self.get(field) {
             None => Ok(None),
-            Some(Value::Number(number)) => number
+            Some(JsonView::Number(number)) => number
                 .as_u64()
                 .map(Some)
                 .ok_or_else(|| self.malformed(field, "it must be a non-negative integer")),
@@ -89,15 +89,15 @@ impl<'a> Fields<'a> {
     pub(crate) fn bool(&mut self, field: &'static str) -> Result<bool, DomainError> {
         match self.get(field) {
             None => Err(self.malformed(field, "the field is missing")),
-            Some(Value::Bool(value)) => Ok(*value),
+            Some(JsonView::Bool(value)) => Ok(*value),
             Some(_) => Err(self.malformed(field, "it must be true or false")),
         }
     }
 
-    pub(crate) fn array(&mut self, field: &'static str) -> Result<&'a Vec<Value>, DomainError> {
+    pub(crate) fn array(&mut self, field: &'static str) -> Result<&'a [JsonView<'a>], DomainError> {
         match self.get(field) {
             None => Err(self.malformed(field, "the field is missing")),
-            Some(Value::Array(items)) => Ok(items),
+            Some(JsonView::Array(items)) => Ok(items),
             Some(_) => Err(self.malformed(field, "it must be an array")),
         }
     }
@@ -107,14 +107,14 @@ impl<'a> Fields<'a> {
         &self,
         field: &str,
         index: Option<usize>,
-        value: &'a Value,
+        value: &'a JsonView<'a>,
     ) -> Result<Fields<'a>, DomainError> {
         let name = match index {
             Some(index) => format!("{field}[{index}]"),
             None => field.to_owned(),
         };
         match value {
-            Value::Object(map) => Ok(Fields::nested(map, format!("{}{name}.", self.prefix))),
+            JsonView::Object(map) => Ok(Fields::nested(map, format!("{}{name}.", self.prefix))),
             _ => Err(self.malformed(&name, "it must be an object")),
         }
     }
@@ -166,8 +166,9 @@ impl<'a> Fields<'a> {
     pub(crate) fn finish(self) -> Result<(), DomainError> {
         match self
             .map
-            .keys()
-            .find(|name| !self.read.contains(&name.as_str()))
+            .iter()
+            .map(|(name, _)| name)
+            .find(|name| !self.read.contains(&name.as_ref()))
         {
             Some(unknown) => Err(self.malformed(
                 unknown,

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::json_view::{JsonView, Members};
 use base64::Engine as _;
-use serde_json::{Map, Value};
 
 use super::{
     ClassInfo, CopyView, EnrolledVia, Enrolment, GrantInfo, ProjectionError, Projections, Setter,
@@ -73,11 +73,15 @@ impl Fact {
 }
 
 struct Fields<'a> {
-    map: &'a Map<String, Value>,
+    map: &'a Members<'a>,
     index: u64,
 }
 
-impl Fields<'_> {
+impl<'a> Fields<'a> {
+    fn get(&self, field: &str) -> Option<&'a JsonView<'a>> {
+        JsonView::member(self.map, field)
+    }
+
     fn bad(&self, field: &'static str) -> ProjectionError {
         ProjectionError::PayloadUnreadable {
             index: self.index,
@@ -86,16 +90,14 @@ impl Fields<'_> {
     }
 
     fn text(&self, field: &'static str) -> Result<&str, ProjectionError> {
-        self.map
-            .get(field)
-            .and_then(Value::as_str)
+        self.get(field)
+            .and_then(JsonView::as_str)
             .ok_or_else(|| self.bad(field))
     }
 
     fn optional_text(&self, field: &'static str) -> Option<String> {
-        self.map
-            .get(field)
-            .and_then(Value::as_str)
+        self.get(field)
+            .and_then(JsonView::as_str)
             .map(str::to_owned)
     }
 
@@ -104,9 +106,8 @@ impl Fields<'_> {
     }
 
     fn number(&self, field: &'static str) -> Result<u64, ProjectionError> {
-        self.map
-            .get(field)
-            .and_then(Value::as_u64)
+        self.get(field)
+            .and_then(JsonView::as_u64)
             .ok_or_else(|| self.bad(field))
     }
 
@@ -137,15 +138,23 @@ impl Fields<'_> {
 /// Reads what the projections need from an applied event's payload.
 pub(super) fn parse(submission: &VerifiedSubmission, index: u64) -> Result<Fact, ProjectionError> {
     let inner = submission.submission();
+    let view =
+        JsonView::parse(inner.payload_json()).map_err(|_| ProjectionError::PayloadUnreadable {
+            index,
+            field: "payload",
+        })?;
     let f = Fields {
-        map: inner.payload(),
+        map: view.as_object().ok_or(ProjectionError::PayloadUnreadable {
+            index,
+            field: "payload",
+        })?,
         index,
     };
     Ok(match inner.event_type() {
         "unit.registered" | "unit.renamed" => Fact::Unit(f.parsed("unit")?),
         "unit.merged" => Fact::UnitMerged(f.parsed("unit")?, f.parsed("successor")?),
         "authority.granted" => {
-            let scope = f.map.get("scope").and_then(Value::as_object);
+            let scope = f.get("scope").and_then(JsonView::as_object);
             let scope = Fields {
                 map: scope.ok_or_else(|| f.bad("scope"))?,
                 index,
@@ -159,7 +168,7 @@ pub(super) fn parse(submission: &VerifiedSubmission, index: u64) -> Result<Fact,
                 None => None,
             };
             let date = |field| Date::parse(f.text(field)?).map_err(|_| f.bad(field));
-            let valid_until = match f.map.get("valid_until") {
+            let valid_until = match f.get("valid_until") {
                 Some(_) => Some(date("valid_until")?),
                 None => None,
             };
@@ -183,9 +192,8 @@ pub(super) fn parse(submission: &VerifiedSubmission, index: u64) -> Result<Fact,
         "class.opened" => {
             let grade = u8::try_from(f.number("grade")?).map_err(|_| f.bad("grade"))?;
             let items = f
-                .map
                 .get("subjects")
-                .and_then(Value::as_array)
+                .and_then(JsonView::as_array)
                 .ok_or_else(|| f.bad("subjects"))?;
             let mut subjects = Vec::with_capacity(items.len());
             for item in items {
@@ -260,9 +268,8 @@ pub(super) fn parse(submission: &VerifiedSubmission, index: u64) -> Result<Fact,
         "learner.signed_off" => Fact::SignedOff(f.parsed("learner")?, f.class()?),
         "approval.signed" => {
             let items = f
-                .map
                 .get("entries")
-                .and_then(Value::as_array)
+                .and_then(JsonView::as_array)
                 .ok_or_else(|| f.bad("entries"))?;
             let mut entries = Vec::with_capacity(items.len());
             for item in items {
