@@ -90,31 +90,9 @@ impl<'a> JsonView<'a> {
             .map(|(_, value)| value)
     }
 
-    pub(crate) fn as_str(&self) -> Option<&str> {
-        match self {
-            JsonView::String(text) => Some(text),
-            _ => None,
-        }
-    }
-
-    /// A non-negative integer, as `serde_json::Value::as_u64`.
-    pub(crate) fn as_u64(&self) -> Option<u64> {
-        match self {
-            JsonView::Number(number) => number.as_u64(),
-            _ => None,
-        }
-    }
-
     pub(crate) fn as_object(&self) -> Option<&Members<'a>> {
         match self {
             JsonView::Object(members) => Some(members),
-            _ => None,
-        }
-    }
-
-    pub(crate) fn as_array(&self) -> Option<&[JsonView<'a>]> {
-        match self {
-            JsonView::Array(items) => Some(items),
             _ => None,
         }
     }
@@ -218,9 +196,11 @@ mod tests {
             JsonView::member(members, "b"),
             Some(JsonView::String(Cow::Owned(text))) if text == "x\"y"
         ));
-        let items = JsonView::member(members, "c").unwrap().as_array().unwrap();
-        assert_eq!(items[0].as_u64(), Some(1));
-        assert_eq!(items[1].as_u64(), None);
+        let Some(JsonView::Array(items)) = JsonView::member(members, "c") else {
+            panic!("c is an array");
+        };
+        assert_eq!(items[0], JsonView::Number(1.into()));
+        assert_eq!(items[1], JsonView::Number((-2).into()));
     }
 
     #[test]
@@ -236,6 +216,6 @@ mod tests {
         }
         let view = JsonView::parse(r#"{"k":1,"k":2}"#).unwrap();
         let last = JsonView::member(view.as_object().unwrap(), "k").unwrap();
-        assert_eq!(last.as_u64(), Some(2));
+        assert_eq!(last, &JsonView::Number(2.into()));
     }
 }

@@ -172,6 +172,7 @@ pub(crate) enum Event {
         school: UnitCode,
         school_year: SchoolYear,
         to_school: UnitCode,
+        reason: Option<String>,
     },
     LearnerTransferredIn {
         learner: LearnerCode,
@@ -857,16 +858,22 @@ impl Event {
                 class: class_key(f)?,
             },
             "learner.transferred_out" => {
-                let event = Event::LearnerTransferredOut {
-                    learner: f.parse("learner", LearnerCode::parse)?,
-                    school: f.parse("school", UnitCode::parse)?,
-                    school_year: f.parse("school_year", SchoolYear::parse)?,
-                    to_school: f.parse("to_school", UnitCode::parse)?,
-                };
+                let learner = f.parse("learner", LearnerCode::parse)?;
+                let school = f.parse("school", UnitCode::parse)?;
+                let school_year = f.parse("school_year", SchoolYear::parse)?;
+                let to_school = f.parse("to_school", UnitCode::parse)?;
                 // The reason is optional here; when given it must be proper text.
-                if f.opt_str("reason")?.is_some() {
-                    reason(f)?;
-                }
+                let reason = match f.opt_str("reason")? {
+                    Some(_) => Some(reason(f)?),
+                    None => None,
+                };
+                let event = Event::LearnerTransferredOut {
+                    learner,
+                    school,
+                    school_year,
+                    to_school,
+                    reason,
+                };
                 if let Event::LearnerTransferredOut {
                     school, to_school, ..
                 } = &event

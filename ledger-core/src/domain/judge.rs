@@ -812,6 +812,7 @@ impl Ledger {
                 school,
                 school_year,
                 to_school,
+                ..
             } => {
                 self.active_school(to_school)?;
                 self.check_authority(

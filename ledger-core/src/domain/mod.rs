@@ -68,7 +68,7 @@ mod year_end;
 use std::collections::BTreeMap;
 
 pub use error::DomainError;
-use event::Event;
+pub(crate) use event::Event;
 pub use event::{
     term_wire_name, ClassKey, CopyKind, Decision, Duty, Exemption, ExemptionPart, ExemptionPeriod,
     IndividualPlan, PlanAssessment, SubjectSpec, ABSENCE_SESSIONS_MAX, APPROVAL_ENTRIES_MAX,
@@ -134,6 +134,11 @@ impl AuthorisedEvent {
     #[must_use]
     pub fn event_type(&self) -> &'static str {
         self.event.event_type()
+    }
+
+    /// The event as the ledger parsed and resolved it.
+    pub(crate) fn event(&self) -> &Event {
+        &self.event
     }
 
     /// The author's key.

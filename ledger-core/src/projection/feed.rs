@@ -126,7 +126,7 @@ impl Projections {
                 self.schools_of(learner).into_iter().cloned().collect()
             }
             // A signing policy is national: it names no school (the authority state shows it).
-            Fact::SigningPolicySet(_) | Fact::Other => Vec::new(),
+            Fact::SigningPolicySet(_) => Vec::new(),
         };
         for school in schools {
             Self::push_trail(&mut self.school_trail, school, index);

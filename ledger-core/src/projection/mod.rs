@@ -58,6 +58,7 @@ use crate::key::PublicKey;
 use crate::record::VerifiedSubmission;
 use crate::rules::year::Award;
 
+use observe::Fact;
 use trail::{GradeTrails, Trail};
 
 pub use audit::{AuditEntry, AuditSubject, AuditTrail};
@@ -93,15 +94,6 @@ pub enum ProjectionError {
     SubmissionMismatch {
         /// The index of the event.
         index: u64,
-    },
-    /// A payload field of an applied event could not be read (cannot happen for an event the
-    /// domain authorised; reported rather than guessed).
-    #[error("event at index {index}: payload field `{field}` unreadable")]
-    PayloadUnreadable {
-        /// The index of the event.
-        index: u64,
-        /// The field.
-        field: &'static str,
     },
     /// Replaying the log, the domain refused an event.
     #[error("event at index {index} refused on replay: [{code}] {message}")]
@@ -347,9 +339,7 @@ impl Projections {
     /// [`ProjectionError::SubmissionMismatch`] (nothing is applied) when `submission` is not
     /// the one `event` was authorised from (other author or type);
     /// [`ProjectionError::OutOfStep`] (nothing is applied) when `event` was not authorised
-    /// against this ledger's state; [`ProjectionError::PayloadUnreadable`] when a field cannot
-    /// be read (cannot happen for an event the domain authorised), after which the ledger has
-    /// applied the event and the projections have not.
+    /// against this ledger's state.
     pub fn apply(
         &mut self,
         submission: &VerifiedSubmission,
@@ -371,11 +361,12 @@ impl Projections {
                 index: position.index,
             });
         }
+        let fact = Fact::of(event.event(), event.author(), position.index);
         self.ledger.apply(event);
         // Observing reads the ledger while it updates the rest of `self`: lend it out (an
         // empty `Ledger` costs no allocation).
         let ledger = std::mem::take(&mut self.ledger);
-        let observed = self.observe(submission, position, &ledger);
+        let observed = self.observe(&fact, submission, position, &ledger);
         self.ledger = ledger;
         observed
     }
@@ -384,6 +375,7 @@ impl Projections {
     /// authorised from `submission`). On error nothing changes.
     fn observe(
         &mut self,
+        fact: &Fact,
         submission: &VerifiedSubmission,
         position: Position,
         ledger_after: &Ledger,
@@ -398,8 +390,7 @@ impl Projections {
                 index: position.index,
             });
         }
-        let fact = observe::parse(submission, position.index)?;
-        self.record(&fact, submission, position, ledger_after);
+        self.record(fact, submission, position, ledger_after);
         self.observed += 1;
         self.size = position.index + 1;
         Ok(())

@@ -1,18 +1,12 @@
-//! Reading an applied event's payload, and updating the projections with it.
+//! What an applied event says to the projections, and updating them with it.
 
 use std::collections::BTreeSet;
 
-use crate::json_view::{JsonView, Members};
-use base64::Engine as _;
-
-use super::{
-    ClassInfo, CopyView, EnrolledVia, Enrolment, GrantInfo, ProjectionError, Projections, Setter,
-};
+use super::{ClassInfo, CopyView, EnrolledVia, Enrolment, GrantInfo, Projections, Setter};
 use crate::domain::value::{
-    ClassName, Date, Digest, GrantId, LearnerCode, Role, SchoolYear, Semester, SubjectCode,
-    SubjectMode, Term, UnitCode,
+    Digest, GrantId, LearnerCode, SchoolYear, Semester, SubjectCode, Term, UnitCode,
 };
-use crate::domain::{push_exact, ClassKey, CopyKind, Duty, Ledger, Position, SubjectSpec};
+use crate::domain::{push_exact, ClassKey, Duty, Event, Ledger, Position, SubjectSpec};
 use crate::key::PublicKey;
 use crate::record::VerifiedSubmission;
 
@@ -51,7 +45,6 @@ pub(super) enum Fact {
     IdentityCorrected(LearnerCode, String),
     /// A signing policy for a level and school year, with its reason.
     SigningPolicySet(String),
-    Other,
 }
 
 impl Fact {
@@ -72,254 +65,205 @@ impl Fact {
     }
 }
 
-struct Fields<'a> {
-    map: &'a Members<'a>,
-    index: u64,
-}
-
-impl<'a> Fields<'a> {
-    fn get(&self, field: &str) -> Option<&'a JsonView<'a>> {
-        JsonView::member(self.map, field)
-    }
-
-    fn bad(&self, field: &'static str) -> ProjectionError {
-        ProjectionError::PayloadUnreadable {
-            index: self.index,
-            field,
-        }
-    }
-
-    fn text(&self, field: &'static str) -> Result<&str, ProjectionError> {
-        self.get(field)
-            .and_then(JsonView::as_str)
-            .ok_or_else(|| self.bad(field))
-    }
-
-    fn optional_text(&self, field: &'static str) -> Option<String> {
-        self.get(field)
-            .and_then(JsonView::as_str)
-            .map(str::to_owned)
-    }
-
-    fn parsed<T: std::str::FromStr>(&self, field: &'static str) -> Result<T, ProjectionError> {
-        self.text(field)?.parse().map_err(|_| self.bad(field))
-    }
-
-    fn number(&self, field: &'static str) -> Result<u64, ProjectionError> {
-        self.get(field)
-            .and_then(JsonView::as_u64)
-            .ok_or_else(|| self.bad(field))
-    }
-
-    fn semester(&self) -> Result<Semester, ProjectionError> {
-        Semester::from_number(self.number("semester")?).map_err(|_| self.bad("semester"))
-    }
-
-    fn key(&self, field: &'static str) -> Result<PublicKey, ProjectionError> {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(self.text(field)?)
-            .map_err(|_| self.bad(field))?;
-        PublicKey::from_bytes(&bytes).map_err(|_| self.bad(field))
-    }
-
-    fn class(&self) -> Result<ClassKey, ProjectionError> {
-        Ok(ClassKey {
-            school: self.parsed("school")?,
-            school_year: self.parsed("school_year")?,
-            class: self.parsed::<ClassName>("class")?,
-        })
-    }
-
-    fn term(&self) -> Result<Term, ProjectionError> {
-        Term::parse(self.text("term")?).map_err(|_| self.bad("term"))
-    }
-}
-
-/// Reads what the projections need from an applied event's payload.
-pub(super) fn parse(submission: &VerifiedSubmission, index: u64) -> Result<Fact, ProjectionError> {
-    let inner = submission.submission();
-    let view =
-        JsonView::parse(inner.payload_json()).map_err(|_| ProjectionError::PayloadUnreadable {
-            index,
-            field: "payload",
-        })?;
-    let f = Fields {
-        map: view.as_object().ok_or(ProjectionError::PayloadUnreadable {
-            index,
-            field: "payload",
-        })?,
-        index,
-    };
-    Ok(match inner.event_type() {
-        "unit.registered" | "unit.renamed" => Fact::Unit(f.parsed("unit")?),
-        "unit.merged" => Fact::UnitMerged(f.parsed("unit")?, f.parsed("successor")?),
-        "authority.granted" => {
-            let scope = f.get("scope").and_then(JsonView::as_object);
-            let scope = Fields {
-                map: scope.ok_or_else(|| f.bad("scope"))?,
-                index,
-            };
-            let school_year = match scope.optional_text("school_year") {
-                Some(text) => Some(text.parse().map_err(|_| f.bad("scope"))?),
-                None => None,
-            };
-            let learner = match scope.optional_text("learner") {
-                Some(text) => Some(text.parse().map_err(|_| f.bad("scope"))?),
-                None => None,
-            };
-            let date = |field| Date::parse(f.text(field)?).map_err(|_| f.bad(field));
-            let valid_until = match f.get("valid_until") {
-                Some(_) => Some(date("valid_until")?),
-                None => None,
-            };
-            Fact::Granted(
-                f.parsed("grant_id")?,
+impl Fact {
+    /// What the projections need of `event`, authorised from `author` at `index`: the domain
+    /// has parsed and checked it, so this cannot fail.
+    pub(super) fn of(event: &Event, author: &PublicKey, index: u64) -> Fact {
+        match event {
+            Event::UnitRegistered { unit, .. } | Event::UnitRenamed { unit, .. } => {
+                Fact::Unit(unit.clone())
+            }
+            Event::UnitMerged { unit, successor } => {
+                Fact::UnitMerged(unit.clone(), successor.clone())
+            }
+            Event::AuthorityGranted {
+                grant_id,
+                grantee,
+                role,
+                unit,
+                school_year,
+                learner,
+                valid_from,
+                valid_until,
+            } => Fact::Granted(
+                grant_id.clone(),
                 Box::new(GrantInfo {
-                    grantee: f.key("grantee")?,
-                    role: Role::parse(f.text("role")?).map_err(|_| f.bad("role"))?,
-                    unit: scope.parsed("unit")?,
-                    school_year,
-                    learner,
-                    valid_from: date("valid_from")?,
-                    valid_until,
+                    grantee: *grantee,
+                    role: *role,
+                    unit: unit.clone(),
+                    school_year: *school_year,
+                    learner: learner.clone(),
+                    valid_from: *valid_from,
+                    valid_until: *valid_until,
                     granted_at: index,
-                    granted_by: *submission.author(),
+                    granted_by: *author,
                     revoked: None,
                 }),
-            )
-        }
-        "authority.revoked" => Fact::Revoked(f.parsed("grant_id")?, f.text("reason")?.to_owned()),
-        "class.opened" => {
-            let grade = u8::try_from(f.number("grade")?).map_err(|_| f.bad("grade"))?;
-            let items = f
-                .get("subjects")
-                .and_then(JsonView::as_array)
-                .ok_or_else(|| f.bad("subjects"))?;
-            let mut subjects = Vec::with_capacity(items.len());
-            for item in items {
-                let item = Fields {
-                    map: item.as_object().ok_or_else(|| f.bad("subjects"))?,
-                    index,
-                };
-                subjects.push(SubjectSpec {
-                    code: item.parsed("code")?,
-                    mode: SubjectMode::parse(item.text("mode")?).map_err(|_| f.bad("mode"))?,
-                    periods_per_year: u16::try_from(item.number("periods_per_year")?)
-                        .map_err(|_| f.bad("periods_per_year"))?,
-                });
+            ),
+            Event::AuthorityRevoked { grant_id, reason } => {
+                Fact::Revoked(grant_id.clone(), reason.clone())
             }
-            Fact::ClassOpened(f.class()?, grade, subjects)
-        }
-        "teacher.assigned" => {
-            let duty = match f.text("duty")? {
-                "homeroom" => Duty::Homeroom,
-                _ => Duty::Subject(f.parsed("subject")?),
-            };
-            Fact::TeacherAssigned(f.class()?, duty, f.key("teacher")?)
-        }
-        "learner.registered" => Fact::LearnerRegistered(f.parsed("learner")?, f.parsed("school")?),
-        "learner.enrolled" => Fact::Enrolled(f.parsed("learner")?, f.class()?),
-        "learner.transferred_out" => Fact::TransferredOut(
-            f.parsed("learner")?,
-            f.parsed("school")?,
-            f.parsed("school_year")?,
-            f.parsed("to_school")?,
-            f.optional_text("reason"),
-        ),
-        "learner.transferred_in" => {
-            Fact::TransferredIn(f.parsed("learner")?, f.class()?, f.parsed("from_school")?)
-        }
-        "assessment.recorded" => Fact::Recorded(
-            f.parsed("learner")?,
-            f.class()?,
-            Some(f.parsed("subject")?),
-            None,
-        ),
-        "conduct.recorded" | "absence.recorded" => {
-            Fact::Recorded(f.parsed("learner")?, f.class()?, None, None)
-        }
-        // An exemption, decided or revoked, touches the learner's year and that subject's grade
-        // trail like a value recorded in it, but sets no correctable value.
-        "exemption.decided" | "exemption.revoked" => Fact::Recorded(
-            f.parsed("learner")?,
-            f.class()?,
-            Some(f.parsed("subject")?),
-            Some(f.text("reason")?.to_owned()),
-        ),
-        "individual_plan.decided" => Fact::PlanDecided(
-            f.parsed("learner")?,
-            f.class()?,
-            f.text("reason")?.to_owned(),
-        ),
-        "subject.confirmed" => {
-            Fact::SubjectConfirmed(f.class()?, f.parsed("subject")?, f.semester()?)
-        }
-        "term.sealed" => Fact::TermSealed(f.parsed("school")?, f.parsed("school_year")?, f.term()?),
-        "term.reopened" => Fact::TermReopened(
-            f.parsed("school")?,
-            f.parsed("school_year")?,
-            f.term()?,
-            f.text("reason")?.to_owned(),
-        ),
-        "correction.requested" => {
-            Fact::CorrectionRequested(f.number("target")?, f.text("reason")?.to_owned())
-        }
-        "correction.approved" => Fact::CorrectionApproved,
-        "learner.signed_off" => Fact::SignedOff(f.parsed("learner")?, f.class()?),
-        "approval.signed" => {
-            let items = f
-                .get("entries")
-                .and_then(JsonView::as_array)
-                .ok_or_else(|| f.bad("entries"))?;
-            let mut entries = Vec::with_capacity(items.len());
-            for item in items {
-                let item = Fields {
-                    map: item.as_object().ok_or_else(|| f.bad("entries"))?,
-                    index,
-                };
-                let digest = Digest::parse_hex(item.text("record_digest")?)
-                    .map_err(|_| f.bad("record_digest"))?;
-                entries.push((item.parsed("learner")?, digest));
+            Event::ClassOpened {
+                class,
+                grade,
+                subjects,
+            } => Fact::ClassOpened(class.clone(), *grade, subjects.clone()),
+            Event::TeacherAssigned {
+                class,
+                duty,
+                teacher,
+            } => Fact::TeacherAssigned(class.clone(), duty.clone(), *teacher),
+            Event::LearnerRegistered {
+                learner, school, ..
+            } => Fact::LearnerRegistered(learner.clone(), school.clone()),
+            Event::LearnerEnrolled { learner, class } => {
+                Fact::Enrolled(learner.clone(), class.clone())
             }
-            Fact::Approval(f.parsed("school")?, f.parsed("school_year")?, entries)
+            Event::LearnerTransferredOut {
+                learner,
+                school,
+                school_year,
+                to_school,
+                reason,
+            } => Fact::TransferredOut(
+                learner.clone(),
+                school.clone(),
+                *school_year,
+                to_school.clone(),
+                reason.clone(),
+            ),
+            Event::LearnerTransferredIn {
+                learner,
+                class,
+                from_school,
+            } => Fact::TransferredIn(learner.clone(), class.clone(), from_school.clone()),
+            Event::AssessmentRecorded {
+                learner,
+                class,
+                subject,
+                ..
+            } => Fact::Recorded(learner.clone(), class.clone(), Some(subject.clone()), None),
+            Event::ConductRecorded { learner, class, .. }
+            | Event::AbsenceRecorded { learner, class, .. } => {
+                Fact::Recorded(learner.clone(), class.clone(), None, None)
+            }
+            // An exemption, decided or revoked, touches the learner's year and that subject's
+            // grade trail like a value recorded in it, but sets no correctable value.
+            Event::ExemptionDecided {
+                learner,
+                class,
+                subject,
+                reason,
+                ..
+            }
+            | Event::ExemptionRevoked {
+                learner,
+                class,
+                subject,
+                reason,
+                ..
+            } => Fact::Recorded(
+                learner.clone(),
+                class.clone(),
+                Some(subject.clone()),
+                Some(reason.clone()),
+            ),
+            Event::IndividualPlanDecided {
+                learner,
+                class,
+                reason,
+                ..
+            } => Fact::PlanDecided(learner.clone(), class.clone(), reason.clone()),
+            Event::SubjectConfirmed {
+                class,
+                subject,
+                semester,
+            } => Fact::SubjectConfirmed(class.clone(), subject.clone(), *semester),
+            Event::TermSealed {
+                school,
+                school_year,
+                term,
+            } => Fact::TermSealed(school.clone(), *school_year, *term),
+            Event::TermReopened {
+                school,
+                school_year,
+                term,
+                reason,
+            } => Fact::TermReopened(school.clone(), *school_year, *term, reason.clone()),
+            Event::CorrectionRequested { target, reason, .. } => {
+                Fact::CorrectionRequested(*target, reason.clone())
+            }
+            Event::CorrectionApproved { .. } => Fact::CorrectionApproved,
+            Event::LearnerSignedOff { learner, class } => {
+                Fact::SignedOff(learner.clone(), class.clone())
+            }
+            Event::ApprovalSigned {
+                school,
+                school_year,
+                entries,
+            } => Fact::Approval(school.clone(), *school_year, entries.clone()),
+            Event::SummerConductRecorded { learner, class, .. } => {
+                Fact::Summer(learner.clone(), class.clone(), None)
+            }
+            Event::SummerReassessmentRecorded {
+                learner,
+                class,
+                subject,
+                ..
+            } => Fact::Summer(learner.clone(), class.clone(), Some(subject.clone())),
+            Event::PromotionDecided {
+                learner,
+                school,
+                school_year,
+                ..
+            }
+            | Event::AwardGranted {
+                learner,
+                school,
+                school_year,
+                ..
+            }
+            | Event::ProgrammeCompleted {
+                learner,
+                school,
+                school_year,
+            } => Fact::Decided(learner.clone(), school.clone(), *school_year),
+            Event::LearnerWithdrawn {
+                learner,
+                school,
+                school_year,
+                reason,
+            } => Fact::Withdrawn(
+                learner.clone(),
+                school.clone(),
+                *school_year,
+                reason.clone(),
+            ),
+            Event::CopyIssued {
+                copy_id,
+                learner,
+                school,
+                school_year,
+                kind,
+                record_digest,
+                requester,
+            } => Fact::CopyIssued(Box::new(CopyView {
+                copy_id: copy_id.to_string(),
+                learner: learner.clone(),
+                school: school.clone(),
+                school_year: *school_year,
+                kind: *kind,
+                record_digest: *record_digest,
+                requester: requester.clone(),
+                index,
+                issued_by: *author,
+            })),
+            Event::IdentityCorrected {
+                learner, reason, ..
+            } => Fact::IdentityCorrected(learner.clone(), reason.clone()),
+            Event::SigningPolicySet { reason, .. } => Fact::SigningPolicySet(reason.clone()),
         }
-        "summer.conduct_recorded" => Fact::Summer(f.parsed("learner")?, f.class()?, None),
-        "summer.reassessment_recorded" => {
-            Fact::Summer(f.parsed("learner")?, f.class()?, Some(f.parsed("subject")?))
-        }
-        "promotion.decided" | "award.granted" | "programme.completed" => Fact::Decided(
-            f.parsed("learner")?,
-            f.parsed("school")?,
-            f.parsed("school_year")?,
-        ),
-        "learner.withdrawn" => Fact::Withdrawn(
-            f.parsed("learner")?,
-            f.parsed("school")?,
-            f.parsed("school_year")?,
-            f.text("reason")?.to_owned(),
-        ),
-        "copy.issued" => Fact::CopyIssued(Box::new(CopyView {
-            copy_id: f.text("copy_id")?.to_owned(),
-            learner: f.parsed("learner")?,
-            school: f.parsed("school")?,
-            school_year: f.parsed("school_year")?,
-            kind: match f.text("kind")? {
-                "copy" => CopyKind::Copy,
-                "extract" => CopyKind::Extract,
-                _ => return Err(f.bad("kind")),
-            },
-            record_digest: Digest::parse_hex(f.text("record_digest")?)
-                .map_err(|_| f.bad("record_digest"))?,
-            requester: f.text("requester")?.to_owned(),
-            index,
-            issued_by: *submission.author(),
-        })),
-        "identity.corrected" => {
-            Fact::IdentityCorrected(f.parsed("learner")?, f.text("reason")?.to_owned())
-        }
-        "signing_policy.set" => Fact::SigningPolicySet(f.text("reason")?.to_owned()),
-        _ => Fact::Other,
-    })
+    }
 }
 
 impl Projections {
@@ -586,7 +530,6 @@ impl Projections {
                 self.refresh_identity_commitment(learner, index, ledger);
             }
             Fact::SigningPolicySet(_) => self.refresh_signing_policies(ledger),
-            Fact::Other => {}
         }
         self.note_schools(fact, index, ledger);
     }
