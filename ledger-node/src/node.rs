@@ -227,6 +227,7 @@ fn remove_retired_sled(layout: &Layout) {
 fn replay_judge(
     policy: &config::Policy,
     log: &Log,
+    segments: &std::path::Path,
     proven: Option<(u64, ledger_core::tree::Hash)>,
 ) -> Result<(Box<dyn crate::judge::Judge>, Option<SharedProjections>), NodeError> {
     let (mut judge, projections) = crate::judge::judge_for(policy).map_err(NodeError::Replay)?;
@@ -237,8 +238,10 @@ fn replay_judge(
     std::thread::scope(|scope| {
         let (records, taken) = std::sync::mpsc::sync_channel(REPLAY_QUEUE);
         // A send fails only once the judge has stopped on an error of its own.
-        scope.spawn(move || read_for_replay(log, size, proven, |item| records.send(item).is_ok()));
-        for item in taken {
+        scope.spawn(move || {
+            read_for_replay(segments, size, proven, |items| records.send(items).is_ok());
+        });
+        for item in taken.into_iter().flatten() {
             let (submission, position) = item?;
             judge.admit(&submission, position).map_err(|error| {
                 NodeError::Replay(format!(
@@ -259,8 +262,10 @@ fn replay_judge(
     Ok((judge, projections))
 }
 
-/// Records read ahead of the judge during a replay.
-const REPLAY_QUEUE: usize = 1_024;
+/// Batches of records read ahead of the judge during a replay.
+const REPLAY_QUEUE: usize = 16;
+/// Records sent to the judge at a time (one channel message each, not one per record).
+const REPLAY_BATCH: usize = 256;
 
 type ReplayItem = Result<
     (
@@ -270,52 +275,105 @@ type ReplayItem = Result<
     NodeError,
 >;
 
-/// Sends the log's records `0..size` in order, ready to judge, until `send` says stop: those
-/// under the checkpoint `proven` checked against its root (after them, the root check's error
-/// if it fails), the rest verified with their signatures.
+/// Why the reading side of a replay stopped before the end of the segments.
+enum ReplayStop {
+    /// All `size` records were read.
+    Done,
+    /// A record failed; its error was queued.
+    Failed,
+    /// The judge stopped (on an error of its own).
+    JudgeGone,
+    Io(std::io::Error),
+}
+
+impl From<std::io::Error> for ReplayStop {
+    fn from(error: std::io::Error) -> Self {
+        Self::Io(error)
+    }
+}
+
+/// Sends the log's records `0..size` in order, in batches, ready to judge, until `send` says
+/// stop: those under the checkpoint `proven` checked against its root (after them, the root
+/// check's error if it fails), the rest verified with their signatures. The segment files are
+/// read sequentially (`scan`), not record by record.
 fn read_for_replay(
-    log: &Log,
+    segments: &std::path::Path,
     size: u64,
     proven: Option<(u64, ledger_core::tree::Hash)>,
-    mut send: impl FnMut(ReplayItem) -> bool,
+    mut send: impl FnMut(Vec<ReplayItem>) -> bool,
 ) {
     let mut replay = proven.map(|(checkpointed, root)| {
         ledger_core::replay::CheckpointedReplay::new(checkpointed.min(size), root)
     });
-    let read = |index: u64, replay: &mut Option<ledger_core::replay::CheckpointedReplay>| {
-        let bytes = log
-            .read_record(index)
-            .map_err(|error| NodeError::Replay(format!("read record {index}: {error}")))?;
-        let (sequenced_at_us, submission) = match replay {
-            Some(replay) if index < replay.size() => {
-                let (view, submission) = replay
-                    .next(&bytes)
-                    .map_err(|error| NodeError::Replay(error.to_string()))?;
-                (view.sequenced_at_us(), submission)
-            }
-            _ => {
-                let record = ledger_core::record::verify_record(&bytes)
-                    .map_err(|error| NodeError::Replay(format!("record {index}: {error}")))?;
-                (record.view().sequenced_at_us(), record.into_submission())
-            }
+    let read =
+        |index: u64, bytes: &[u8], replay: &mut Option<ledger_core::replay::CheckpointedReplay>| {
+            let (sequenced_at_us, submission) = match replay {
+                Some(replay) if index < replay.size() => {
+                    let (view, submission) = replay
+                        .next(bytes)
+                        .map_err(|error| NodeError::Replay(error.to_string()))?;
+                    (view.sequenced_at_us(), submission)
+                }
+                _ => {
+                    let record = ledger_core::record::verify_record(bytes)
+                        .map_err(|error| NodeError::Replay(format!("record {index}: {error}")))?;
+                    (record.view().sequenced_at_us(), record.into_submission())
+                }
+            };
+            Ok((
+                submission,
+                crate::judge::Position {
+                    index,
+                    sequenced_at_us,
+                },
+            ))
         };
-        Ok((
-            submission,
-            crate::judge::Position {
-                index,
-                sequenced_at_us,
-            },
-        ))
-    };
-    for index in 0..size {
-        let item = read(index, &mut replay);
+    let mut batch = Vec::with_capacity(REPLAY_BATCH);
+    let scanned = crate::scan::scan(segments, |index, bytes| {
+        if index >= size {
+            return Err(ReplayStop::Done);
+        }
+        let item = read(index, bytes, &mut replay);
         let failed = item.is_err();
-        if !send(item) || failed {
-            return;
+        batch.push(item);
+        if failed {
+            return Err(ReplayStop::Failed);
+        }
+        if batch.len() == REPLAY_BATCH
+            && !send(std::mem::replace(
+                &mut batch,
+                Vec::with_capacity(REPLAY_BATCH),
+            ))
+        {
+            return Err(ReplayStop::JudgeGone);
+        }
+        Ok(())
+    });
+    let complete = match scanned {
+        Ok(end) if end.records == size => true,
+        Err(ReplayStop::Done) => true,
+        Ok(end) => {
+            batch.push(Err(NodeError::Replay(format!(
+                "the segments hold {} complete records, the log {size}",
+                end.records
+            ))));
+            false
+        }
+        Err(ReplayStop::Io(error)) => {
+            batch.push(Err(NodeError::Replay(format!(
+                "read the segments: {error}"
+            ))));
+            false
+        }
+        Err(ReplayStop::Failed | ReplayStop::JudgeGone) => false,
+    };
+    if complete {
+        if let Some(Err(error)) = replay.map(ledger_core::replay::CheckpointedReplay::finish) {
+            batch.push(Err(NodeError::Replay(error.to_string())));
         }
     }
-    if let Some(Err(error)) = replay.map(ledger_core::replay::CheckpointedReplay::finish) {
-        send(Err(NodeError::Replay(error.to_string())));
+    if !batch.is_empty() {
+        send(batch);
     }
 }
 
@@ -391,7 +449,8 @@ impl Node {
                 let index_path = layout.idempotency();
                 let open_index: sequencer::IndexOpener =
                     Box::new(move |log| IdempotencyIndex::open(&index_path, log));
-                let (judge, judged) = replay_judge(&config.policy, &log, proven)?;
+                let (judge, judged) =
+                    replay_judge(&config.policy, &log, &layout.segments(), proven)?;
                 projections = judged;
                 let sequencer = sequencer::start(writer, open_index, judge, Arc::clone(&clock));
                 let checkpointer = start_checkpointer(
