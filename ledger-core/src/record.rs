@@ -464,6 +464,69 @@ impl Submission {
     /// located (and its JSON syntax checked): the domain reads it in place when it parses the
     /// event.
     fn from_body(body: &[u8]) -> Result<Self, RecordError> {
+        match Self::from_typical_body(body) {
+            Some(submission) => Ok(submission),
+            None => Self::read_body(body),
+        }
+    }
+
+    /// The common case of [`Submission::from_body`], read straight into typed fields: every
+    /// field present once, of its type, and valid. `None` for anything else, which
+    /// [`Submission::read_body`] then reads field by field to name the first problem in the
+    /// documented order; for a body both accept, both give the same submission (tested).
+    fn from_typical_body(body: &[u8]) -> Option<Self> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Typical<'a> {
+            #[serde(borrow)]
+            author: Text<'a>,
+            claimed_at: u64,
+            #[serde(borrow)]
+            event_type: Text<'a>,
+            #[serde(borrow)]
+            idempotency_id: Text<'a>,
+            #[serde(borrow)]
+            payload: &'a RawValue,
+            schema_version: u64,
+            v: u64,
+        }
+        let typical: Typical<'_> = serde_json::from_slice(body).ok()?;
+        if typical.v != SUBMISSION_VERSION {
+            return None;
+        }
+        let mut key = [0u8; 32];
+        if BASE64
+            .decode_slice(typical.author.0.as_bytes(), &mut key)
+            .ok()?
+            != key.len()
+            || !is_canonical_y(&key)
+        {
+            return None;
+        }
+        let author = PublicKey::from_bytes(&key).ok()?;
+        let claimed_at_ms = check_claimed_at(typical.claimed_at).ok()?;
+        check_event_type(&typical.event_type.0).ok()?;
+        check_idempotency_id(&typical.idempotency_id.0).ok()?;
+        let payload = typical.payload.get();
+        if !payload.starts_with('{') {
+            return None;
+        }
+        let schema_version = check_schema_version(typical.schema_version).ok()?;
+        // The raw value is a slice of `body`: its place there is the payload's range.
+        let start = payload.as_ptr() as usize - body.as_ptr() as usize;
+        Some(Self {
+            author,
+            claimed_at_ms,
+            event_type: typical.event_type.0.into_owned(),
+            idempotency_id: typical.idempotency_id.0.into_owned(),
+            payload: start..start + payload.len(),
+            schema_version,
+            body: body.to_vec(),
+        })
+    }
+
+    /// [`Submission::from_body`] field by field, each problem named in the documented order.
+    fn read_body(body: &[u8]) -> Result<Self, RecordError> {
         let fields: BTreeMap<Text<'_>, &RawValue> = match serde_json::from_slice(body) {
             Ok(fields) => fields,
             Err(error) => {
@@ -1194,5 +1257,92 @@ impl ChainVerifier {
         self.prev_id = view.id();
         self.next_index = self.next_index.saturating_add(1);
         Ok(view)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn body(payload: Value, idempotency_id: &str) -> Vec<u8> {
+        let Value::Object(payload) = payload else {
+            panic!("an object")
+        };
+        let signer = SigningKey::from_bytes(&[7; 32]);
+        let submission = Submission::new(
+            PublicKey::from(&signer),
+            1_725_148_800_000,
+            "assessment.recorded",
+            idempotency_id,
+            payload,
+            1,
+        )
+        .unwrap();
+        submission.body().to_vec()
+    }
+
+    /// The typed reading accepts typical bodies, and whatever it accepts the field-by-field
+    /// reading accepts as the same submission.
+    fn agrees(bytes: &[u8]) -> Option<Submission> {
+        let typical = Submission::from_typical_body(bytes);
+        if let Some(typical) = &typical {
+            assert_eq!(Submission::read_body(bytes).as_ref(), Ok(typical));
+        }
+        typical
+    }
+
+    #[test]
+    fn the_typed_reading_takes_typical_bodies_as_the_full_one_does() {
+        let payloads = [
+            serde_json::json!({"learner": "0123456789012", "value": "8.5"}),
+            serde_json::json!({"reason": "sửa \"điểm\" nhập sai\n", "n": -3, "list": [1, {}]}),
+            serde_json::json!({}),
+        ];
+        for (n, payload) in payloads.into_iter().enumerate() {
+            let bytes = body(payload, &format!("id-{n}"));
+            assert!(
+                agrees(&bytes).is_some(),
+                "{}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
+    }
+
+    #[test]
+    fn the_typed_reading_leaves_every_problem_to_the_full_one() {
+        let good = String::from_utf8(body(serde_json::json!({"a": 1}), "id")).unwrap();
+        let variants = [
+            good.replace("\"v\":1", "\"v\":2"),
+            good.replace("\"v\":1", "\"v\":1,\"w\":1"),
+            good.replace("\"v\":1", "\"v\":1,\"v\":1"),
+            good.replace("\"claimed_at\":1725148800000", "\"claimed_at\":\"1\""),
+            good.replace("\"schema_version\":1", "\"schema_version\":0"),
+            good.replace("\"payload\":{\"a\":1}", "\"payload\":[1]"),
+            good.replace("\"idempotency_id\":\"id\"", "\"idempotency_id\":\"\""),
+            good.replace("\"author\":\"", "\"author\":\"A"),
+            good.replace("\"event_type\":\"", "\"event_type\":\"\\u0041"),
+        ];
+        // Each is refused by the full reading, except the repeated name, which only the
+        // canonical check refuses (before either reading, on append).
+        for variant in &variants {
+            assert_ne!(variant, &good);
+            assert!(agrees(variant.as_bytes()).is_none(), "{variant}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn damaged_bodies_read_alike(
+            cut in 0usize..200,
+            at in 0usize..200,
+            byte in any::<u8>(),
+        ) {
+            let mut bytes = body(serde_json::json!({"learner": "0123", "value": "7"}), "x");
+            let at = at % bytes.len();
+            bytes[at] = byte;
+            bytes.truncate(bytes.len() - cut % 3);
+            agrees(&bytes);
+        }
     }
 }

@@ -242,8 +242,8 @@ fn replay_judge(
             read_for_replay(segments, size, proven, |items| records.send(items).is_ok());
         });
         for item in taken.into_iter().flatten() {
-            let (submission, position) = item?;
-            judge.admit(&submission, position).map_err(|error| {
+            let (parsed, position) = item?;
+            judge.admit_parsed(parsed, position).map_err(|error| {
                 NodeError::Replay(format!(
                     "record {} breaks the domain rules ({}): {}",
                     position.index, error.code, error.detail
@@ -269,7 +269,7 @@ const REPLAY_BATCH: usize = 256;
 
 type ReplayItem = Result<
     (
-        ledger_core::record::VerifiedSubmission,
+        ledger_core::domain::ParsedSubmission,
         crate::judge::Position,
     ),
     NodeError,
@@ -320,8 +320,9 @@ fn read_for_replay(
                     (record.view().sequenced_at_us(), record.into_submission())
                 }
             };
+            // The event is parsed here too, so the judging thread only judges.
             Ok((
-                submission,
+                ledger_core::domain::ParsedSubmission::parse(submission),
                 crate::judge::Position {
                     index,
                     sequenced_at_us,

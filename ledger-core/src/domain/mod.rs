@@ -110,6 +110,30 @@ pub struct DomainConfig {
     pub ministry_keys: Vec<PublicKey>,
 }
 
+/// A verified submission with its payload parsed into the domain's event (or the reason it
+/// does not parse). Parsing needs no state, so a replay parses on the thread that reads the
+/// records while another judges them; [`Ledger::authorise_parsed`] takes it.
+#[derive(Debug)]
+pub struct ParsedSubmission {
+    submission: VerifiedSubmission,
+    event: Result<Event, DomainError>,
+}
+
+impl ParsedSubmission {
+    /// Parses `submission`'s event.
+    #[must_use]
+    pub fn parse(submission: VerifiedSubmission) -> Self {
+        let event = Event::parse(submission.submission());
+        Self { submission, event }
+    }
+
+    /// The submission.
+    #[must_use]
+    pub fn submission(&self) -> &VerifiedSubmission {
+        &self.submission
+    }
+}
+
 /// An event judged acceptable against a ledger state at a position.
 ///
 /// Only [`Ledger::authorise`] makes one; [`Ledger::apply`] consumes it.
@@ -230,18 +254,50 @@ impl Ledger {
         submission: &VerifiedSubmission,
         position: Position,
     ) -> Result<AuthorisedEvent, DomainError> {
-        if let Some(last) = self.last {
-            if position.index <= last.index || position.sequenced_at_us < last.sequenced_at_us {
-                return Err(DomainError::PositionOutOfOrder {
+        self.check_position(position)?;
+        let event = Event::parse(submission.submission())?;
+        self.authorise_event(event, *submission.author(), position)
+    }
+
+    /// [`Ledger::authorise`] for a submission whose event was parsed ahead (on another
+    /// thread, [`ParsedSubmission`]); gives the submission back with the authorised event.
+    ///
+    /// # Errors
+    /// As [`Ledger::authorise`], in the same order.
+    pub fn authorise_parsed(
+        &self,
+        parsed: ParsedSubmission,
+        position: Position,
+    ) -> Result<(VerifiedSubmission, AuthorisedEvent), DomainError> {
+        self.check_position(position)?;
+        let ParsedSubmission { submission, event } = parsed;
+        let event = self.authorise_event(event?, *submission.author(), position)?;
+        Ok((submission, event))
+    }
+
+    fn check_position(&self, position: Position) -> Result<(), DomainError> {
+        match self.last {
+            Some(last)
+                if position.index <= last.index
+                    || position.sequenced_at_us < last.sequenced_at_us =>
+            {
+                Err(DomainError::PositionOutOfOrder {
                     index: position.index,
                     sequenced_at_us: position.sequenced_at_us,
                     last_index: last.index,
                     last_sequenced_at_us: last.sequenced_at_us,
-                });
+                })
             }
+            _ => Ok(()),
         }
-        let mut event = Event::parse(submission.submission())?;
-        let author = *submission.author();
+    }
+
+    fn authorise_event(
+        &self,
+        mut event: Event,
+        author: PublicKey,
+        position: Position,
+    ) -> Result<AuthorisedEvent, DomainError> {
         self.judge(&mut event, &author, position)?;
         Ok(AuthorisedEvent {
             event,
