@@ -374,6 +374,13 @@ fn key_error(error: KeyError) -> RecordError {
     }
 }
 
+/// Where `part`, a slice of `body` (a raw value parsed from it), stands in `body`.
+fn place_in(body: &[u8], part: &str) -> std::ops::Range<usize> {
+    let start = part.as_ptr() as usize - body.as_ptr() as usize;
+    debug_assert!(start + part.len() <= body.len(), "a slice of the body");
+    start..start + part.len()
+}
+
 /// The fields of a valid submission body, together with the body's canonical bytes.
 ///
 /// A `Submission` is valid by construction: [`Submission::new`] and [`Submission::parse_body`]
@@ -512,14 +519,12 @@ impl Submission {
             return None;
         }
         let schema_version = check_schema_version(typical.schema_version).ok()?;
-        // The raw value is a slice of `body`: its place there is the payload's range.
-        let start = payload.as_ptr() as usize - body.as_ptr() as usize;
         Some(Self {
             author,
             claimed_at_ms,
             event_type: typical.event_type.0.into_owned(),
             idempotency_id: typical.idempotency_id.0.into_owned(),
-            payload: start..start + payload.len(),
+            payload: place_in(body, payload),
             schema_version,
             body: body.to_vec(),
         })
@@ -624,11 +629,7 @@ impl Submission {
         check_idempotency_id(&idempotency_id)?;
 
         let payload = match fields.get("payload") {
-            Some(raw) if raw.get().starts_with('{') => {
-                // The raw value is a slice of `body`: its place there is the payload's range.
-                let start = raw.get().as_ptr() as usize - body.as_ptr() as usize;
-                start..start + raw.get().len()
-            }
+            Some(raw) if raw.get().starts_with('{') => place_in(body, raw.get()),
             _ => {
                 return Err(RecordError::malformed(
                     "payload",
