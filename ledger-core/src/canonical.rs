@@ -103,15 +103,15 @@ pub fn parse_canonical(bytes: &[u8]) -> Result<Value, CanonicalError> {
 
 /// [`parse_canonical`] without building a `Value`: the check every append makes.
 pub(crate) fn check_canonical(bytes: &[u8]) -> Result<(), CanonicalError> {
-    let text = std::str::from_utf8(bytes).map_err(|error| {
-        // As serde_json words it, for the same message whichever check finds it.
-        serde_json::from_slice::<Value>(bytes)
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        // Worded by serde_json, as every other syntax error: bytes that are not UTF-8 are
+        // never JSON text.
+        let problem = serde_json::from_slice::<Value>(bytes)
             .err()
-            .map_or_else(|| error.to_string(), |error| error.to_string())
-    });
-    let view = text
-        .and_then(|text| JsonView::parse(text).map_err(|error| error.to_string()))
-        .map_err(CanonicalError::Syntax)?;
+            .map_or_else(|| "invalid UTF-8".to_owned(), |error| error.to_string());
+        return Err(CanonicalError::Syntax(problem));
+    };
+    let view = JsonView::parse(text).map_err(|error| CanonicalError::Syntax(error.to_string()))?;
     let mut canonical = Vec::with_capacity(bytes.len());
     write_value(&view, 0, &mut canonical)?;
     if canonical != bytes {

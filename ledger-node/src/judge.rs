@@ -12,7 +12,7 @@ use ledger_core::record::VerifiedSubmission;
 
 use std::sync::{Arc, RwLock};
 
-use ledger_core::projection::Projections;
+use ledger_core::projection::{ProjectionError, Projections};
 
 use crate::config::Policy;
 
@@ -92,14 +92,36 @@ impl DomainJudge {
     }
 }
 
+impl DomainJudge {
+    /// Judges under the read lock (readers go on meanwhile, and nothing else writes), then
+    /// has the ledger and the projections take the admitted event together under the write
+    /// lock.
+    fn judge_and_apply<T>(
+        &mut self,
+        authorise: impl FnOnce(&Projections) -> Result<T, DomainError>,
+        apply: impl FnOnce(&mut Projections, T) -> Result<(), ProjectionError>,
+    ) -> Result<(), ApiError> {
+        let authorised = authorise(&self.projections.read().expect("projections lock"))
+            .map_err(|error| refusal(&error))?;
+        apply(
+            &mut self.projections.write().expect("projections lock"),
+            authorised,
+        )
+        .map_err(|error| ApiError::internal(format!("projection update: {error}")))
+    }
+}
+
 impl Judge for DomainJudge {
     fn admit(
         &mut self,
         submission: &VerifiedSubmission,
         position: Position,
     ) -> Result<(), ApiError> {
-        // One path for both: the copy is a few hundred bytes beside a signature check.
-        self.admit_parsed(ParsedSubmission::parse(submission.clone()), position)
+        let position = domain_position(position);
+        self.judge_and_apply(
+            |projections| projections.ledger().authorise(submission, position),
+            |projections, event| projections.apply(submission, event),
+        )
     }
 
     fn admit_parsed(
@@ -107,24 +129,18 @@ impl Judge for DomainJudge {
         parsed: ParsedSubmission,
         position: Position,
     ) -> Result<(), ApiError> {
-        let position = domain::Position {
-            index: position.index,
-            sequenced_at_us: position.sequenced_at_us,
-        };
-        // Judged under the read lock: readers go on meanwhile, and nothing else writes.
-        let (submission, event) = self
-            .projections
-            .read()
-            .expect("projections lock")
-            .ledger()
-            .authorise_parsed(parsed, position)
-            .map_err(|error| refusal(&error))?;
-        // The event is admitted: the ledger and the projections take it together.
-        self.projections
-            .write()
-            .expect("projections lock")
-            .apply(&submission, event)
-            .map_err(|error| ApiError::internal(format!("projection update: {error}")))
+        let position = domain_position(position);
+        self.judge_and_apply(
+            |projections| projections.ledger().authorise_parsed(parsed, position),
+            |projections, (submission, event)| projections.apply(&submission, event),
+        )
+    }
+}
+
+fn domain_position(position: Position) -> domain::Position {
+    domain::Position {
+        index: position.index,
+        sequenced_at_us: position.sequenced_at_us,
     }
 }
 

@@ -12,8 +12,8 @@
 //! 2. `projections.apply(&submission, event)?;`
 //!
 //! `apply` refuses an event authorised against another state of the ledger (the projections
-//! never skip or repeat an event), applies it to the ledger, reads the event's payload for what
-//! the ledger state does not keep (who granted what, reasons, the enrolment history, the class
+//! never skip or repeat an event), applies it to the ledger, takes from the event as the
+//! domain parsed it what the ledger state does not keep (who granted what, reasons, the enrolment history, the class
 //! set-up) and copies from the ledger's read methods the single values in force of each
 //! learner-year the event touches (conduct, absences, exemptions, signing status). Assessments,
 //! one per event for most of a log, are read from the ledger when an answer is built, not
