@@ -253,7 +253,35 @@ impl World {
             incremental.apply(submission, event).unwrap();
         }
         assert_eq!(incremental, rebuilt);
+        self.check_signing_status(&rebuilt);
         rebuilt
+    }
+
+    /// Every learner-year the transcripts show has the signing status the ledger holds: the
+    /// projections copy it after the events that can change it (a grade among them).
+    fn check_signing_status(&self, projections: &Projections) {
+        let learners: std::collections::BTreeSet<String> = self
+            .accepted
+            .iter()
+            .filter_map(|(submission, _)| {
+                let payload = submission.submission().payload();
+                payload.get("learner")?.as_str().map(str::to_owned)
+            })
+            .collect();
+        for code in learners {
+            let learner = ledger_core::domain::value::LearnerCode::parse(&code).unwrap();
+            let Some(transcript) = projections.transcript(&learner) else {
+                continue;
+            };
+            for year in &transcript.years {
+                assert_eq!(
+                    year.signing.status,
+                    self.ledger.signing_status(&learner, year.school_year),
+                    "{code} {}",
+                    year.school_year
+                );
+            }
+        }
     }
 
     pub fn rebuild(&self) -> Ledger {

@@ -286,6 +286,61 @@ fn a_school_year_transcript_matches_the_hand_computed_results() {
 }
 
 #[test]
+fn a_grade_entered_after_a_reopening_lifts_the_sign_off_and_the_approval() {
+    let cast = Cast::new();
+    let mut world = school_year(&cast);
+    for semester in 1..=2 {
+        record_subjects(&mut world, &cast, semester, &TOAN[semester as usize - 1]);
+        world.ok(&cast.homeroom, "conduct.recorded", conduct(semester, "T"));
+        confirm_semester(&mut world, &cast, semester);
+    }
+    world.ok(
+        &cast.homeroom,
+        "learner.signed_off",
+        class_ref(json!({"learner": LEARNER})),
+    );
+    let digest = world.ledger.record_digest(&learner(), year()).unwrap();
+    world.ok(
+        &cast.principal,
+        "approval.signed",
+        json!({"school": SCHOOL, "school_year": YEAR,
+               "entries": [{"learner": LEARNER, "record_digest": digest.to_string()}]}),
+    );
+    world.ok(
+        &cast.principal,
+        "term.sealed",
+        json!({"school": SCHOOL, "school_year": YEAR, "term": "year"}),
+    );
+    let signed = transcript(&world);
+    let y = signed.year(year()).unwrap();
+    assert_eq!(y.signing.status, SigningStatus::Approved(digest));
+    assert!(y.signing.signed_off.is_some());
+
+    // Reopening keeps the signatures; the first grade entered afterwards lifts them.
+    world.ok(
+        &cast.principal,
+        "term.reopened",
+        json!({"school": SCHOOL, "school_year": YEAR, "term": "year",
+               "reason": "Sở GDĐT yêu cầu nhập lại điểm cuối kì"}),
+    );
+    let reopened = transcript(&world);
+    let y = reopened.year(year()).unwrap();
+    assert_eq!(y.signing.status, SigningStatus::Approved(digest));
+    world.ok(
+        &cast.toan,
+        "assessment.recorded",
+        grade("toan", 2, "final", None, "9"),
+    );
+    let changed = transcript(&world);
+    let y = changed.year(year()).unwrap();
+    assert_eq!(y.signing.status, SigningStatus::Unsigned);
+    assert!(y.signing.signed_off.is_none());
+    assert!(y.signing.approved.is_none());
+    assert_eq!(y.signing.history.len(), 2);
+    assert!(y.signing.remaining.contains(&"homeroom_sign_off"));
+}
+
+#[test]
 fn the_audit_trail_of_a_corrected_grade_lists_the_original_the_request_and_the_approval() {
     let cast = Cast::new();
     let mut world = school_year(&cast);

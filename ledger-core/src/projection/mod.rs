@@ -439,9 +439,23 @@ impl Projections {
         }))
     }
 
+    /// Copies the signing status of a learner's year from the ledger after a grade: a grade
+    /// changes no single value of the year (assessments are read from the ledger when an
+    /// answer is built), but it lifts the year's sign-off and approval. A year not projected
+    /// yet gets the whole copy.
+    fn refresh_signing(&mut self, learner: &LearnerCode, school_year: SchoolYear, ledger: &Ledger) {
+        let record = ledger.record(learner, school_year);
+        let key = (learner.clone(), school_year);
+        let Some(state) = self.years.get_mut(&key) else {
+            return self.refresh_year(learner, school_year, ledger);
+        };
+        state.signing = Some(record.map_or(SigningStatus::Unsigned, LearnerYear::signing_status));
+        state.signed_off = record.is_some_and(|r| r.signed_off.is_some());
+    }
+
     /// Copies the single values in force of a learner's year from the ledger (conduct,
     /// absences, signatures, summer results, decisions, exemptions, the plan). Assessments are
-    /// read from the ledger when an answer is built, so a grade costs only this copy.
+    /// read from the ledger when an answer is built.
     fn refresh_year(&mut self, learner: &LearnerCode, school_year: SchoolYear, ledger: &Ledger) {
         let exemptions = ledger.exemptions(learner, school_year);
         let record = ledger.record(learner, school_year);

@@ -22,10 +22,9 @@ pub(super) enum Fact {
     Enrolled(LearnerCode, ClassKey),
     TransferredOut(LearnerCode, UnitCode, SchoolYear, UnitCode, Option<String>),
     TransferredIn(LearnerCode, ClassKey, UnitCode),
-    /// Assessment (with subject), conduct, absence or exemption (with subject) of a learner in a
-    /// class, and the reason (an exemption's). What a correction can target, the ledger knows
-    /// (`Ledger::setter_of`).
-    Recorded(LearnerCode, ClassKey, Option<SubjectCode>, Option<String>),
+    /// A value of a learner's year in a class: a grade, conduct or absences, or an exemption.
+    /// What a correction can target, the ledger knows (`Ledger::setter_of`).
+    Recorded(LearnerCode, ClassKey, Setting),
     /// An individual education plan for a learner's year in a class, with its reason.
     PlanDecided(LearnerCode, ClassKey, String),
     SubjectConfirmed(ClassKey, SubjectCode, Semester),
@@ -47,15 +46,25 @@ pub(super) enum Fact {
     SigningPolicySet(String),
 }
 
+/// What a value-setting event sets in a learner's year.
+pub(super) enum Setting {
+    /// An assessment of the subject: changes no single value of the year, only its signatures.
+    Grade(SubjectCode),
+    /// Conduct or absences.
+    YearValue,
+    /// An exemption of the subject, decided or revoked, with its reason: sets no correctable
+    /// value, but touches the subject's grade trail as if it did.
+    Exemption(SubjectCode, String),
+}
+
 impl Fact {
     fn reason(&self) -> Option<&str> {
         match self {
             Fact::Revoked(_, reason)
             | Fact::TermReopened(_, _, _, reason)
             | Fact::CorrectionRequested(_, reason) => Some(reason),
-            Fact::TransferredOut(_, _, _, _, reason) | Fact::Recorded(_, _, _, reason) => {
-                reason.as_deref()
-            }
+            Fact::TransferredOut(_, _, _, _, reason) => reason.as_deref(),
+            Fact::Recorded(_, _, Setting::Exemption(_, reason)) => Some(reason),
             Fact::Withdrawn(_, _, _, reason)
             | Fact::PlanDecided(_, _, reason)
             | Fact::IdentityCorrected(_, reason)
@@ -142,10 +151,14 @@ impl Fact {
                 class,
                 subject,
                 ..
-            } => Fact::Recorded(learner.clone(), class.clone(), Some(subject.clone()), None),
+            } => Fact::Recorded(
+                learner.clone(),
+                class.clone(),
+                Setting::Grade(subject.clone()),
+            ),
             Event::ConductRecorded { learner, class, .. }
             | Event::AbsenceRecorded { learner, class, .. } => {
-                Fact::Recorded(learner.clone(), class.clone(), None, None)
+                Fact::Recorded(learner.clone(), class.clone(), Setting::YearValue)
             }
             // An exemption, decided or revoked, touches the learner's year and that subject's
             // grade trail like a value recorded in it, but sets no correctable value.
@@ -165,8 +178,7 @@ impl Fact {
             } => Fact::Recorded(
                 learner.clone(),
                 class.clone(),
-                Some(subject.clone()),
-                Some(reason.clone()),
+                Setting::Exemption(subject.clone(), reason.clone()),
             ),
             Event::IndividualPlanDecided {
                 learner,
@@ -393,16 +405,29 @@ impl Projections {
                 }
                 self.refresh_year(learner, *school_year, ledger);
             }
-            Fact::Recorded(learner, class, subject, reason) => {
+            Fact::Recorded(learner, class, setting) => {
                 self.touch_learner_year(learner, class, index);
-                if let Some(subject) = subject {
-                    self.grade_trail
-                        .push(learner, class.school_year, subject, index);
-                }
-                self.refresh_year(learner, class.school_year, ledger);
-                if let (Some(_), Some(subject)) = (reason, subject) {
-                    // An exemption for the level is in force in the learner's later years too.
-                    self.refresh_later_years(learner, class.school_year, subject, index, ledger);
+                match setting {
+                    Setting::Grade(subject) => {
+                        self.grade_trail
+                            .push(learner, class.school_year, subject, index);
+                        self.refresh_signing(learner, class.school_year, ledger);
+                    }
+                    Setting::YearValue => self.refresh_year(learner, class.school_year, ledger),
+                    Setting::Exemption(subject, _) => {
+                        self.grade_trail
+                            .push(learner, class.school_year, subject, index);
+                        self.refresh_year(learner, class.school_year, ledger);
+                        // An exemption for the level is in force in the learner's later years
+                        // too.
+                        self.refresh_later_years(
+                            learner,
+                            class.school_year,
+                            subject,
+                            index,
+                            ledger,
+                        );
+                    }
                 }
             }
             Fact::PlanDecided(learner, class, _) => {
