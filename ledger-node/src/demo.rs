@@ -28,6 +28,10 @@ use crate::sequencer::{self, Clock};
 /// The demo log's origin.
 pub const DEMO_ORIGIN: &str = "demo.hocba-ledger.example/so-gddt-79/2026-2027";
 
+/// How many learners a demo has unless told otherwise: a province (105 schools of 24 classes,
+/// 100,800 learners), the size the project's performance targets name.
+pub const DEFAULT_LEARNERS: u64 = 100_000;
+
 /// Up to this many learners the demo keeps five schools (two THCS, two THPT, one GDTX centre) of
 /// four classes each and grows the classes; beyond it, a province of 24-class schools.
 const SMALL_PROVINCE_LEARNERS_MAX: u64 = 20 * 45;
@@ -113,8 +117,8 @@ const LOAD_CHUNK_MAX: usize = 4_096;
 /// Events go a calendar day (Vietnam time) at a time, through the batch path, with the clock set
 /// to the day's last claimed time: each event is sequenced on its own day and never before its
 /// claimed time, which is all the domain reads from time (validity dates are days), and a day's
-/// events share group commits instead of waiting for one `fdatasync` each. `progress` gets the
-/// running count.
+/// events share group commits instead of waiting for one `fdatasync` each. `progress` hears
+/// after each day.
 ///
 /// # Errors
 /// The first refused event, with its position in the year.
@@ -123,7 +127,7 @@ pub async fn load(
     province: &Province,
     clock: &LoadingClock,
     until_ms: u64,
-    progress: impl Fn(u64),
+    progress: impl Fn(LoadProgress),
 ) -> Result<u64, String> {
     const DAY_MS: u64 = 86_400_000;
     let day_of = |claimed_ms: u64| {
@@ -134,6 +138,14 @@ pub async fn load(
     let mut count = 0u64;
     let mut day: Vec<ledger_core::record::SignedSubmission> = Vec::new();
     let mut day_last_ms = 0u64;
+    let mut first_day = None;
+    let report = |events: u64, last_ms: u64, first_day: u64| {
+        progress(LoadProgress {
+            events,
+            days_done: day_of(last_ms).saturating_sub(first_day) + 1,
+            days: day_of(until_ms).saturating_sub(first_day) + 1,
+        });
+    };
     for submission in province.events() {
         let claimed_ms = ledger_core::record::Submission::parse_body(&submission.body)
             .map_err(|error| format!("demo event {}: {error}", count + day.len() as u64))?
@@ -141,17 +153,18 @@ pub async fn load(
         if claimed_ms > until_ms {
             break;
         }
+        let first_day = *first_day.get_or_insert(day_of(claimed_ms));
         if !day.is_empty() && day_of(claimed_ms) != day_of(day_last_ms) {
             count +=
                 append_day(service, clock, std::mem::take(&mut day), day_last_ms, count).await?;
-            progress(count);
+            report(count, day_last_ms, first_day);
         }
         day_last_ms = claimed_ms;
         day.push(submission);
     }
     if !day.is_empty() {
         count += append_day(service, clock, day, day_last_ms, count).await?;
-        progress(count);
+        report(count, day_last_ms, first_day.unwrap_or(0));
     }
     clock.clear();
     // The Ministry appoints the demo's auditor over the province, and the first school gives a
@@ -167,6 +180,17 @@ pub async fn load(
             .map_err(|error| format!("demo {what} grant: {error}"))?;
     }
     Ok(count)
+}
+
+/// How far a demo's loading is, after a day of events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoadProgress {
+    /// Events appended so far.
+    pub events: u64,
+    /// Days loaded, counted from the year's first event's day (Vietnam time).
+    pub days_done: u64,
+    /// Days from that first day to the cutoff's, both counted.
+    pub days: u64,
 }
 
 /// Appends one day's events in order, in chunks through the batch path, sequenced at `at_ms`
