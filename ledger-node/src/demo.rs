@@ -111,14 +111,19 @@ pub fn write_keys(province: &Province, directory: &Path) -> std::io::Result<()> 
 /// Most submissions handed to the sequencer at once while loading.
 const LOAD_CHUNK_MAX: usize = 4_096;
 
+/// Days of events generated ahead of the one being appended.
+const DAYS_AHEAD: usize = 2;
+
 /// Appends the province's events claimed up to `until_ms` through `service`, in order, and then
 /// the auditor's grant at the machine's time; returns how many events of the year it appended.
 ///
 /// Events go a calendar day (Vietnam time) at a time, through the batch path, with the clock set
 /// to the day's last claimed time: each event is sequenced on its own day and never before its
 /// claimed time, which is all the domain reads from time (validity dates are days), and a day's
-/// events share group commits instead of waiting for one `fdatasync` each. `progress` hears
-/// after each day.
+/// events share group commits instead of waiting for one `fdatasync` each. The events are
+/// generated and signed on a thread of their own, a few days ahead of the day the node is
+/// checking and appending, so a first start keeps every core busy. `progress` hears after each
+/// day.
 ///
 /// # Errors
 /// The first refused event, with its position in the year.
@@ -129,42 +134,29 @@ pub async fn load(
     until_ms: u64,
     progress: impl Fn(LoadProgress),
 ) -> Result<u64, String> {
-    const DAY_MS: u64 = 86_400_000;
-    let day_of = |claimed_ms: u64| {
-        let offset_ms =
-            u64::try_from(ledger_core::domain::value::VIETNAM_UTC_OFFSET_S).unwrap_or(0) * 1_000;
-        (claimed_ms + offset_ms) / DAY_MS
-    };
+    let (sender, mut days) = tokio::sync::mpsc::channel(DAYS_AHEAD);
+    let generated = province.clone();
+    std::thread::Builder::new()
+        .name("demo-events".to_owned())
+        .spawn(move || {
+            // Stops early when the loading stops listening (an event was refused).
+            group_by_day(&generated, until_ms, |day| {
+                sender.blocking_send(day).is_ok()
+            });
+        })
+        .map_err(|error| format!("cannot start the demo's event generator: {error}"))?;
     let mut count = 0u64;
-    let mut day: Vec<ledger_core::record::SignedSubmission> = Vec::new();
-    let mut day_last_ms = 0u64;
     let mut first_day = None;
-    let report = |events: u64, last_ms: u64, first_day: u64| {
+    while let Some(day) = days.recv().await {
+        let day = day?;
+        let first_day = *first_day.get_or_insert(day_of(day.last_ms));
+        let last_ms = day.last_ms;
+        count += append_day(service, clock, day.events, last_ms, count).await?;
         progress(LoadProgress {
-            events,
+            events: count,
             days_done: day_of(last_ms).saturating_sub(first_day) + 1,
             days: day_of(until_ms).saturating_sub(first_day) + 1,
         });
-    };
-    for submission in province.events() {
-        let claimed_ms = ledger_core::record::Submission::parse_body(&submission.body)
-            .map_err(|error| format!("demo event {}: {error}", count + day.len() as u64))?
-            .claimed_at_ms();
-        if claimed_ms > until_ms {
-            break;
-        }
-        let first_day = *first_day.get_or_insert(day_of(claimed_ms));
-        if !day.is_empty() && day_of(claimed_ms) != day_of(day_last_ms) {
-            count +=
-                append_day(service, clock, std::mem::take(&mut day), day_last_ms, count).await?;
-            report(count, day_last_ms, first_day);
-        }
-        day_last_ms = claimed_ms;
-        day.push(submission);
-    }
-    if !day.is_empty() {
-        count += append_day(service, clock, day, day_last_ms, count).await?;
-        report(count, day_last_ms, first_day.unwrap_or(0));
     }
     clock.clear();
     // The Ministry appoints the demo's auditor over the province, and the first school gives a
@@ -191,6 +183,58 @@ pub struct LoadProgress {
     pub days_done: u64,
     /// Days from that first day to the cutoff's, both counted.
     pub days: u64,
+}
+
+/// One calendar day's events (Vietnam time), in order, and the last one's claimed time.
+#[derive(Default)]
+struct Day {
+    last_ms: u64,
+    events: Vec<ledger_core::record::SignedSubmission>,
+}
+
+/// The day (Vietnam time) of a time in milliseconds, counted from 1970-01-01.
+fn day_of(at_ms: u64) -> u64 {
+    const DAY_MS: u64 = 86_400_000;
+    let offset_ms =
+        u64::try_from(ledger_core::domain::value::VIETNAM_UTC_OFFSET_S).unwrap_or(0) * 1_000;
+    (at_ms + offset_ms) / DAY_MS
+}
+
+/// Hands the province's events claimed up to `until_ms` to `send` a day at a time, in order,
+/// while it returns true; an event whose body cannot be read is sent as the error instead.
+fn group_by_day(
+    province: &Province,
+    until_ms: u64,
+    mut send: impl FnMut(Result<Day, String>) -> bool,
+) {
+    let mut count = 0u64;
+    let mut day = Day::default();
+    for submission in province.events() {
+        let claimed_ms = match ledger_core::record::Submission::parse_body(&submission.body) {
+            Ok(body) => body.claimed_at_ms(),
+            Err(error) => {
+                send(Err(format!(
+                    "demo event {}: {error}",
+                    count + day.events.len() as u64
+                )));
+                return;
+            }
+        };
+        if claimed_ms > until_ms {
+            break;
+        }
+        if !day.events.is_empty() && day_of(claimed_ms) != day_of(day.last_ms) {
+            count += day.events.len() as u64;
+            if !send(Ok(std::mem::take(&mut day))) {
+                return;
+            }
+        }
+        day.last_ms = claimed_ms;
+        day.events.push(submission);
+    }
+    if !day.events.is_empty() {
+        send(Ok(day));
+    }
 }
 
 /// Appends one day's events in order, in chunks through the batch path, sequenced at `at_ms`
