@@ -60,13 +60,14 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
-        /// About how many learners the generated province has (rounded up to whole schools).
+        /// About how many learners the generated province has (rounded up to whole classes or
+        /// schools).
         /// The default is a province: 105 schools of 24 classes, 100,800 learners and about 4.5
-        /// million events of the year so far, loaded in about 8 minutes on two cores (2.6 GB
+        /// million events of the year so far, loaded in about 6 minutes on two cores (2.6 GB
         /// on disk). Up to 900 make a five-school province in seconds (`--learners 600` is the
         /// one `docs/API.md` walks through). Read only when the data directory is created.
-        #[arg(long, default_value_t = ledger_node::demo::DEFAULT_LEARNERS)]
-        learners: u64,
+        #[arg(long)]
+        learners: Option<u64>,
     },
     /// Append realistic, valid, signed events to a demo node from concurrent clients, for
     /// capacity planning: regular assessments, make-up mid-terms and absences, by the teachers of
@@ -344,8 +345,16 @@ fn run(command: Command) -> Result<ExitCode, String> {
         } => {
             let layout = Layout::new(&data);
             if layout.config().exists() {
+                if learners.is_some() {
+                    eprintln!(
+                        "{} already holds a node: serving it as it is (--learners applies only \
+                         when a demo is created; use another --data for another size)",
+                        data.display()
+                    );
+                }
                 return serve(&data, &listen, None);
             }
+            let learners = learners.unwrap_or(ledger_node::demo::DEFAULT_LEARNERS);
             let province = ledger_node::demo::province(learners);
             // The roster and the loading share one cutoff: later events are left for the schools.
             let until_ms = ledger_node::sequencer::now_us() / 1_000;
