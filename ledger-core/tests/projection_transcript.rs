@@ -5,7 +5,7 @@
 #[path = "domain_support.rs"]
 mod support;
 
-use ledger_core::domain::value::{LearnerCode, SchoolYear, Semester, SubjectCode};
+use ledger_core::domain::value::{Digest, LearnerCode, SchoolYear, Semester, SubjectCode};
 use ledger_core::domain::{ClassKey, SigningStatus};
 use ledger_core::projection::{AuditSubject, Transcript};
 use ledger_core::rules::assess::assess_json;
@@ -103,6 +103,29 @@ fn record_subjects(
     );
 }
 
+/// The homeroom teacher signs the learner's year off, the principal approves its digest and
+/// seals the year; returns the sign-off's index, the digest and the approval's index.
+fn sign_off_approve_and_seal(world: &mut World, cast: &Cast) -> (u64, Digest, u64) {
+    let signed_off = world.ok(
+        &cast.homeroom,
+        "learner.signed_off",
+        class_ref(json!({"learner": LEARNER})),
+    );
+    let digest = world.ledger.record_digest(&learner(), year()).unwrap();
+    let approved = world.ok(
+        &cast.principal,
+        "approval.signed",
+        json!({"school": SCHOOL, "school_year": YEAR,
+               "entries": [{"learner": LEARNER, "record_digest": digest.to_string()}]}),
+    );
+    world.ok(
+        &cast.principal,
+        "term.sealed",
+        json!({"school": SCHOOL, "school_year": YEAR, "term": "year"}),
+    );
+    (signed_off, digest, approved)
+}
+
 fn transcript(world: &World) -> Transcript {
     world
         .checked_projections()
@@ -176,23 +199,7 @@ fn a_school_year_transcript_matches_the_hand_computed_results() {
             class_ref(json!({"subject": "gdtc", "semester": semester})),
         );
     }
-    let signed_off = world.ok(
-        &cast.homeroom,
-        "learner.signed_off",
-        class_ref(json!({"learner": LEARNER})),
-    );
-    let digest = world.ledger.record_digest(&learner(), year()).unwrap();
-    let approved = world.ok(
-        &cast.principal,
-        "approval.signed",
-        json!({"school": SCHOOL, "school_year": YEAR,
-               "entries": [{"learner": LEARNER, "record_digest": digest.to_string()}]}),
-    );
-    world.ok(
-        &cast.principal,
-        "term.sealed",
-        json!({"school": SCHOOL, "school_year": YEAR, "term": "year"}),
-    );
+    let (signed_off, digest, approved) = sign_off_approve_and_seal(&mut world, &cast);
 
     let full = transcript(&world);
     let y = full.year(year()).unwrap();
@@ -294,23 +301,7 @@ fn a_grade_entered_after_a_reopening_lifts_the_sign_off_and_the_approval() {
         world.ok(&cast.homeroom, "conduct.recorded", conduct(semester, "T"));
         confirm_semester(&mut world, &cast, semester);
     }
-    world.ok(
-        &cast.homeroom,
-        "learner.signed_off",
-        class_ref(json!({"learner": LEARNER})),
-    );
-    let digest = world.ledger.record_digest(&learner(), year()).unwrap();
-    world.ok(
-        &cast.principal,
-        "approval.signed",
-        json!({"school": SCHOOL, "school_year": YEAR,
-               "entries": [{"learner": LEARNER, "record_digest": digest.to_string()}]}),
-    );
-    world.ok(
-        &cast.principal,
-        "term.sealed",
-        json!({"school": SCHOOL, "school_year": YEAR, "term": "year"}),
-    );
+    let (_, digest, _) = sign_off_approve_and_seal(&mut world, &cast);
     let signed = transcript(&world);
     let y = signed.year(year()).unwrap();
     assert_eq!(y.signing.status, SigningStatus::Approved(digest));
