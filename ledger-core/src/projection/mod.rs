@@ -43,7 +43,7 @@ mod trail;
 pub mod transcript;
 pub mod units;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::domain::value::{
     AssessmentValue, ClassName, ConductLevel, Date, Digest, GrantId, LearnerCode, Role, SchoolYear,
@@ -260,16 +260,17 @@ pub struct Projections {
     observed: u64,
     size: u64,
     ministry_keys: Vec<PublicKey>,
-    // Audit.
+    // Audit. Trails are only ever looked up by their exact key, several per event: hashed,
+    // not ordered.
     entries: entries::Entries,
-    learner_trail: BTreeMap<LearnerCode, Trail>,
+    learner_trail: HashMap<LearnerCode, Trail>,
     grade_trail: GradeTrails,
-    year_trail: BTreeMap<(LearnerCode, SchoolYear), Trail>,
-    class_trail: BTreeMap<ClassKey, Trail>,
-    lock_trail: BTreeMap<(ClassKey, SubjectCode), Trail>,
-    seal_trail: BTreeMap<(UnitCode, SchoolYear), Trail>,
-    key_trail: BTreeMap<[u8; 32], Trail>,
-    school_trail: BTreeMap<UnitCode, Trail>,
+    year_trail: HashMap<(LearnerCode, SchoolYear), Trail>,
+    class_trail: HashMap<ClassKey, Trail>,
+    lock_trail: HashMap<(ClassKey, SubjectCode), Trail>,
+    seal_trail: HashMap<(UnitCode, SchoolYear), Trail>,
+    key_trail: HashMap<[u8; 32], Trail>,
+    school_trail: HashMap<UnitCode, Trail>,
     // Set-up and records.
     /// Each unit's names over time, parent and merge (what read access follows, and the
     /// school names transcripts show).
@@ -408,7 +409,7 @@ impl Projections {
         self.observed
     }
 
-    fn push_trail<K: Ord>(map: &mut BTreeMap<K, Trail>, key: K, index: u64) {
+    fn push_trail<K: Eq + std::hash::Hash>(map: &mut HashMap<K, Trail>, key: K, index: u64) {
         map.entry(key).or_default().push(index);
     }
 

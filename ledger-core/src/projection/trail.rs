@@ -7,7 +7,7 @@
 //! to three bytes an entry in a province's log instead of eight. Reading is a forward scan,
 //! which is what audit answers and feed pages do anyway.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use crate::domain::value::{LearnerCode, SchoolYear, SubjectCode};
 
@@ -69,7 +69,7 @@ impl Trail {
 /// together under the learner-year, so the learner code and year are not repeated per subject.
 #[derive(Clone, Default, PartialEq, Eq, Debug)]
 pub(crate) struct GradeTrails {
-    years: BTreeMap<(LearnerCode, SchoolYear), Vec<(SubjectCode, Trail)>>,
+    years: HashMap<(LearnerCode, SchoolYear), Vec<(SubjectCode, Trail)>>,
 }
 
 impl GradeTrails {
