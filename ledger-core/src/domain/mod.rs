@@ -65,7 +65,7 @@ mod targets;
 pub mod value;
 mod year_end;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub use error::DomainError;
 pub(crate) use event::Event;
@@ -210,12 +210,14 @@ pub struct Ledger {
     config: DomainConfig,
     applied: u64,
     last: Option<Position>,
-    grants: BTreeMap<GrantId, Grant>,
-    grants_by_key: BTreeMap<[u8; 32], Vec<GrantId>>,
-    units: BTreeMap<UnitCode, Unit>,
-    classes: BTreeMap<ClassKey, Class>,
-    assignments: BTreeMap<(ClassKey, Duty), Assignment>,
-    learners: BTreeMap<LearnerCode, Learner>,
+    // Looked up by exact key while judging every event: hashed. `records` stays ordered, for
+    // a learner's earlier years (`exemptions`).
+    grants: HashMap<GrantId, Grant>,
+    grants_by_key: HashMap<[u8; 32], Vec<GrantId>>,
+    units: HashMap<UnitCode, Unit>,
+    classes: HashMap<ClassKey, Class>,
+    assignments: HashMap<(ClassKey, Duty), Assignment>,
+    learners: HashMap<LearnerCode, Learner>,
     records: BTreeMap<(LearnerCode, SchoolYear), LearnerYear>,
     confirmations: BTreeMap<(ClassKey, SubjectCode, Semester), u64>,
     seals: BTreeMap<(UnitCode, SchoolYear, Term), u64>,
