@@ -22,13 +22,11 @@ impl Ledger {
         level: super::RecordLevel,
     ) {
         let later: Vec<SchoolYear> = self
-            .records
-            .range((learner.clone(), school_year)..)
-            .take_while(|((code, _), _)| code == learner)
-            .filter(|((_, year), record)| {
+            .years_of(learner)
+            .filter(|(year, record)| {
                 *year > school_year && self.year_level(record, *year) == Some(level)
             })
-            .map(|((_, year), _)| *year)
+            .map(|(year, _)| year)
             .collect();
         for year in later {
             self.record_mut(learner, year).changed();
@@ -41,8 +39,9 @@ impl Ledger {
         school_year: SchoolYear,
     ) -> &mut LearnerYear {
         self.records
-            .entry((learner.clone(), school_year))
+            .entry(learner.clone())
             .or_default()
+            .get_or_default(school_year)
     }
 
     /// Sets the status of the learner's latest enrolment of the year, if any.

@@ -486,10 +486,8 @@ impl Ledger {
             return None;
         }
         let level = self.class_level(class)?;
-        self.records
-            .range((learner.clone(), class.school_year)..)
-            .take_while(|((code, _), _)| code == learner)
-            .filter(|((_, year), record)| {
+        self.years_of(learner)
+            .filter(|(year, record)| {
                 *year > class.school_year && self.year_level(record, *year) == Some(level)
             })
             .flat_map(|(_, record)| &record.exemptions)

@@ -77,6 +77,7 @@ pub use event::{
 pub use policy::{ApprovalBy, PolicySetting, RecordLevel, SigningPolicy};
 use state::{
     Assignment, Class, CorrectionRequest, Grant, IssuedCopy, Learner, Reopening, Target, Unit,
+    YearRecords,
 };
 // The projections read a learner's year from its record, with the record's own accessors.
 pub(crate) use assessments::Versions;
@@ -210,15 +211,14 @@ pub struct Ledger {
     config: DomainConfig,
     applied: u64,
     last: Option<Position>,
-    // Looked up by exact key while judging every event: hashed. `records` stays ordered, for
-    // a learner's earlier years (`exemptions`).
+    // Looked up by exact key while judging every event: hashed (never iterated).
     grants: HashMap<GrantId, Grant>,
     grants_by_key: HashMap<[u8; 32], Vec<GrantId>>,
     units: HashMap<UnitCode, Unit>,
     classes: HashMap<ClassKey, Class>,
     assignments: HashMap<(ClassKey, Duty), Assignment>,
     learners: HashMap<LearnerCode, Learner>,
-    records: BTreeMap<(LearnerCode, SchoolYear), LearnerYear>,
+    records: HashMap<LearnerCode, YearRecords>,
     confirmations: BTreeMap<(ClassKey, SubjectCode, Semester), u64>,
     seals: BTreeMap<(UnitCode, SchoolYear, Term), u64>,
     reopenings: Vec<Reopening>,
@@ -407,11 +407,7 @@ impl Ledger {
     /// the latest school year they are enrolled in, if that enrolment is active.
     #[must_use]
     pub fn custodian(&self, learner: &LearnerCode) -> Option<&UnitCode> {
-        let (_, record) = self
-            .records
-            .range((learner.clone(), SchoolYear::MIN)..)
-            .take_while(|((code, _), _)| code == learner)
-            .last()?;
+        let (_, record) = self.years_of(learner).last()?;
         let enrolment = record.current()?;
         matches!(enrolment.status, state::EnrolmentStatus::Active).then_some(&enrolment.school)
     }
@@ -471,8 +467,8 @@ impl Ledger {
         };
         let mut found = record.exemptions.clone();
         let mut earlier = self
-            .records
-            .range((learner.clone(), SchoolYear::MIN)..(learner.clone(), school_year))
+            .years_of(learner)
+            .take_while(|(year, _)| *year < school_year)
             .flat_map(|(_, earlier)| &earlier.exemptions)
             .filter(|e| e.period == ExemptionPeriod::Level)
             .peekable();
@@ -720,7 +716,18 @@ impl Ledger {
         learner: &LearnerCode,
         school_year: SchoolYear,
     ) -> Option<&LearnerYear> {
-        self.records.get(&(learner.clone(), school_year))
+        self.records.get(learner)?.get(school_year)
+    }
+
+    /// The learner's records of every school year, oldest first.
+    fn years_of<'a>(
+        &'a self,
+        learner: &LearnerCode,
+    ) -> impl Iterator<Item = (SchoolYear, &'a LearnerYear)> + 'a {
+        self.records
+            .get(learner)
+            .into_iter()
+            .flat_map(YearRecords::iter)
     }
 
     /// The index of the confirmation of a subject's results for a semester.

@@ -176,6 +176,40 @@ pub(crate) struct Signature {
     pub(crate) at: u64,
 }
 
+/// A learner's records, one per school year, in year order: a learner has a handful, and the
+/// rules read a learner's earlier and later years (level exemptions, the custodian).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub(crate) struct YearRecords(Vec<(SchoolYear, LearnerYear)>);
+
+impl YearRecords {
+    pub(crate) fn get(&self, school_year: SchoolYear) -> Option<&LearnerYear> {
+        self.0
+            .iter()
+            .find(|(year, _)| *year == school_year)
+            .map(|(_, record)| record)
+    }
+
+    /// The year's record, created empty (in its place by year) when there is none.
+    pub(crate) fn get_or_default(&mut self, school_year: SchoolYear) -> &mut LearnerYear {
+        let at = match self.0.binary_search_by_key(&school_year, |(year, _)| *year) {
+            Ok(at) => at,
+            Err(at) => {
+                // Exactly one more: most learners have one year in a log, and a `Vec` would
+                // otherwise reserve room for four records.
+                self.0.reserve_exact(1);
+                self.0.insert(at, (school_year, LearnerYear::default()));
+                at
+            }
+        };
+        &mut self.0[at].1
+    }
+
+    /// Every year's record, oldest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (SchoolYear, &LearnerYear)> {
+        self.0.iter().map(|(year, record)| (*year, record))
+    }
+}
+
 /// A learner's record for one school year.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub(crate) struct LearnerYear {
