@@ -148,7 +148,6 @@ pub async fn load(
     let mut count = 0u64;
     let mut first_day = None;
     while let Some(day) = days.recv().await {
-        let day = day?;
         let first_day = *first_day.get_or_insert(day_of(day.last_ms));
         let last_ms = day.last_ms;
         count += append_day(service, clock, day.events, last_ms, count).await?;
@@ -201,39 +200,25 @@ fn day_of(at_ms: u64) -> u64 {
 }
 
 /// Hands the province's events claimed up to `until_ms` to `send` a day at a time, in order,
-/// while it returns true; an event whose body cannot be read is sent as the error instead.
-fn group_by_day(
-    province: &Province,
-    until_ms: u64,
-    mut send: impl FnMut(Result<Day, String>) -> bool,
-) {
-    let mut count = 0u64;
+/// while it returns true. Each event's claimed time comes from the generator, which sets it.
+fn group_by_day(province: &Province, until_ms: u64, mut send: impl FnMut(Day) -> bool) {
     let mut day = Day::default();
-    for submission in province.events() {
-        let claimed_ms = match ledger_core::record::Submission::parse_body(&submission.body) {
-            Ok(body) => body.claimed_at_ms(),
-            Err(error) => {
-                send(Err(format!(
-                    "demo event {}: {error}",
-                    count + day.events.len() as u64
-                )));
-                return;
-            }
-        };
+    for (position, submission) in province.sequenced() {
+        let claimed_ms = position.sequenced_at_us / 1_000;
         if claimed_ms > until_ms {
             break;
         }
-        if !day.events.is_empty() && day_of(claimed_ms) != day_of(day.last_ms) {
-            count += day.events.len() as u64;
-            if !send(Ok(std::mem::take(&mut day))) {
-                return;
-            }
+        if !day.events.is_empty()
+            && day_of(claimed_ms) != day_of(day.last_ms)
+            && !send(std::mem::take(&mut day))
+        {
+            return;
         }
         day.last_ms = claimed_ms;
         day.events.push(submission);
     }
     if !day.events.is_empty() {
-        send(Ok(day));
+        send(day);
     }
 }
 

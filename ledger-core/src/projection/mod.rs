@@ -173,6 +173,14 @@ pub(crate) struct YearState {
     pub(crate) plan: Option<IndividualPlan>,
 }
 
+impl YearState {
+    /// Copies the signing status and sign-off in force from the ledger's record of the year.
+    fn copy_signing(&mut self, record: Option<&LearnerYear>) {
+        self.signing = Some(record.map_or(SigningStatus::Unsigned, LearnerYear::signing_status));
+        self.signed_off = record.is_some_and(|r| r.signed_off.is_some());
+    }
+}
+
 /// An electronic copy or extract issued (`copy.issued`).
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct CopyView {
@@ -445,13 +453,10 @@ impl Projections {
     /// answer is built), but it lifts the year's sign-off and approval. A year not projected
     /// yet gets the whole copy.
     fn refresh_signing(&mut self, learner: &LearnerCode, school_year: SchoolYear, ledger: &Ledger) {
-        let record = ledger.record(learner, school_year);
-        let key = (learner.clone(), school_year);
-        let Some(state) = self.years.get_mut(&key) else {
+        let Some(state) = self.years.get_mut(&(learner.clone(), school_year)) else {
             return self.refresh_year(learner, school_year, ledger);
         };
-        state.signing = Some(record.map_or(SigningStatus::Unsigned, LearnerYear::signing_status));
-        state.signed_off = record.is_some_and(|r| r.signed_off.is_some());
+        state.copy_signing(ledger.record(learner, school_year));
     }
 
     /// Copies the single values in force of a learner's year from the ledger (conduct,
@@ -464,9 +469,7 @@ impl Projections {
         state.conduct = Semester::BOTH.map(|s| record.and_then(|r| r.conduct_in_force(s)));
         state.absences = Semester::BOTH.map(|s| record.and_then(|r| r.absences_in(s)));
         state.conduct_corrections = record.map_or(0, |r| r.correction_count(&Corrected::Conduct));
-        let signing = record.map_or(SigningStatus::Unsigned, LearnerYear::signing_status);
-        state.signing = Some(signing);
-        state.signed_off = record.is_some_and(|r| r.signed_off.is_some());
+        state.copy_signing(record);
         state.summer_conduct = record.and_then(LearnerYear::summer_conduct_in_force);
         state.reassessments = record
             .map(LearnerYear::reassessments_in_force)

@@ -407,16 +407,14 @@ impl Projections {
             }
             Fact::Recorded(learner, class, setting) => {
                 self.touch_learner_year(learner, class, index);
+                if let Setting::Grade(subject) | Setting::Exemption(subject, _) = setting {
+                    self.grade_trail
+                        .push(learner, class.school_year, subject, index);
+                }
                 match setting {
-                    Setting::Grade(subject) => {
-                        self.grade_trail
-                            .push(learner, class.school_year, subject, index);
-                        self.refresh_signing(learner, class.school_year, ledger);
-                    }
+                    Setting::Grade(_) => self.refresh_signing(learner, class.school_year, ledger),
                     Setting::YearValue => self.refresh_year(learner, class.school_year, ledger),
                     Setting::Exemption(subject, _) => {
-                        self.grade_trail
-                            .push(learner, class.school_year, subject, index);
                         self.refresh_year(learner, class.school_year, ledger);
                         // An exemption for the level is in force in the learner's later years
                         // too.
