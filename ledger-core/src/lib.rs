@@ -31,6 +31,7 @@ pub mod canonical;
 pub mod checkpoint;
 pub mod cosignature;
 pub mod domain;
+mod hashed;
 pub mod identity;
 mod json_view;
 pub mod key;

@@ -374,6 +374,59 @@ fn key_error(error: KeyError) -> RecordError {
     }
 }
 
+/// Where a body read by [`Submission::from_canonical_layout`] comes from: what it may assume.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum BodyOrigin {
+    /// Well-formed JSON, not yet accepted as a submission.
+    WellFormed,
+    /// Bytes that [`Submission::parse_body`] accepted when they were appended.
+    Proven,
+}
+
+/// A non-negative integer as canonical JSON writes it (no sign, no leading zero, at most 16
+/// digits), and the text after it.
+fn leading_integer(text: &str) -> Option<(u64, &str)> {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > 16 || (digits > 1 && text.starts_with('0')) {
+        return None;
+    }
+    let (number, rest) = text.split_at(digits);
+    Some((number.parse().ok()?, rest))
+}
+
+/// Whether `text`, a slice of well-formed JSON, is exactly one object: it opens with `{` and
+/// the bracket that closes it is its last byte. Brackets inside strings are skipped.
+fn is_one_object(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.first() != Some(&b'{') {
+        return false;
+    }
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (at, byte) in bytes.iter().enumerate() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return at + 1 == bytes.len();
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Where `part`, a slice of `body` (a raw value parsed from it), stands in `body`.
 fn place_in(body: &[u8], part: &str) -> std::ops::Range<usize> {
     let start = part.as_ptr() as usize - body.as_ptr() as usize;
@@ -440,7 +493,7 @@ impl Submission {
         body.insert("v".to_owned(), Value::from(SUBMISSION_VERSION));
         let bytes = canonical::to_canonical(&Value::Object(body))?;
         check_body_size(bytes.len())?;
-        Self::from_body(&bytes)
+        Self::from_well_formed_body(&bytes, BodyOrigin::WellFormed)
     }
 
     /// Parses and checks a submission body: size, canonical form, then the fields in the
@@ -456,31 +509,103 @@ impl Submission {
     pub fn parse_body(body: &[u8]) -> Result<Self, RecordError> {
         check_body_size(body.len())?;
         canonical::check_canonical(body)?;
-        Self::from_body(body)
+        Self::from_well_formed_body(body, BodyOrigin::WellFormed)
     }
 
     /// As [`Submission::parse_body`] for a body already proven to be one that passed it (a
     /// record under a verified checkpoint, [`crate::replay`]): every field is parsed and checked
     /// again, but the bytes are not re-encoded to compare them with their canonical form.
+    ///
+    /// Until the checkpoint's root is checked the bytes are only as good as the disk: a body
+    /// damaged in a way its frame's CRC missed may be read into a wrong submission, which the
+    /// root check then refuses with everything built from it.
     pub(crate) fn parse_proven_body(body: &[u8]) -> Result<Self, RecordError> {
         check_body_size(body.len())?;
-        Self::from_body(body)
+        Self::from_well_formed_body(body, BodyOrigin::Proven)
     }
 
-    /// The fields of a body, checked in the order of `docs/FORMAT.md`. The payload is only
-    /// located (and its JSON syntax checked): the domain reads it in place when it parses the
-    /// event.
-    fn from_body(body: &[u8]) -> Result<Self, RecordError> {
+    /// The fields of a body that is well-formed JSON (checked canonical, built canonical, or
+    /// proven by a checkpoint to be bytes that were), checked in the order of `docs/FORMAT.md`.
+    /// The payload is only located: the domain reads it in place when it parses the event.
+    fn from_well_formed_body(body: &[u8], origin: BodyOrigin) -> Result<Self, RecordError> {
         // JSON text is UTF-8, and the payload is handed out as text: checked once, whole.
         let text = std::str::from_utf8(body)
             .map_err(|error| RecordError::from(CanonicalError::Syntax(error.to_string())))?;
+        match Self::from_canonical_layout(text, origin) {
+            Some(submission) => Ok(submission),
+            None => Self::from_text(text),
+        }
+    }
+
+    /// The fields of any body text, its syntax checked as it is read: the payload located
+    /// and its JSON syntax checked, not read.
+    fn from_text(text: &str) -> Result<Self, RecordError> {
         match Self::from_typical_body(text) {
             Some(submission) => Ok(submission),
             None => Self::read_body(text),
         }
     }
 
-    /// The common case of [`Submission::from_body`], read straight into typed fields: every
+    /// The common case of [`Submission::from_well_formed_body`], read without a JSON parser:
+    /// a canonical body is its seven members in one order, so the fields are found by the
+    /// text between them, and the payload (most of the bytes) is only measured, by its
+    /// brackets, to make sure it is one object; the domain parses it later anyway.
+    ///
+    /// Only for text known to be well-formed JSON (which the bracket count relies on), or
+    /// a body already accepted ([`BodyOrigin::Proven`]), whose payload is not measured again.
+    /// `None` for anything else, which [`Submission::from_text`] then reads; for a body both
+    /// accept, both give the same submission (tested).
+    fn from_canonical_layout(body: &str, origin: BodyOrigin) -> Option<Self> {
+        let rest = body.strip_prefix(r#"{"author":""#)?;
+        let (author, rest) = rest.split_once('"')?;
+        let rest = rest.strip_prefix(r#","claimed_at":"#)?;
+        let (claimed_at, rest) = leading_integer(rest)?;
+        let rest = rest.strip_prefix(r#","event_type":""#)?;
+        let (event_type, rest) = rest.split_once('"')?;
+        let rest = rest.strip_prefix(r#","idempotency_id":""#)?;
+        let (idempotency_id, rest) = rest.split_once('"')?;
+        let rest = rest.strip_prefix(r#","payload":"#)?;
+        // The body's last members, read from its end: `,"schema_version":N,"v":1}`.
+        let rest = rest.strip_suffix(r#","v":1}"#)?;
+        let digits = rest.bytes().rev().take_while(u8::is_ascii_digit).count();
+        let (rest, schema_version) = rest.split_at(rest.len() - digits);
+        let payload = rest.strip_suffix(r#","schema_version":"#)?;
+        let (schema_version, _) = leading_integer(schema_version)?;
+        // What remains must be the payload alone, not the payload and other members; a
+        // proven body passed this check when it was appended.
+        if origin == BodyOrigin::WellFormed && !is_one_object(payload) {
+            return None;
+        }
+        // A backslash would be an escape: such a string is read by the JSON reader instead.
+        if [author, event_type, idempotency_id]
+            .iter()
+            .any(|text| text.contains('\\'))
+        {
+            return None;
+        }
+        let mut key = [0u8; 32];
+        if BASE64.decode_slice(author.as_bytes(), &mut key).ok()? != key.len()
+            || !is_canonical_y(&key)
+        {
+            return None;
+        }
+        let author = PublicKey::from_bytes(&key).ok()?;
+        let claimed_at_ms = check_claimed_at(claimed_at).ok()?;
+        check_event_type(event_type).ok()?;
+        check_idempotency_id(idempotency_id).ok()?;
+        let schema_version = check_schema_version(schema_version).ok()?;
+        Some(Self {
+            author,
+            claimed_at_ms,
+            event_type: event_type.to_owned(),
+            idempotency_id: idempotency_id.to_owned(),
+            payload: place_in(body.as_bytes(), payload),
+            schema_version,
+            body: body.as_bytes().to_vec(),
+        })
+    }
+
+    /// The common case of [`Submission::from_text`], read straight into typed fields: every
     /// field present once, of its type, and valid. `None` for anything else, which
     /// [`Submission::read_body`] then reads field by field to name the first problem in the
     /// documented order; for a body both accept, both give the same submission (tested).
@@ -533,7 +658,7 @@ impl Submission {
         })
     }
 
-    /// [`Submission::from_body`] field by field, each problem named in the documented order.
+    /// [`Submission::from_text`] field by field, each problem named in the documented order.
     fn read_body(body: &str) -> Result<Self, RecordError> {
         let fields: BTreeMap<Text<'_>, &RawValue> = match serde_json::from_str(body) {
             Ok(fields) => fields,
@@ -1287,12 +1412,27 @@ mod tests {
     }
 
     /// The typed reading accepts typical bodies, and whatever it accepts the field-by-field
-    /// reading accepts as the same submission.
+    /// reading accepts as the same submission; so does the reading by layout, for text that
+    /// is well-formed JSON (its precondition), and it accepts what the typed reading does.
     fn agrees(bytes: &[u8]) -> Option<Submission> {
         let text = std::str::from_utf8(bytes).ok()?;
         let typical = Submission::from_typical_body(text);
         if let Some(typical) = &typical {
             assert_eq!(Submission::read_body(text).as_ref(), Ok(typical));
+        }
+        if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+            let by_layout = Submission::from_canonical_layout(text, BodyOrigin::WellFormed);
+            if let Some(by_layout) = &by_layout {
+                assert_eq!(Submission::read_body(text).as_ref(), Ok(by_layout));
+                // Read again once accepted, it is the same submission.
+                let proven = Submission::from_canonical_layout(text, BodyOrigin::Proven);
+                assert_eq!(proven.as_ref(), Some(by_layout));
+            }
+            let canonical = canonical::check_canonical(bytes).is_ok();
+            assert!(
+                !canonical || typical.is_none() || by_layout.is_some(),
+                "a canonical typical body is read by its layout: {text}"
+            );
         }
         typical
     }
@@ -1303,6 +1443,9 @@ mod tests {
             serde_json::json!({"learner": "0123456789012", "value": "8.5"}),
             serde_json::json!({"reason": "sửa \"điểm\" nhập sai\n", "n": -3, "list": [1, {}]}),
             serde_json::json!({}),
+            // Brackets, quotes and the body's own member names inside the payload.
+            serde_json::json!({"a": "}{[\\\"", "schema_version": 2, "v": {"v": 1}, "z": [[]]}),
+            serde_json::json!({"t": ",\"schema_version\":1,\"v\":1}"}),
         ];
         for (n, payload) in payloads.into_iter().enumerate() {
             let bytes = body(payload, &format!("id-{n}"));
@@ -1320,6 +1463,9 @@ mod tests {
         let variants = [
             good.replace("\"v\":1", "\"v\":2"),
             good.replace("\"v\":1", "\"v\":1,\"w\":1"),
+            // A member between the payload and the version: the payload must end where its
+            // own object closes.
+            good.replace("\"schema_version\"", "\"q\":{},\"schema_version\""),
             good.replace("\"v\":1", "\"v\":1,\"v\":1"),
             good.replace("\"claimed_at\":1725148800000", "\"claimed_at\":\"1\""),
             good.replace("\"schema_version\":1", "\"schema_version\":0"),
@@ -1336,7 +1482,35 @@ mod tests {
         }
     }
 
+    /// Any JSON value, nested a few levels, with strings that hold brackets, quotes and
+    /// escapes.
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            (-1000i64..1000).prop_map(Value::from),
+            "[{}\\[\\]\"\\\\a-z:,é\n]{0,8}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z_\"{]{0,6}", inner, 0..4)
+                    .prop_map(|members| Value::Object(members.into_iter().collect())),
+            ]
+        })
+    }
+
     proptest! {
+        #[test]
+        fn bodies_read_by_layout_read_alike(
+            members in prop::collection::btree_map("[a-z_\"{}]{1,8}", json_value(), 0..5),
+            id in "[A-Za-z0-9._:-]{1,20}",
+        ) {
+            let payload = Value::Object(members.into_iter().collect());
+            let bytes = body(payload, &id);
+            prop_assert!(agrees(&bytes).is_some());
+        }
+
         #[test]
         fn damaged_bodies_read_alike(
             cut in 0usize..200,
@@ -1350,7 +1524,8 @@ mod tests {
             agrees(&bytes);
             // Whatever is accepted hands out its payload as text (a damaged byte inside a
             // string is not UTF-8: refused, never a panic later).
-            if let Ok(submission) = Submission::from_body(&bytes) {
+            let text = std::str::from_utf8(&bytes).ok();
+            if let Some(Ok(submission)) = text.map(Submission::from_text) {
                 prop_assert!(submission.payload_json().starts_with('{'), "an object");
             }
         }

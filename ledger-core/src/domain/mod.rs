@@ -65,7 +65,9 @@ mod targets;
 pub mod value;
 mod year_end;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::hashed::HashMap;
 
 pub use error::DomainError;
 pub(crate) use event::Event;

@@ -19,18 +19,15 @@ pub(crate) struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     pub(crate) fn new(map: &'a Members<'a>) -> Self {
-        Self {
-            map,
-            prefix: String::new(),
-            read: Vec::new(),
-        }
+        Self::nested(map, String::new())
     }
 
     fn nested(map: &'a Members<'a>, prefix: String) -> Self {
         Self {
             map,
             prefix,
-            read: Vec::new(),
+            // Every field present is read once: one allocation, not one per doubling.
+            read: Vec::with_capacity(map.len()),
         }
     }
 

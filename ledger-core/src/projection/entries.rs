@@ -6,7 +6,9 @@
 //! [`EVENT_TYPES`], authors interned (a province has thousands of keys and its log millions of
 //! events; a decoded key is 192 bytes), and the reasons, which few events carry, kept aside.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::hashed::HashMap;
 
 use crate::domain::EVENT_TYPES;
 use crate::key::PublicKey;

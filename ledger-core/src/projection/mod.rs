@@ -43,7 +43,9 @@ mod trail;
 pub mod transcript;
 pub mod units;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::hashed::HashMap;
 
 use crate::domain::value::{
     AssessmentValue, ClassName, ConductLevel, Date, Digest, GrantId, LearnerCode, Role, SchoolYear,

@@ -7,7 +7,7 @@
 //! to three bytes an entry in a province's log instead of eight. Reading is a forward scan,
 //! which is what audit answers and feed pages do anyway.
 
-use std::collections::HashMap;
+use crate::hashed::HashMap;
 
 use crate::domain::value::{LearnerCode, SchoolYear, SubjectCode};
 
