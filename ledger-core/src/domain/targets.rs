@@ -6,10 +6,9 @@
 //! numbered once instead of spelled out in every row. A row is 12 bytes; a map entry holding
 //! a [`Target`] with its codes cost about ten times that.
 
-use std::collections::BTreeMap;
-
 use super::state::{AssessmentSlot, Target};
 use super::value::{AssessmentKind, LearnerCode, SchoolYear, Semester, SubjectCode};
+use crate::hashed::HashMap;
 
 /// A target with its learner-year and subject replaced by their numbers.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -35,9 +34,10 @@ pub(crate) struct Targets {
     /// `None` for an event that set no correctable value.
     rows: Vec<Option<Row>>,
     years: Vec<(LearnerCode, SchoolYear)>,
-    year_numbers: BTreeMap<(LearnerCode, SchoolYear), u32>,
+    /// Looked up by exact key only: the numbers' order is `years`'.
+    year_numbers: HashMap<(LearnerCode, SchoolYear), u32>,
     subjects: Vec<SubjectCode>,
-    subject_numbers: BTreeMap<SubjectCode, u16>,
+    subject_numbers: HashMap<SubjectCode, u16>,
 }
 
 impl Targets {
