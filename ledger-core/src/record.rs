@@ -21,6 +21,7 @@
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use ed25519_dalek::{Signer as _, SigningKey};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::value::RawValue;
@@ -443,8 +444,10 @@ fn place_in(body: &[u8], part: &str) -> std::ops::Range<usize> {
 pub struct Submission {
     author: PublicKey,
     claimed_at_ms: u64,
-    event_type: String,
-    idempotency_id: String,
+    /// Where the event type stands in `body` (ASCII, written without escapes).
+    event_type: std::ops::Range<usize>,
+    /// Where the idempotency id stands in `body` (ASCII, written without escapes).
+    idempotency_id: std::ops::Range<usize>,
     /// Where the payload object stands in `body`.
     payload: std::ops::Range<usize>,
     schema_version: u32,
@@ -597,8 +600,8 @@ impl Submission {
         Some(Self {
             author,
             claimed_at_ms,
-            event_type: event_type.to_owned(),
-            idempotency_id: idempotency_id.to_owned(),
+            event_type: place_in(body.as_bytes(), event_type),
+            idempotency_id: place_in(body.as_bytes(), idempotency_id),
             payload: place_in(body.as_bytes(), payload),
             schema_version,
             body: body.as_bytes().to_vec(),
@@ -640,8 +643,13 @@ impl Submission {
         }
         let author = PublicKey::from_bytes(&key).ok()?;
         let claimed_at_ms = check_claimed_at(typical.claimed_at).ok()?;
-        check_event_type(&typical.event_type.0).ok()?;
-        check_idempotency_id(&typical.idempotency_id.0).ok()?;
+        let (Cow::Borrowed(event_type), Cow::Borrowed(idempotency_id)) =
+            (typical.event_type.0, typical.idempotency_id.0)
+        else {
+            return None;
+        };
+        check_event_type(event_type).ok()?;
+        check_idempotency_id(idempotency_id).ok()?;
         let payload = typical.payload.get();
         if !payload.starts_with('{') {
             return None;
@@ -650,8 +658,8 @@ impl Submission {
         Some(Self {
             author,
             claimed_at_ms,
-            event_type: typical.event_type.0.into_owned(),
-            idempotency_id: typical.idempotency_id.0.into_owned(),
+            event_type: place_in(body.as_bytes(), event_type),
+            idempotency_id: place_in(body.as_bytes(), idempotency_id),
             payload: place_in(body.as_bytes(), payload),
             schema_version,
             body: body.as_bytes().to_vec(),
@@ -747,6 +755,16 @@ impl Submission {
             return Err(RecordError::malformed("event_type", "it must be a string"));
         };
         check_event_type(&event_type)?;
+        // No character either allows is escaped in canonical JSON, so any body that is
+        // canonical holds both as they are; the submission keeps where they stand.
+        let unescaped = |name: &str, text: Cow<'_, str>| match text {
+            Cow::Borrowed(text) => Ok(place_in(body.as_bytes(), text)),
+            Cow::Owned(_) => Err(RecordError::malformed(
+                name,
+                "it must be written without escapes, as canonical JSON writes it",
+            )),
+        };
+        let event_type = unescaped("event_type", event_type)?;
 
         let Some(Text(idempotency_id)) = text("idempotency_id") else {
             return Err(RecordError::malformed(
@@ -755,6 +773,7 @@ impl Submission {
             ));
         };
         check_idempotency_id(&idempotency_id)?;
+        let idempotency_id = unescaped("idempotency_id", idempotency_id)?;
 
         let payload = match fields.get("payload") {
             Some(raw) if raw.get().starts_with('{') => place_in(body.as_bytes(), raw.get()),
@@ -786,8 +805,8 @@ impl Submission {
         Ok(Self {
             author,
             claimed_at_ms,
-            event_type: event_type.into_owned(),
-            idempotency_id: idempotency_id.into_owned(),
+            event_type,
+            idempotency_id,
             payload,
             schema_version,
             body: body.as_bytes().to_vec(),
@@ -810,13 +829,18 @@ impl Submission {
     /// The event type (field `event_type`).
     #[must_use]
     pub fn event_type(&self) -> &str {
-        &self.event_type
+        self.ascii(&self.event_type)
     }
 
     /// The idempotency id (field `idempotency_id`).
     #[must_use]
     pub fn idempotency_id(&self) -> &str {
-        &self.idempotency_id
+        self.ascii(&self.idempotency_id)
+    }
+
+    /// A field of the body checked to be ASCII when the body was read.
+    fn ascii(&self, range: &std::ops::Range<usize>) -> &str {
+        std::str::from_utf8(&self.body[range.clone()]).expect("a field checked to be ASCII")
     }
 
     /// The event (field `payload`), parsed from the body on each call: for tools and tests.
