@@ -87,7 +87,7 @@ fn material(count: u64) -> Material {
     let keys = submissions
         .iter()
         .map(|submission| {
-            *Submission::parse_body(&submission.body)
+            Submission::parse_body(&submission.body)
                 .expect("valid body")
                 .author()
                 .verifying_key()

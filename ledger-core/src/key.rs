@@ -49,8 +49,13 @@ pub enum KeyError {
 }
 
 /// An Ed25519 public key that is well formed and not weak.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub struct PublicKey(VerifyingKey);
+///
+/// It holds the 32-byte encoding that passed screening, not the decoded point: a key travels
+/// inside every submission and event (a decoded key is six times the size, and moving it cost
+/// more than a replay's lookups of it), and the point is needed only to verify, where the
+/// screening's memory gives it back.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct PublicKey([u8; 32]);
 
 impl PublicKey {
     /// Parses and screens a 32-byte public key.
@@ -60,9 +65,14 @@ impl PublicKey {
     /// key.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
         let array: &[u8; 32] = bytes.try_into().map_err(|_| KeyError::Malformed)?;
-        if let Some(key) = screened(array) {
-            return Ok(Self(key));
+        if screened(array).is_some() {
+            return Ok(Self(*array));
         }
+        Self::screen(array).map(|_| Self(*array))
+    }
+
+    /// Decodes and screens `array`, remembering a key that passes.
+    fn screen(array: &[u8; 32]) -> Result<VerifyingKey, KeyError> {
         let key = VerifyingKey::from_bytes(array).map_err(|_| KeyError::Malformed)?;
         if key.is_weak() {
             return Err(KeyError::Weak);
@@ -73,19 +83,22 @@ impl PublicKey {
             return Err(KeyError::Malformed);
         }
         remember(*array, key);
-        Ok(Self(key))
+        Ok(key)
     }
 
     /// The 32-byte encoding.
     #[must_use]
     pub fn to_bytes(&self) -> [u8; 32] {
-        self.0.to_bytes()
+        self.0
     }
 
-    /// The underlying dalek key.
+    /// The underlying dalek key: remembered from screening, or decoded again if it was
+    /// forgotten (the encoding passed screening once, so it always decodes).
     #[must_use]
-    pub fn verifying_key(&self) -> &VerifyingKey {
-        &self.0
+    pub fn verifying_key(&self) -> VerifyingKey {
+        screened(&self.0)
+            .or_else(|| Self::screen(&self.0).ok())
+            .expect("a screened key decodes")
     }
 
     /// Verifies `signature` over `message` with `verify_strict`.
@@ -94,7 +107,7 @@ impl PublicKey {
     /// [`KeyError::BadSignature`] when the signature is malformed or does not verify.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), KeyError> {
         let signature = Signature::from_slice(signature).map_err(|_| KeyError::BadSignature)?;
-        self.0
+        self.verifying_key()
             .verify_strict(message, &signature)
             .map_err(|_| KeyError::BadSignature)
     }
@@ -102,14 +115,14 @@ impl PublicKey {
     /// Verifies without `verify_strict`'s extra checks; used only to compare speeds.
     #[doc(hidden)]
     pub fn verify_lax_dangerous(&self, message: &[u8], signature: &Signature) -> bool {
-        self.0.verify(message, signature).is_ok()
+        self.verifying_key().verify(message, signature).is_ok()
     }
 }
 
 impl From<&ed25519_dalek::SigningKey> for PublicKey {
     fn from(key: &ed25519_dalek::SigningKey) -> Self {
-        // A key derived from a secret scalar is never of small order.
-        Self(key.verifying_key())
+        // A key derived from a secret scalar is never of small order, and is encoded canonically.
+        Self(key.verifying_key().to_bytes())
     }
 }
 
