@@ -79,11 +79,10 @@ pub use event::{
 pub use policy::{ApprovalBy, PolicySetting, RecordLevel, SigningPolicy};
 use state::{
     Assignment, Class, CorrectionRequest, Grant, IssuedCopy, Learner, Reopening, Target, Unit,
-    YearRecords,
 };
 // The projections read a learner's year from its record, with the record's own accessors.
 pub(crate) use assessments::Versions;
-pub(crate) use state::{push_exact, Corrected, LearnerYear};
+pub(crate) use state::{push_exact, Corrected, LearnerYear, YearRecords};
 use value::{
     AssessmentKind, AssessmentValue, ClassName, ConductLevel, CopyId, Digest, GrantId, LearnerCode,
     Role, SchoolYear, Semester, SubjectCode, Term, UnitCode,

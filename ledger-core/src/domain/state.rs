@@ -177,27 +177,41 @@ pub(crate) struct Signature {
 }
 
 /// A learner's records, one per school year, in year order: a learner has a handful, and the
-/// rules read a learner's earlier and later years (level exemptions, the custodian).
-#[derive(Clone, PartialEq, Eq, Debug, Default)]
-pub(crate) struct YearRecords(Vec<(SchoolYear, LearnerYear)>);
+/// rules read a learner's earlier and later years (level exemptions, the custodian). The
+/// ledger keeps its [`LearnerYear`]s so, and the projections their copy of each year.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct YearRecords<T = LearnerYear>(Vec<(SchoolYear, T)>);
 
-impl YearRecords {
-    pub(crate) fn get(&self, school_year: SchoolYear) -> Option<&LearnerYear> {
+impl<T> Default for YearRecords<T> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<T: Default> YearRecords<T> {
+    pub(crate) fn get(&self, school_year: SchoolYear) -> Option<&T> {
         self.0
             .iter()
             .find(|(year, _)| *year == school_year)
             .map(|(_, record)| record)
     }
 
+    pub(crate) fn get_mut(&mut self, school_year: SchoolYear) -> Option<&mut T> {
+        self.0
+            .iter_mut()
+            .find(|(year, _)| *year == school_year)
+            .map(|(_, record)| record)
+    }
+
     /// The year's record, created empty (in its place by year) when there is none.
-    pub(crate) fn get_or_default(&mut self, school_year: SchoolYear) -> &mut LearnerYear {
+    pub(crate) fn get_or_default(&mut self, school_year: SchoolYear) -> &mut T {
         let at = match self.0.binary_search_by_key(&school_year, |(year, _)| *year) {
             Ok(at) => at,
             Err(at) => {
                 // Exactly one more: most learners have one year in a log, and a `Vec` would
                 // otherwise reserve room for four records.
                 self.0.reserve_exact(1);
-                self.0.insert(at, (school_year, LearnerYear::default()));
+                self.0.insert(at, (school_year, T::default()));
                 at
             }
         };
@@ -205,7 +219,7 @@ impl YearRecords {
     }
 
     /// Every year's record, oldest first.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (SchoolYear, &LearnerYear)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (SchoolYear, &T)> {
         self.0.iter().map(|(year, record)| (*year, record))
     }
 }

@@ -18,7 +18,7 @@
 //! unit to its successor; reads follow the unit, not the grant's school year.
 
 use super::{GrantInfo, Projections};
-use crate::domain::value::{LearnerCode, Role, SchoolYear, UnitCode};
+use crate::domain::value::{LearnerCode, Role, UnitCode};
 use crate::domain::ClassKey;
 use crate::key::PublicKey;
 
@@ -202,9 +202,7 @@ impl Projections {
     pub(super) fn schools_of(&self, learner: &LearnerCode) -> Vec<&UnitCode> {
         let registered = self.learners.get(learner).map(|(_, school)| school);
         let enrolled = self
-            .years
-            .range((learner.clone(), SchoolYear::MIN)..)
-            .take_while(|((code, _), _)| code == learner)
+            .year_states(learner)
             .flat_map(|(_, state)| state.enrolments.iter().map(|enrolment| &enrolment.school));
         registered.into_iter().chain(enrolled).collect()
     }

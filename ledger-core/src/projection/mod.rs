@@ -54,7 +54,7 @@ use crate::domain::value::{
 use crate::domain::{
     AuthorisedEvent, ClassKey, CopyKind, Corrected, Decision, DomainConfig, DomainError, Duty,
     Exemption, IndividualPlan, LearnerYear, Ledger, PolicySetting, Position, RecordLevel,
-    SigningStatus, SubjectSpec,
+    SigningStatus, SubjectSpec, YearRecords,
 };
 use crate::key::PublicKey;
 use crate::record::VerifiedSubmission;
@@ -287,7 +287,8 @@ pub struct Projections {
     units: BTreeMap<UnitCode, units::UnitHistory>,
     classes: BTreeMap<ClassKey, ClassInfo>,
     learners: BTreeMap<LearnerCode, (u64, UnitCode)>,
-    years: BTreeMap<(LearnerCode, SchoolYear), YearState>,
+    /// Each learner's years, in year order.
+    years: HashMap<LearnerCode, YearRecords<YearState>>,
     confirmations: BTreeMap<(ClassKey, SubjectCode, Semester), (u64, PublicKey)>,
     seals: BTreeMap<(UnitCode, SchoolYear, Term), (u64, PublicKey)>,
     // Authority.
@@ -425,8 +426,25 @@ impl Projections {
 
     fn year_mut(&mut self, learner: &LearnerCode, school_year: SchoolYear) -> &mut YearState {
         self.years
-            .entry((learner.clone(), school_year))
+            .entry(learner.clone())
             .or_default()
+            .get_or_default(school_year)
+    }
+
+    /// The projected state of a learner's year.
+    fn year_state(&self, learner: &LearnerCode, school_year: SchoolYear) -> Option<&YearState> {
+        self.years.get(learner)?.get(school_year)
+    }
+
+    /// The projected states of a learner's years, oldest first.
+    fn year_states(
+        &self,
+        learner: &LearnerCode,
+    ) -> impl Iterator<Item = (SchoolYear, &YearState)> + '_ {
+        self.years
+            .get(learner)
+            .into_iter()
+            .flat_map(YearRecords::iter)
     }
 
     /// The subjects a learner's year covers: those of every class enrolled in that year, the
@@ -455,7 +473,11 @@ impl Projections {
     /// answer is built), but it lifts the year's sign-off and approval. A year not projected
     /// yet gets the whole copy.
     fn refresh_signing(&mut self, learner: &LearnerCode, school_year: SchoolYear, ledger: &Ledger) {
-        let Some(state) = self.years.get_mut(&(learner.clone(), school_year)) else {
+        let Some(state) = self
+            .years
+            .get_mut(learner)
+            .and_then(|years| years.get_mut(school_year))
+        else {
             return self.refresh_year(learner, school_year, ledger);
         };
         state.copy_signing(ledger.record(learner, school_year));
@@ -496,19 +518,22 @@ impl Projections {
         ledger: &Ledger,
     ) {
         let later: Vec<SchoolYear> = self
-            .years
-            .range((learner.clone(), school_year)..)
-            .take_while(|((code, _), _)| code == learner)
-            .map(|((_, year), _)| *year)
+            .year_states(learner)
+            .map(|(year, _)| year)
             .filter(|year| *year > school_year)
             .collect();
         for year in later {
-            let key = (learner.clone(), year);
-            let before = self.years.get(&key).map(|state| state.exemptions.clone());
+            let before = self
+                .year_state(learner, year)
+                .map(|state| state.exemptions.clone());
             self.refresh_year(learner, year, ledger);
-            if self.years.get(&key).map(|state| &state.exemptions) != before.as_ref() {
+            if self
+                .year_state(learner, year)
+                .map(|state| &state.exemptions)
+                != before.as_ref()
+            {
                 self.grade_trail.push(learner, year, subject, index);
-                Self::push_trail(&mut self.year_trail, key, index);
+                Self::push_trail(&mut self.year_trail, (learner.clone(), year), index);
             }
         }
     }

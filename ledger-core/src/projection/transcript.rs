@@ -564,10 +564,8 @@ impl Projections {
     pub fn transcript(&self, learner: &LearnerCode) -> Option<Transcript> {
         let registered = self.learners.get(learner).cloned();
         let years: Vec<TranscriptYear> = self
-            .years
-            .range((learner.clone(), SchoolYear::MIN)..)
-            .take_while(|((code, _), _)| code == learner)
-            .map(|((_, school_year), state)| self.transcript_year(learner, *school_year, state))
+            .year_states(learner)
+            .map(|(school_year, state)| self.transcript_year(learner, school_year, state))
             .collect();
         if registered.is_none() && years.is_empty() {
             return None;
