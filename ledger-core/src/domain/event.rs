@@ -17,6 +17,7 @@ use crate::key::PublicKey;
 use crate::record::Submission;
 use crate::rules::tt22::TT22;
 use crate::rules::year::Award;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
 /// Most subjects in one class.
@@ -186,7 +187,9 @@ pub(crate) enum Event {
         semester: Semester,
         kind: AssessmentKind,
         slot: u8,
-        value: String,
+        /// As written: a score or a level, a few bytes, held inline (no allocation for the
+        /// commonest event).
+        value: SmolStr,
         /// Why a mid-term or final was taken late (kiểm tra bù), when it was.
         makeup_reason: Option<String>,
         resolved: Option<AssessmentValue>,
@@ -632,7 +635,7 @@ fn typical_grade(payload: &str) -> Option<Event> {
         semester: Semester::from_number(grade.semester).ok()?,
         kind,
         slot,
-        value: grade.value.to_owned(),
+        value: SmolStr::new(grade.value),
         makeup_reason: None,
         resolved: None,
     })
@@ -956,7 +959,7 @@ impl Event {
                 let semester = semester(f)?;
                 let kind = f.parse("kind", AssessmentKind::parse)?;
                 let slot = f.opt_u64("slot")?;
-                let value = f.str("value")?.to_owned();
+                let value = SmolStr::new(f.str("value")?);
                 let makeup_reason = makeup_reason(f, kind)?;
                 let slot = match (kind, slot) {
                     (AssessmentKind::Regular, Some(slot)) => u8::try_from(slot).unwrap_or(u8::MAX),
