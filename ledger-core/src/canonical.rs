@@ -250,6 +250,98 @@ fn write_string(string: &str, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
     Ok(())
 }
 
+/// A canonical JSON object read by its layout, member after member in their fixed order,
+/// without a JSON parser: the fast path for the bodies and payloads that make up most of a
+/// log. Canonical text writes an object's members sorted, with no whitespace, and a string
+/// with nothing to escape exactly as it is, so a string member of known name is the text
+/// between fixed markers. Every reading is `None` where the text departs from what is
+/// expected (another member, an escape, a number that is not a plain integer); the caller
+/// then reads the text with a JSON reader, which decides every refusal.
+///
+/// Only for text known to be well-formed JSON (in practice canonical): that a string without a
+/// backslash ends at the next quote relies on it, and the layout alone does not check the
+/// syntax of what it skips.
+pub(crate) struct Layout<'a> {
+    rest: &'a str,
+    first: bool,
+}
+
+impl<'a> Layout<'a> {
+    /// The members of the object `text`.
+    pub(crate) fn object(text: &'a str) -> Option<Self> {
+        let rest = text.strip_prefix('{')?.strip_suffix('}')?;
+        Some(Self { rest, first: true })
+    }
+
+    /// Whether the next member is `name`.
+    pub(crate) fn next_is(&self, name: &str) -> bool {
+        let rest = if self.first {
+            Some(self.rest)
+        } else {
+            self.rest.strip_prefix(',')
+        };
+        rest.and_then(|rest| rest.strip_prefix('"'))
+            .and_then(|rest| rest.strip_prefix(name))
+            .is_some_and(|rest| rest.starts_with("\":"))
+    }
+
+    /// Steps over the next member's name, which must be `name`.
+    pub(crate) fn name(&mut self, name: &str) -> Option<()> {
+        let rest = if self.first {
+            self.rest
+        } else {
+            self.rest.strip_prefix(',')?
+        };
+        self.rest = rest
+            .strip_prefix('"')?
+            .strip_prefix(name)?
+            .strip_prefix("\":")?;
+        self.first = false;
+        Some(())
+    }
+
+    /// The next member, `name`, a string written without escapes.
+    pub(crate) fn text(&mut self, name: &str) -> Option<&'a str> {
+        self.name(name)?;
+        let (text, rest) = self.rest.strip_prefix('"')?.split_once('"')?;
+        if text.contains('\\') {
+            return None;
+        }
+        self.rest = rest;
+        Some(text)
+    }
+
+    /// The next member, `name`, a non-negative integer.
+    pub(crate) fn integer(&mut self, name: &str) -> Option<u64> {
+        self.name(name)?;
+        let (number, rest) = leading_integer(self.rest)?;
+        self.rest = rest;
+        Some(number)
+    }
+
+    /// The text after the members read so far (from the next value, or the comma before the
+    /// next member), up to the object's closing brace.
+    pub(crate) fn rest(self) -> &'a str {
+        self.rest
+    }
+
+    /// Checks that every member was read.
+    pub(crate) fn finish(self) -> Option<()> {
+        self.rest.is_empty().then_some(())
+    }
+}
+
+/// A non-negative integer as canonical JSON writes it (no sign, no leading zero, at most 16
+/// digits), and the text after it.
+pub(crate) fn leading_integer(text: &str) -> Option<(u64, &str)> {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > 16 || (digits > 1 && text.starts_with('0')) {
+        return None;
+    }
+    let (number, rest) = text.split_at(digits);
+    Some((number.parse().ok()?, rest))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

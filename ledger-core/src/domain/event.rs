@@ -13,6 +13,7 @@ use super::value::{
     GrantId, LearnerCode, Role, SchoolYear, Semester, SubjectCode, SubjectMode, Term, UnitCode,
     UnitKind,
 };
+use crate::canonical::Layout;
 use crate::key::PublicKey;
 use crate::record::Submission;
 use crate::rules::tt22::TT22;
@@ -593,49 +594,44 @@ pub const EVENT_TYPES: [(&str, &[u32]); 33] = [
 ];
 
 /// The common case of an `assessment.recorded` payload (most of a log's events): every field
-/// present once, a plain string or integer, and valid, read by serde straight into borrowed
-/// fields rather than through a [`crate::json_view::JsonView`] and [`Fields`]. `None` for
-/// anything else (a field missing, unknown, repeated, `null`, escaped or invalid, a make-up
-/// reason), which [`Event::parse_fields`] then reads, naming the problem; for a payload both
-/// accept, both give the same event (tested).
+/// present once, written plainly, and valid, read by the payload's canonical layout
+/// ([`Layout`]) rather than through a [`crate::json_view::JsonView`] and [`Fields`]. `None`
+/// for anything else (a field missing, unknown, repeated, escaped, of another type or
+/// invalid, a make-up reason), which [`Event::parse_fields`] then reads, naming the problem;
+/// for a payload both accept, both give the same event (tested).
 fn typical_grade(payload: &str) -> Option<Event> {
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Grade<'a> {
-        class: &'a str,
-        kind: &'a str,
-        learner: &'a str,
-        school: &'a str,
-        school_year: &'a str,
-        semester: u64,
-        // Absent is `None`; `null` is refused here, as the field-by-field reading refuses it.
-        #[serde(default, deserialize_with = "present")]
-        slot: Option<u64>,
-        subject: &'a str,
-        value: &'a str,
-    }
-    fn present<'de, D: serde::Deserializer<'de>>(from: D) -> Result<Option<u64>, D::Error> {
-        <u64 as serde::Deserialize>::deserialize(from).map(Some)
-    }
-    let grade: Grade<'_> = serde_json::from_str(payload).ok()?;
-    let kind = AssessmentKind::parse(grade.kind).ok()?;
-    let slot = match (kind, grade.slot) {
+    let mut members = Layout::object(payload)?;
+    let class = members.text("class")?;
+    let kind = AssessmentKind::parse(members.text("kind")?).ok()?;
+    let learner = members.text("learner")?;
+    // A make-up reason would stand here, and is read by the fields.
+    let school = members.text("school")?;
+    let school_year = members.text("school_year")?;
+    let semester = members.integer("semester")?;
+    let slot = match members.next_is("slot") {
+        true => Some(members.integer("slot")?),
+        false => None,
+    };
+    let subject = members.text("subject")?;
+    let value = members.text("value")?;
+    members.finish()?;
+    let slot = match (kind, slot) {
         (AssessmentKind::Regular, Some(slot)) => u8::try_from(slot).unwrap_or(u8::MAX),
         (AssessmentKind::Regular, None) | (_, Some(_)) => return None,
         (_, None) => 0,
     };
     Some(Event::AssessmentRecorded {
-        learner: LearnerCode::parse(grade.learner).ok()?,
+        learner: LearnerCode::parse(learner).ok()?,
         class: ClassKey {
-            school: UnitCode::parse(grade.school).ok()?,
-            school_year: SchoolYear::parse(grade.school_year).ok()?,
-            class: ClassName::parse(grade.class).ok()?,
+            school: UnitCode::parse(school).ok()?,
+            school_year: SchoolYear::parse(school_year).ok()?,
+            class: ClassName::parse(class).ok()?,
         },
-        subject: SubjectCode::parse(grade.subject).ok()?,
-        semester: Semester::from_number(grade.semester).ok()?,
+        subject: SubjectCode::parse(subject).ok()?,
+        semester: Semester::from_number(semester).ok()?,
         kind,
         slot,
-        value: SmolStr::new(grade.value),
+        value: SmolStr::new(value),
         makeup_reason: None,
         resolved: None,
     })
