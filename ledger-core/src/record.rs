@@ -591,6 +591,23 @@ impl Submission {
         if origin == BodyOrigin::WellFormed && !is_one_object(payload) {
             return None;
         }
+        Self::from_typical_fields(
+            body,
+            [author, event_type, idempotency_id, payload],
+            claimed_at,
+            schema_version,
+        )
+    }
+
+    /// A submission of `body` from its fields as a typical body's readings find them (the
+    /// texts all slices of `body`: author, event type, idempotency id and payload), if each is
+    /// valid.
+    fn from_typical_fields(
+        body: &str,
+        [author, event_type, idempotency_id, payload]: [&str; 4],
+        claimed_at: u64,
+        schema_version: u64,
+    ) -> Option<Self> {
         let author = typical_author(author)?;
         let claimed_at_ms = check_claimed_at(claimed_at).ok()?;
         check_event_type(event_type).ok()?;
@@ -631,29 +648,23 @@ impl Submission {
         if typical.v != SUBMISSION_VERSION {
             return None;
         }
-        let author = typical_author(&typical.author.0)?;
-        let claimed_at_ms = check_claimed_at(typical.claimed_at).ok()?;
-        let (Cow::Borrowed(event_type), Cow::Borrowed(idempotency_id)) =
-            (typical.event_type.0, typical.idempotency_id.0)
-        else {
+        let (Cow::Borrowed(author), Cow::Borrowed(event_type), Cow::Borrowed(idempotency_id)) = (
+            typical.author.0,
+            typical.event_type.0,
+            typical.idempotency_id.0,
+        ) else {
             return None;
         };
-        check_event_type(event_type).ok()?;
-        check_idempotency_id(idempotency_id).ok()?;
         let payload = typical.payload.get();
         if !payload.starts_with('{') {
             return None;
         }
-        let schema_version = check_schema_version(typical.schema_version).ok()?;
-        Some(Self {
-            author,
-            claimed_at_ms,
-            event_type: place_in(body.as_bytes(), event_type),
-            idempotency_id: place_in(body.as_bytes(), idempotency_id),
-            payload: place_in(body.as_bytes(), payload),
-            schema_version,
-            body: body.as_bytes().to_vec(),
-        })
+        Self::from_typical_fields(
+            body,
+            [author, event_type, idempotency_id, payload],
+            typical.claimed_at,
+            typical.schema_version,
+        )
     }
 
     /// [`Submission::from_text`] field by field, each problem named in the documented order.
