@@ -22,7 +22,8 @@ impl Ledger {
         level: super::RecordLevel,
     ) {
         let later: Vec<SchoolYear> = self
-            .years_of(learner)
+            .records
+            .years(learner)
             .filter(|(year, record)| {
                 *year > school_year && self.year_level(record, *year) == Some(level)
             })
@@ -38,10 +39,7 @@ impl Ledger {
         learner: &super::value::LearnerCode,
         school_year: SchoolYear,
     ) -> &mut LearnerYear {
-        self.records
-            .entry(learner.clone())
-            .or_default()
-            .get_or_default(school_year)
+        self.records.get_or_default(learner, school_year)
     }
 
     /// Sets the status of the learner's latest enrolment of the year, if any.

@@ -486,7 +486,8 @@ impl Ledger {
             return None;
         }
         let level = self.class_level(class)?;
-        self.years_of(learner)
+        self.records
+            .years(learner)
             .filter(|(year, record)| {
                 *year > class.school_year && self.year_level(record, *year) == Some(level)
             })

@@ -82,7 +82,7 @@ use state::{
 };
 // The projections read a learner's year from its record, with the record's own accessors.
 pub(crate) use assessments::Versions;
-pub(crate) use state::{push_exact, Corrected, LearnerYear, YearRecords};
+pub(crate) use state::{push_exact, Corrected, LearnerYear, LearnerYears};
 use value::{
     AssessmentKind, AssessmentValue, ClassName, ConductLevel, CopyId, Digest, GrantId, LearnerCode,
     Role, SchoolYear, Semester, SubjectCode, Term, UnitCode,
@@ -219,7 +219,7 @@ pub struct Ledger {
     classes: HashMap<ClassKey, Class>,
     assignments: HashMap<(ClassKey, Duty), Assignment>,
     learners: HashMap<LearnerCode, Learner>,
-    records: HashMap<LearnerCode, YearRecords>,
+    records: LearnerYears,
     confirmations: BTreeMap<(ClassKey, SubjectCode, Semester), u64>,
     seals: BTreeMap<(UnitCode, SchoolYear, Term), u64>,
     reopenings: Vec<Reopening>,
@@ -408,7 +408,7 @@ impl Ledger {
     /// the latest school year they are enrolled in, if that enrolment is active.
     #[must_use]
     pub fn custodian(&self, learner: &LearnerCode) -> Option<&UnitCode> {
-        let (_, record) = self.years_of(learner).last()?;
+        let (_, record) = self.records.years(learner).last()?;
         let enrolment = record.current()?;
         matches!(enrolment.status, state::EnrolmentStatus::Active).then_some(&enrolment.school)
     }
@@ -468,7 +468,8 @@ impl Ledger {
         };
         let mut found = record.exemptions.clone();
         let mut earlier = self
-            .years_of(learner)
+            .records
+            .years(learner)
             .take_while(|(year, _)| *year < school_year)
             .flat_map(|(_, earlier)| &earlier.exemptions)
             .filter(|e| e.period == ExemptionPeriod::Level)
@@ -717,18 +718,7 @@ impl Ledger {
         learner: &LearnerCode,
         school_year: SchoolYear,
     ) -> Option<&LearnerYear> {
-        self.records.get(learner)?.get(school_year)
-    }
-
-    /// The learner's records of every school year, oldest first.
-    fn years_of<'a>(
-        &'a self,
-        learner: &LearnerCode,
-    ) -> impl Iterator<Item = (SchoolYear, &'a LearnerYear)> + 'a {
-        self.records
-            .get(learner)
-            .into_iter()
-            .flat_map(YearRecords::iter)
+        self.records.get(learner, school_year)
     }
 
     /// The index of the confirmation of a subject's results for a semester.

@@ -13,6 +13,7 @@ use super::value::{
     AssessmentKind, AssessmentValue, ClassName, ConductLevel, Date, Digest, LearnerCode, Role,
     SchoolYear, Semester, SubjectCode, Term, UnitCode, UnitKind,
 };
+use crate::hashed::HashMap;
 use crate::key::PublicKey;
 use crate::rules::year::Award;
 
@@ -176,51 +177,68 @@ pub(crate) struct Signature {
     pub(crate) at: u64,
 }
 
-/// A learner's records, one per school year, in year order: a learner has a handful, and the
-/// rules read a learner's earlier and later years (level exemptions, the custodian). The
-/// ledger keeps its [`LearnerYear`]s so, and the projections their copy of each year.
+/// Every learner's records, one per school year, by learner code (hashed: looked up by exact
+/// code, never iterated), each learner's in a short vector in year order: a learner has a
+/// handful, and the rules read a learner's earlier and later years (level exemptions, the
+/// custodian). The ledger keeps its [`LearnerYear`]s so, and the projections their copy of
+/// each year.
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub(crate) struct YearRecords<T = LearnerYear>(Vec<(SchoolYear, T)>);
+pub(crate) struct LearnerYears<T = LearnerYear>(HashMap<LearnerCode, Vec<(SchoolYear, T)>>);
 
-impl<T> Default for YearRecords<T> {
+impl<T> Default for LearnerYears<T> {
     fn default() -> Self {
-        Self(Vec::new())
+        Self(HashMap::default())
     }
 }
 
-impl<T: Default> YearRecords<T> {
-    pub(crate) fn get(&self, school_year: SchoolYear) -> Option<&T> {
-        self.0
-            .iter()
+impl<T> LearnerYears<T> {
+    pub(crate) fn get(&self, learner: &LearnerCode, school_year: SchoolYear) -> Option<&T> {
+        self.years(learner)
             .find(|(year, _)| *year == school_year)
             .map(|(_, record)| record)
     }
 
-    pub(crate) fn get_mut(&mut self, school_year: SchoolYear) -> Option<&mut T> {
+    pub(crate) fn get_mut(
+        &mut self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+    ) -> Option<&mut T> {
         self.0
+            .get_mut(learner)?
             .iter_mut()
             .find(|(year, _)| *year == school_year)
             .map(|(_, record)| record)
     }
 
+    /// The learner's records of every school year, oldest first.
+    pub(crate) fn years(&self, learner: &LearnerCode) -> impl Iterator<Item = (SchoolYear, &T)> {
+        self.0
+            .get(learner)
+            .into_iter()
+            .flatten()
+            .map(|(year, record)| (*year, record))
+    }
+}
+
+impl<T: Default> LearnerYears<T> {
     /// The year's record, created empty (in its place by year) when there is none.
-    pub(crate) fn get_or_default(&mut self, school_year: SchoolYear) -> &mut T {
-        let at = match self.0.binary_search_by_key(&school_year, |(year, _)| *year) {
+    pub(crate) fn get_or_default(
+        &mut self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+    ) -> &mut T {
+        let years = self.0.entry(learner.clone()).or_default();
+        let at = match years.binary_search_by_key(&school_year, |(year, _)| *year) {
             Ok(at) => at,
             Err(at) => {
                 // Exactly one more: most learners have one year in a log, and a `Vec` would
                 // otherwise reserve room for four records.
-                self.0.reserve_exact(1);
-                self.0.insert(at, (school_year, T::default()));
+                years.reserve_exact(1);
+                years.insert(at, (school_year, T::default()));
                 at
             }
         };
-        &mut self.0[at].1
-    }
-
-    /// Every year's record, oldest first.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (SchoolYear, &T)> {
-        self.0.iter().map(|(year, record)| (*year, record))
+        &mut years[at].1
     }
 }
 

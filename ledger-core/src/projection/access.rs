@@ -202,7 +202,8 @@ impl Projections {
     pub(super) fn schools_of(&self, learner: &LearnerCode) -> Vec<&UnitCode> {
         let registered = self.learners.get(learner).map(|(_, school)| school);
         let enrolled = self
-            .year_states(learner)
+            .years
+            .years(learner)
             .flat_map(|(_, state)| state.enrolments.iter().map(|enrolment| &enrolment.school));
         registered.into_iter().chain(enrolled).collect()
     }

@@ -184,7 +184,7 @@ impl Projections {
             } => {
                 add(self.grade_trail.get(learner, *school_year, subject));
                 let key = (learner.clone(), *school_year);
-                if let Some(state) = self.year_state(learner, *school_year) {
+                if let Some(state) = self.years.get(learner, *school_year) {
                     for enrolment in &state.enrolments {
                         let class = ClassKey {
                             school: enrolment.school.clone(),

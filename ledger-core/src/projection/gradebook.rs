@@ -99,7 +99,7 @@ impl Projections {
             .roster
             .iter()
             .map(|learner| {
-                let state = self.year_state(learner, class.school_year);
+                let state = self.years.get(learner, class.school_year);
                 let mut record = SemesterRecord::read(
                     self.ledger.record(learner, class.school_year),
                     spec,

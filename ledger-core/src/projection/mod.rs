@@ -53,8 +53,8 @@ use crate::domain::value::{
 };
 use crate::domain::{
     AuthorisedEvent, ClassKey, CopyKind, Corrected, Decision, DomainConfig, DomainError, Duty,
-    Exemption, IndividualPlan, LearnerYear, Ledger, PolicySetting, Position, RecordLevel,
-    SigningStatus, SubjectSpec, YearRecords,
+    Exemption, IndividualPlan, LearnerYear, LearnerYears, Ledger, PolicySetting, Position,
+    RecordLevel, SigningStatus, SubjectSpec,
 };
 use crate::key::PublicKey;
 use crate::record::VerifiedSubmission;
@@ -287,8 +287,8 @@ pub struct Projections {
     units: BTreeMap<UnitCode, units::UnitHistory>,
     classes: BTreeMap<ClassKey, ClassInfo>,
     learners: BTreeMap<LearnerCode, (u64, UnitCode)>,
-    /// Each learner's years, in year order.
-    years: HashMap<LearnerCode, YearRecords<YearState>>,
+    /// Each learner's projected years.
+    years: LearnerYears<YearState>,
     confirmations: BTreeMap<(ClassKey, SubjectCode, Semester), (u64, PublicKey)>,
     seals: BTreeMap<(UnitCode, SchoolYear, Term), (u64, PublicKey)>,
     // Authority.
@@ -425,26 +425,7 @@ impl Projections {
     }
 
     fn year_mut(&mut self, learner: &LearnerCode, school_year: SchoolYear) -> &mut YearState {
-        self.years
-            .entry(learner.clone())
-            .or_default()
-            .get_or_default(school_year)
-    }
-
-    /// The projected state of a learner's year.
-    fn year_state(&self, learner: &LearnerCode, school_year: SchoolYear) -> Option<&YearState> {
-        self.years.get(learner)?.get(school_year)
-    }
-
-    /// The projected states of a learner's years, oldest first.
-    fn year_states(
-        &self,
-        learner: &LearnerCode,
-    ) -> impl Iterator<Item = (SchoolYear, &YearState)> + '_ {
-        self.years
-            .get(learner)
-            .into_iter()
-            .flat_map(YearRecords::iter)
+        self.years.get_or_default(learner, school_year)
     }
 
     /// The subjects a learner's year covers: those of every class enrolled in that year, the
@@ -473,11 +454,7 @@ impl Projections {
     /// answer is built), but it lifts the year's sign-off and approval. A year not projected
     /// yet gets the whole copy.
     fn refresh_signing(&mut self, learner: &LearnerCode, school_year: SchoolYear, ledger: &Ledger) {
-        let Some(state) = self
-            .years
-            .get_mut(learner)
-            .and_then(|years| years.get_mut(school_year))
-        else {
+        let Some(state) = self.years.get_mut(learner, school_year) else {
             return self.refresh_year(learner, school_year, ledger);
         };
         state.copy_signing(ledger.record(learner, school_year));
@@ -518,20 +495,18 @@ impl Projections {
         ledger: &Ledger,
     ) {
         let later: Vec<SchoolYear> = self
-            .year_states(learner)
+            .years
+            .years(learner)
             .map(|(year, _)| year)
             .filter(|year| *year > school_year)
             .collect();
         for year in later {
             let before = self
-                .year_state(learner, year)
+                .years
+                .get(learner, year)
                 .map(|state| state.exemptions.clone());
             self.refresh_year(learner, year, ledger);
-            if self
-                .year_state(learner, year)
-                .map(|state| &state.exemptions)
-                != before.as_ref()
-            {
+            if self.years.get(learner, year).map(|state| &state.exemptions) != before.as_ref() {
                 self.grade_trail.push(learner, year, subject, index);
                 Self::push_trail(&mut self.year_trail, (learner.clone(), year), index);
             }

@@ -365,7 +365,8 @@ impl Projections {
                 // A level exemption decided in an earlier year, in force in this one, belongs
                 // to this year's trail of its subject too, in its place by index.
                 let earlier: Vec<(SubjectCode, u64)> = self
-                    .year_state(learner, class.school_year)
+                    .years
+                    .get(learner, class.school_year)
                     .map(|state| {
                         state
                             .exemptions
@@ -432,7 +433,8 @@ impl Projections {
                 // The plan belongs to the trail of each subject it names, as an exemption does;
                 // a revised plan also to those of the plan it replaces (still projected here).
                 let replaced = self
-                    .year_state(learner, class.school_year)
+                    .years
+                    .get(learner, class.school_year)
                     .and_then(|state| state.plan.as_ref());
                 let subjects: BTreeSet<SubjectCode> = ledger
                     .individual_plan(learner, class.school_year)
@@ -582,7 +584,8 @@ impl Projections {
         index: u64,
     ) {
         let class = self
-            .year_state(learner, school_year)
+            .years
+            .get(learner, school_year)
             .and_then(|state| state.enrolments.iter().rev().find(|e| &e.school == school))
             .map(|enrolment| ClassKey {
                 school: school.clone(),

@@ -564,7 +564,8 @@ impl Projections {
     pub fn transcript(&self, learner: &LearnerCode) -> Option<Transcript> {
         let registered = self.learners.get(learner).cloned();
         let years: Vec<TranscriptYear> = self
-            .year_states(learner)
+            .years
+            .years(learner)
             .map(|(school_year, state)| self.transcript_year(learner, school_year, state))
             .collect();
         if registered.is_none() && years.is_empty() {
