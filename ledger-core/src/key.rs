@@ -65,14 +65,15 @@ impl PublicKey {
     /// key.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
         let array: &[u8; 32] = bytes.try_into().map_err(|_| KeyError::Malformed)?;
-        if screened(array).is_some() {
-            return Ok(Self(*array));
-        }
-        Self::screen(array).map(|_| Self(*array))
+        Self::decode(array).map(|_| Self(*array))
     }
 
-    /// Decodes and screens `array`, remembering a key that passes.
-    fn screen(array: &[u8; 32]) -> Result<VerifyingKey, KeyError> {
+    /// The decoded key of `array`: remembered from an earlier screening, or decoded and
+    /// screened now (and remembered if it passes).
+    fn decode(array: &[u8; 32]) -> Result<VerifyingKey, KeyError> {
+        if let Some(key) = screened(array) {
+            return Ok(key);
+        }
         let key = VerifyingKey::from_bytes(array).map_err(|_| KeyError::Malformed)?;
         if key.is_weak() {
             return Err(KeyError::Weak);
@@ -96,9 +97,7 @@ impl PublicKey {
     /// forgotten (the encoding passed screening once, so it always decodes).
     #[must_use]
     pub fn verifying_key(&self) -> VerifyingKey {
-        screened(&self.0)
-            .or_else(|| Self::screen(&self.0).ok())
-            .expect("a screened key decodes")
+        Self::decode(&self.0).expect("a screened key decodes")
     }
 
     /// Verifies `signature` over `message` with `verify_strict`.
