@@ -612,14 +612,10 @@ fn typical_grade(payload: &str) -> Option<Event> {
         true => Some(members.integer("slot")?),
         false => None,
     };
-    let subject = members.text("subject")?;
+    let subject = SubjectCode::parse(members.text("subject")?).ok()?;
     let value = members.text("value")?;
     members.finish()?;
-    let slot = match (kind, slot) {
-        (AssessmentKind::Regular, Some(slot)) => u8::try_from(slot).unwrap_or(u8::MAX),
-        (AssessmentKind::Regular, None) | (_, Some(_)) => return None,
-        (_, None) => 0,
-    };
+    let slot = assessment_slot(kind, slot, &subject).ok()?;
     Some(Event::AssessmentRecorded {
         learner: LearnerCode::parse(learner).ok()?,
         class: ClassKey {
@@ -627,7 +623,7 @@ fn typical_grade(payload: &str) -> Option<Event> {
             school_year: SchoolYear::parse(school_year).ok()?,
             class: ClassName::parse(class).ok()?,
         },
-        subject: SubjectCode::parse(subject).ok()?,
+        subject,
         semester: Semester::from_number(semester).ok()?,
         kind,
         slot,
@@ -635,6 +631,31 @@ fn typical_grade(payload: &str) -> Option<Event> {
         makeup_reason: None,
         resolved: None,
     })
+}
+
+/// The slot (cột điểm) of a `kind` assessment of `subject`, from the payload's `slot`: regular
+/// assessments are numbered from 1 (a number beyond 255 is kept as 255, beyond every subject's
+/// slots, so the rules refuse it), mid-term and final ones have none (0).
+fn assessment_slot(
+    kind: AssessmentKind,
+    slot: Option<u64>,
+    subject: &SubjectCode,
+) -> Result<u8, DomainError> {
+    match (kind, slot) {
+        (AssessmentKind::Regular, Some(slot)) => Ok(u8::try_from(slot).unwrap_or(u8::MAX)),
+        (AssessmentKind::Regular, None) => Err(DomainError::AssessmentSlotInvalid {
+            subject: subject.to_string(),
+            problem: "a regular assessment needs a slot (cột điểm) from 1".to_owned(),
+        }),
+        (_, None) => Ok(0),
+        (_, Some(_)) => Err(DomainError::AssessmentSlotInvalid {
+            subject: subject.to_string(),
+            problem: format!(
+                "a {} assessment has no slot; slots number regular assessments",
+                kind.as_str()
+            ),
+        }),
+    }
 }
 
 fn class_key(fields: &mut Fields<'_>) -> Result<ClassKey, DomainError> {
@@ -957,26 +978,7 @@ impl Event {
                 let slot = f.opt_u64("slot")?;
                 let value = SmolStr::new(f.str("value")?);
                 let makeup_reason = makeup_reason(f, kind)?;
-                let slot = match (kind, slot) {
-                    (AssessmentKind::Regular, Some(slot)) => u8::try_from(slot).unwrap_or(u8::MAX),
-                    (AssessmentKind::Regular, None) => {
-                        return Err(DomainError::AssessmentSlotInvalid {
-                            subject: subject.to_string(),
-                            problem: "a regular assessment needs a slot (cột điểm) from 1"
-                                .to_owned(),
-                        })
-                    }
-                    (_, None) => 0,
-                    (_, Some(_)) => {
-                        return Err(DomainError::AssessmentSlotInvalid {
-                            subject: subject.to_string(),
-                            problem: format!(
-                                "a {} assessment has no slot; slots number regular assessments",
-                                kind.as_str()
-                            ),
-                        })
-                    }
-                };
+                let slot = assessment_slot(kind, slot, &subject)?;
                 Event::AssessmentRecorded {
                     learner,
                     class,
