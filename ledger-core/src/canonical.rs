@@ -275,29 +275,26 @@ impl<'a> Layout<'a> {
 
     /// Whether the next member is `name`.
     pub(crate) fn next_is(&self, name: &str) -> bool {
-        let rest = if self.first {
-            Some(self.rest)
-        } else {
-            self.rest.strip_prefix(',')
-        };
-        rest.and_then(|rest| rest.strip_prefix('"'))
-            .and_then(|rest| rest.strip_prefix(name))
-            .is_some_and(|rest| rest.starts_with("\":"))
+        self.after_name(name).is_some()
     }
 
     /// Steps over the next member's name, which must be `name`.
     pub(crate) fn name(&mut self, name: &str) -> Option<()> {
+        self.rest = self.after_name(name)?;
+        self.first = false;
+        Some(())
+    }
+
+    /// The text after the next member's name, if that is `name`.
+    fn after_name(&self, name: &str) -> Option<&'a str> {
         let rest = if self.first {
             self.rest
         } else {
             self.rest.strip_prefix(',')?
         };
-        self.rest = rest
-            .strip_prefix('"')?
+        rest.strip_prefix('"')?
             .strip_prefix(name)?
-            .strip_prefix("\":")?;
-        self.first = false;
-        Some(())
+            .strip_prefix("\":")
     }
 
     /// The next member, `name`, a string written without escapes.
