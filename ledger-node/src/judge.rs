@@ -39,7 +39,8 @@ pub trait Judge: Send {
     ) -> Result<(), ApiError>;
 
     /// [`Judge::admit`] for a submission whose event was parsed ahead, on another thread (a
-    /// replay's reader).
+    /// replay's reader). Gives the submission back, so that the replay can free it on the
+    /// thread that allocated it, off the judging thread.
     ///
     /// # Errors
     /// As [`Judge::admit`].
@@ -47,8 +48,9 @@ pub trait Judge: Send {
         &mut self,
         parsed: ParsedSubmission,
         position: Position,
-    ) -> Result<(), ApiError> {
-        self.admit(parsed.submission(), position)
+    ) -> Result<VerifiedSubmission, ApiError> {
+        self.admit(parsed.submission(), position)?;
+        Ok(parsed.into_submission())
     }
 }
 
@@ -96,11 +98,11 @@ impl DomainJudge {
     /// Judges under the read lock (readers go on meanwhile, and nothing else writes), then
     /// has the ledger and the projections take the admitted event together under the write
     /// lock.
-    fn judge_and_apply<T>(
+    fn judge_and_apply<T, R>(
         &mut self,
         authorise: impl FnOnce(&Projections) -> Result<T, DomainError>,
-        apply: impl FnOnce(&mut Projections, T) -> Result<(), ProjectionError>,
-    ) -> Result<(), ApiError> {
+        apply: impl FnOnce(&mut Projections, T) -> Result<R, ProjectionError>,
+    ) -> Result<R, ApiError> {
         let authorised = authorise(&self.projections.read().expect("projections lock"))
             .map_err(|error| refusal(&error))?;
         apply(
@@ -128,11 +130,13 @@ impl Judge for DomainJudge {
         &mut self,
         parsed: ParsedSubmission,
         position: Position,
-    ) -> Result<(), ApiError> {
+    ) -> Result<VerifiedSubmission, ApiError> {
         let position = domain_position(position);
         self.judge_and_apply(
             |projections| projections.ledger().authorise_parsed(parsed, position),
-            |projections, (submission, event)| projections.apply(&submission, event),
+            |projections, (submission, event)| {
+                projections.apply(&submission, event).map(|()| submission)
+            },
         )
     }
 }

@@ -237,18 +237,30 @@ fn replay_judge(
     let size = log.head().size;
     std::thread::scope(|scope| {
         let (records, taken) = std::sync::mpsc::sync_channel(REPLAY_QUEUE);
+        // The judged submissions go back to the reader, which allocated them, to be freed
+        // there: freeing is local and cheap on the allocating thread, and the judge is the
+        // busier of the two.
+        let (spent, returned) = std::sync::mpsc::channel::<Vec<VerifiedSubmission>>();
         // A send fails only once the judge has stopped on an error of its own.
         scope.spawn(move || {
-            read_for_replay(segments, size, proven, |items| records.send(items).is_ok());
+            read_for_replay(segments, size, proven, |items| {
+                returned.try_iter().for_each(drop);
+                records.send(items).is_ok()
+            });
         });
-        for item in taken.into_iter().flatten() {
-            let (parsed, position) = item?;
-            judge.admit_parsed(parsed, position).map_err(|error| {
-                NodeError::Replay(format!(
-                    "record {} breaks the domain rules ({}): {}",
-                    position.index, error.code, error.detail
-                ))
-            })?;
+        for batch in taken {
+            let mut judged = Vec::with_capacity(batch.len());
+            for item in batch {
+                let (parsed, position) = item?;
+                judged.push(judge.admit_parsed(parsed, position).map_err(|error| {
+                    NodeError::Replay(format!(
+                        "record {} breaks the domain rules ({}): {}",
+                        position.index, error.code, error.detail
+                    ))
+                })?);
+            }
+            // Once the reader is done, the judge frees the last few itself.
+            let _ = spent.send(judged);
         }
         Ok::<(), NodeError>(())
     })?;

@@ -134,6 +134,12 @@ impl ParsedSubmission {
     pub fn submission(&self) -> &VerifiedSubmission {
         &self.submission
     }
+
+    /// The submission, without its event.
+    #[must_use]
+    pub fn into_submission(self) -> VerifiedSubmission {
+        self.submission
+    }
 }
 
 /// An event judged acceptable against a ledger state at a position.
@@ -220,8 +226,9 @@ pub struct Ledger {
     assignments: HashMap<(ClassKey, Duty), Assignment>,
     learners: HashMap<LearnerCode, Learner>,
     records: LearnerYears,
-    confirmations: BTreeMap<(ClassKey, SubjectCode, Semester), u64>,
-    seals: BTreeMap<(UnitCode, SchoolYear, Term), u64>,
+    // A reopening filters these two; the result does not depend on the order.
+    confirmations: HashMap<(ClassKey, SubjectCode, Semester), u64>,
+    seals: HashMap<(UnitCode, SchoolYear, Term), u64>,
     reopenings: Vec<Reopening>,
     /// Every event that set a correctable value, by index.
     targets: targets::Targets,

@@ -413,15 +413,15 @@ impl LearnerYear {
         school_year: SchoolYear,
         exemptions: &[Exemption],
     ) -> Digest {
-        let mut lines: Vec<String> = Vec::new();
+        let mut lines = DigestLines::default();
         for enrolment in &self.enrolments {
-            lines.push(format!(
+            lines.push(format_args!(
                 "enrolment {} {}",
                 enrolment.school, enrolment.class
             ));
         }
         for (slot, value, makeup) in self.assessments.in_force() {
-            lines.push(format!(
+            lines.push(format_args!(
                 "assessment {} {} {} {} {}",
                 slot.subject,
                 slot.semester.number(),
@@ -430,7 +430,7 @@ impl LearnerYear {
                 value
             ));
             if makeup {
-                lines.push(format!(
+                lines.push(format_args!(
                     "makeup {} {} {}",
                     slot.subject,
                     slot.semester.number(),
@@ -440,48 +440,85 @@ impl LearnerYear {
         }
         for (semester, versions) in &self.conduct {
             if let Some(version) = versions.last() {
-                lines.push(format!("conduct {} {}", semester.number(), version.value));
+                lines.push(format_args!(
+                    "conduct {} {}",
+                    semester.number(),
+                    version.value
+                ));
             }
         }
         if let Some(version) = self.summer_conduct.last() {
-            lines.push(format!("summer_conduct {}", version.value));
+            lines.push(format_args!("summer_conduct {}", version.value));
         }
         for (subject, versions) in &self.reassessments {
             if let Some(version) = versions.last() {
-                lines.push(format!("reassessment {subject} {}", version.value));
+                lines.push(format_args!("reassessment {subject} {}", version.value));
             }
         }
         for exemption in exemptions {
-            let line = format!(
-                "exemption {} {} {}",
-                exemption.subject,
+            let (subject, part, period) = (
+                &exemption.subject,
                 exemption.part.as_str(),
-                exemption.period.as_str()
+                exemption.period.as_str(),
             );
             // A level exemption is printed in every year it covers, naming the year decided.
-            lines.push(match exemption.period {
-                ExemptionPeriod::Level => format!("{line} {}", exemption.school_year),
-                ExemptionPeriod::Term(_) => line,
-            });
+            match exemption.period {
+                ExemptionPeriod::Level => lines.push(format_args!(
+                    "exemption {subject} {part} {period} {}",
+                    exemption.school_year
+                )),
+                ExemptionPeriod::Term(_) => {
+                    lines.push(format_args!("exemption {subject} {part} {period}"));
+                }
+            }
         }
         for (subject, assessment) in self.plan.iter().flat_map(|plan| &plan.subjects) {
-            lines.push(format!("individual_plan {subject} {}", assessment.as_str()));
+            lines.push(format_args!(
+                "individual_plan {subject} {}",
+                assessment.as_str()
+            ));
         }
         for (semester, (excused, unexcused, _)) in &self.absences {
-            lines.push(format!(
+            lines.push(format_args!(
                 "absence {} {excused} {unexcused}",
                 semester.number()
             ));
         }
-        lines.sort();
         let mut hasher = blake3::Hasher::new();
         hasher.update(b"hocba-ledger/learner-year/v1\n");
         hasher.update(format!("learner {learner}\nschool_year {school_year}\n").as_bytes());
-        for line in &lines {
+        for line in lines.sorted() {
             hasher.update(line.as_bytes());
             hasher.update(b"\n");
         }
         Digest::from_bytes(*hasher.finalize().as_bytes())
+    }
+}
+
+/// The content lines of a record digest, written into one buffer (a record has a hundred or
+/// more, and a batch approval digests every record it lists).
+#[derive(Default)]
+struct DigestLines {
+    text: String,
+    spans: Vec<std::ops::Range<usize>>,
+}
+
+impl DigestLines {
+    fn push(&mut self, line: std::fmt::Arguments<'_>) {
+        let start = self.text.len();
+        std::fmt::Write::write_fmt(&mut self.text, line).expect("writing to a String");
+        self.spans.push(start..self.text.len());
+    }
+
+    /// The lines, sorted by byte value.
+    fn sorted(&self) -> impl Iterator<Item = &str> {
+        let mut lines: Vec<&str> = self
+            .spans
+            .iter()
+            .map(|span| &self.text[span.clone()])
+            .collect();
+        lines.sort_unstable();
+        lines.into_iter()
     }
 }
 
