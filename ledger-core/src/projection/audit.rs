@@ -169,7 +169,7 @@ impl Projections {
         let mut indexes = BTreeSet::new();
         let mut add = |trail: Option<&Trail>| indexes.extend(trail.into_iter().flatten());
         match subject {
-            AuditSubject::Learner(learner) => add(self.learner_trail.get(learner)),
+            AuditSubject::Learner(learner) => add(self.learner_trails.learner(learner)),
             AuditSubject::Class(class) => {
                 add(self.class_trail.get(class));
                 add(self
@@ -182,8 +182,7 @@ impl Projections {
                 school_year,
                 subject,
             } => {
-                add(self.grade_trail.get(learner, *school_year, subject));
-                let key = (learner.clone(), *school_year);
+                add(self.learner_trails.grade(learner, *school_year, subject));
                 if let Some(state) = self.years.get(learner, *school_year) {
                     for enrolment in &state.enrolments {
                         let class = ClassKey {
@@ -197,7 +196,9 @@ impl Projections {
                             .get(&(enrolment.school.clone(), *school_year)));
                     }
                 }
-                let signatures = self.year_trail.get(&key).into_iter().flatten();
+                let signatures = (self.learner_trails.year(learner, *school_year))
+                    .into_iter()
+                    .flatten();
                 indexes.extend(signatures.filter(|index| {
                     self.entries.get(*index).is_some_and(|entry| {
                         matches!(entry.event_type, "learner.signed_off" | "approval.signed")

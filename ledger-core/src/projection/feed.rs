@@ -59,7 +59,7 @@ impl Projections {
         let mut indexes = match filter {
             FeedFilter::All => (start..below).take(limit + 1).collect(),
             FeedFilter::School(school) => from_trail(self.school_trail.get(school)),
-            FeedFilter::Learner(learner) => from_trail(self.learner_trail.get(learner)),
+            FeedFilter::Learner(learner) => from_trail(self.learner_trails.learner(learner)),
             FeedFilter::Class(class) => {
                 // The class's own trail and its school's seals, merged in log order.
                 let mut merged = from_trail(self.class_trail.get(class));

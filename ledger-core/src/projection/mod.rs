@@ -61,7 +61,7 @@ use crate::record::VerifiedSubmission;
 use crate::rules::year::Award;
 
 use observe::Fact;
-use trail::{GradeTrails, Trail};
+use trail::{LearnerTrails, Trail};
 
 pub use audit::{AuditEntry, AuditSubject, AuditTrail};
 pub use authority::{AuthorityState, GrantView, Revocation, SigningPolicyView};
@@ -273,9 +273,7 @@ pub struct Projections {
     // Audit. Trails are only ever looked up by their exact key, several per event: hashed,
     // not ordered.
     entries: entries::Entries,
-    learner_trail: HashMap<LearnerCode, Trail>,
-    grade_trail: GradeTrails,
-    year_trail: HashMap<(LearnerCode, SchoolYear), Trail>,
+    learner_trails: LearnerTrails,
     class_trail: HashMap<ClassKey, Trail>,
     lock_trail: HashMap<(ClassKey, SubjectCode), Trail>,
     seal_trail: HashMap<(UnitCode, SchoolYear), Trail>,
@@ -507,8 +505,10 @@ impl Projections {
                 .map(|state| state.exemptions.clone());
             self.refresh_year(learner, year, ledger);
             if self.years.get(learner, year).map(|state| &state.exemptions) != before.as_ref() {
-                self.grade_trail.push(learner, year, subject, index);
-                Self::push_trail(&mut self.year_trail, (learner.clone(), year), index);
+                (self.learner_trails.learner_mut(learner).year_mut(year))
+                    .push(index)
+                    .grade_mut(subject)
+                    .push(index);
             }
         }
     }

@@ -338,7 +338,7 @@ impl Projections {
             Fact::LearnerRegistered(learner, school) => {
                 self.learners
                     .insert(learner.clone(), (index, school.clone()));
-                Self::push_trail(&mut self.learner_trail, learner.clone(), index);
+                self.learner_trails.learner_mut(learner).push(index);
                 self.refresh_identity_commitment(learner, index, ledger);
             }
             Fact::Enrolled(learner, class) | Fact::TransferredIn(learner, class, _) => {
@@ -376,9 +376,12 @@ impl Projections {
                             .collect()
                     })
                     .unwrap_or_default();
+                let year = self
+                    .learner_trails
+                    .learner_mut(learner)
+                    .year_mut(class.school_year);
                 for (subject, decided) in earlier {
-                    self.grade_trail
-                        .push(learner, class.school_year, &subject, decided);
+                    year.grade_mut(&subject).push(decided);
                 }
             }
             Fact::TransferredOut(learner, school, school_year, to_school, reason) => {
@@ -400,17 +403,18 @@ impl Projections {
                 if let Some(class) = class {
                     self.touch_learner_year(learner, &class, index);
                 } else {
-                    Self::push_trail(&mut self.learner_trail, learner.clone(), index);
-                    Self::push_trail(&mut self.year_trail, (learner.clone(), *school_year), index);
+                    (self.learner_trails.learner_mut(learner).push(index))
+                        .year_mut(*school_year)
+                        .push(index);
                 }
                 self.refresh_year(learner, *school_year, ledger);
             }
             Fact::Recorded(learner, class, setting) => {
-                self.touch_learner_year(learner, class, index);
-                if let Setting::Grade(subject) | Setting::Exemption(subject, _) = setting {
-                    self.grade_trail
-                        .push(learner, class.school_year, subject, index);
-                }
+                let grade = match setting {
+                    Setting::Grade(subject) | Setting::Exemption(subject, _) => Some(subject),
+                    Setting::YearValue => None,
+                };
+                self.touch_learner_year_grade(learner, class, grade, index);
                 match setting {
                     Setting::Grade(_) => self.refresh_signing(learner, class.school_year, ledger),
                     Setting::YearValue => self.refresh_year(learner, class.school_year, ledger),
@@ -442,9 +446,12 @@ impl Projections {
                     .chain(replaced)
                     .flat_map(|plan| plan.subjects.keys().cloned())
                     .collect();
+                let year = self
+                    .learner_trails
+                    .learner_mut(learner)
+                    .year_mut(class.school_year);
                 for subject in subjects {
-                    self.grade_trail
-                        .push(learner, class.school_year, &subject, index);
+                    year.grade_mut(&subject).push(index);
                 }
                 // The plan changes how the year's subjects are treated, not one value.
                 self.refresh_year(learner, class.school_year, ledger);
@@ -506,20 +513,16 @@ impl Projections {
                     match class {
                         Some(class) => self.touch_learner_year(learner, &class, index),
                         None => {
-                            Self::push_trail(&mut self.learner_trail, learner.clone(), index);
-                            let key = (learner.clone(), *school_year);
-                            Self::push_trail(&mut self.year_trail, key, index);
+                            (self.learner_trails.learner_mut(learner).push(index))
+                                .year_mut(*school_year)
+                                .push(index);
                         }
                     }
                     self.refresh_year(learner, *school_year, ledger);
                 }
             }
             Fact::Summer(learner, class, subject) => {
-                self.touch_learner_year(learner, class, index);
-                if let Some(subject) = subject {
-                    self.grade_trail
-                        .push(learner, class.school_year, subject, index);
-                }
+                self.touch_learner_year_grade(learner, class, subject.as_ref(), index);
                 self.refresh_year(learner, class.school_year, ledger);
             }
             Fact::Decided(learner, school, school_year)
@@ -545,7 +548,7 @@ impl Projections {
                     .push((**copy).clone());
             }
             Fact::IdentityCorrected(learner, reason) => {
-                Self::push_trail(&mut self.learner_trail, learner.clone(), index);
+                self.learner_trails.learner_mut(learner).push(index);
                 self.identity_corrections
                     .entry(learner.clone())
                     .or_default()
@@ -595,8 +598,9 @@ impl Projections {
         match class {
             Some(class) => self.touch_learner_year(learner, &class, index),
             None => {
-                Self::push_trail(&mut self.learner_trail, learner.clone(), index);
-                Self::push_trail(&mut self.year_trail, (learner.clone(), school_year), index);
+                (self.learner_trails.learner_mut(learner).push(index))
+                    .year_mut(school_year)
+                    .push(index);
             }
         }
     }
@@ -609,22 +613,35 @@ impl Projections {
 
     /// Adds an event to the trails of the learner, their year and the class.
     fn touch_learner_year(&mut self, learner: &LearnerCode, class: &ClassKey, index: u64) {
-        Self::push_trail(&mut self.learner_trail, learner.clone(), index);
-        Self::push_trail(
-            &mut self.year_trail,
-            (learner.clone(), class.school_year),
-            index,
-        );
+        self.touch_learner_year_grade(learner, class, None, index);
+    }
+
+    /// Adds an event to the trails of the learner, their year, the year's grade in `subject`
+    /// if it names one, and the class.
+    fn touch_learner_year_grade(
+        &mut self,
+        learner: &LearnerCode,
+        class: &ClassKey,
+        subject: Option<&SubjectCode>,
+        index: u64,
+    ) {
+        let year = (self.learner_trails.learner_mut(learner).push(index))
+            .year_mut(class.school_year)
+            .push(index);
+        if let Some(subject) = subject {
+            year.grade_mut(subject).push(index);
+        }
         Self::push_trail(&mut self.class_trail, class.clone(), index);
     }
 
     /// Adds a correction event to the trails of the value it corrects.
     fn touch_setter(&mut self, setter: &Setter, index: u64) {
-        Self::push_trail(&mut self.learner_trail, setter.learner.clone(), index);
         Self::push_trail(&mut self.class_trail, setter.class.clone(), index);
+        let learner = self.learner_trails.learner_mut(&setter.learner).push(index);
         if let Some(subject) = &setter.subject {
-            self.grade_trail
-                .push(&setter.learner, setter.class.school_year, subject, index);
+            (learner.year_mut(setter.class.school_year))
+                .grade_mut(subject)
+                .push(index);
         }
     }
 }

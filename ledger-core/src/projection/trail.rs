@@ -22,6 +22,11 @@ pub(crate) struct Trail {
 }
 
 impl Trail {
+    /// Whether no index was ever added.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
     /// Adds `index`, normally after the last index added; adding the last again does nothing
     /// (an event can touch the same trail twice), and an older one goes to its place.
     pub(crate) fn push(&mut self, index: u64) {
@@ -63,59 +68,110 @@ impl Trail {
     }
 }
 
-/// The trails of each grade: every event that touched one subject of one learner's year.
+/// The trails of each learner: every event that touched the learner, each of their years, and
+/// each subject of each year (a grade).
 ///
-/// A learner's year has a dozen or more subjects, each with its own short trail; they are kept
-/// together under the learner-year, so the learner code and year are not repeated per subject.
+/// The three are kept under the learner, so an event that touches a learner's year and grade
+/// finds all its trails with one lookup; and a year has a dozen or more subjects, each with its
+/// own short trail, so the learner code and year are not repeated per subject.
 #[derive(Clone, Default, PartialEq, Eq, Debug)]
-pub(crate) struct GradeTrails {
-    years: HashMap<(LearnerCode, SchoolYear), Vec<(SubjectCode, Trail)>>,
+pub(crate) struct LearnerTrails {
+    learners: HashMap<LearnerCode, OneLearnerTrails>,
 }
 
-impl GradeTrails {
-    fn trail_mut(
-        &mut self,
-        learner: &LearnerCode,
-        school_year: SchoolYear,
-        subject: &SubjectCode,
-    ) -> &mut Trail {
-        let subjects = self
-            .years
-            .entry((learner.clone(), school_year))
-            .or_default();
-        let at = match subjects.iter().position(|(code, _)| code == subject) {
-            Some(at) => at,
-            None => {
-                subjects.push((subject.clone(), Trail::default()));
-                subjects.len() - 1
-            }
-        };
-        &mut subjects[at].1
+/// One learner's trails.
+#[derive(Clone, Default, PartialEq, Eq, Debug)]
+pub(crate) struct OneLearnerTrails {
+    own: Trail,
+    /// In the order first touched (a learner has a few years).
+    years: Vec<(SchoolYear, YearTrails)>,
+}
+
+/// The trails of one learner's year.
+#[derive(Clone, Default, PartialEq, Eq, Debug)]
+pub(crate) struct YearTrails {
+    own: Trail,
+    /// In the order first touched.
+    grades: Vec<(SubjectCode, Trail)>,
+}
+
+impl LearnerTrails {
+    /// The learner's trails, to add to (empty ones for a learner not seen before).
+    pub(crate) fn learner_mut(&mut self, learner: &LearnerCode) -> &mut OneLearnerTrails {
+        self.learners.entry(learner.clone()).or_default()
     }
 
-    /// Adds `index` to the grade's trail, in its place (see [`Trail::push`]).
-    pub(crate) fn push(
-        &mut self,
-        learner: &LearnerCode,
-        school_year: SchoolYear,
-        subject: &SubjectCode,
-        index: u64,
-    ) {
-        self.trail_mut(learner, school_year, subject).push(index);
+    /// The learner's trail, if any event touched the learner.
+    pub(crate) fn learner(&self, learner: &LearnerCode) -> Option<&Trail> {
+        Some(&self.learners.get(learner)?.own).filter(|trail| !trail.is_empty())
+    }
+
+    /// The trail of the learner's year, if any event touched it.
+    pub(crate) fn year(&self, learner: &LearnerCode, school_year: SchoolYear) -> Option<&Trail> {
+        Some(&self.year_trails(learner, school_year)?.own).filter(|trail| !trail.is_empty())
     }
 
     /// The grade's trail, if any event touched it.
-    pub(crate) fn get(
+    pub(crate) fn grade(
         &self,
         learner: &LearnerCode,
         school_year: SchoolYear,
         subject: &SubjectCode,
     ) -> Option<&Trail> {
-        self.years
-            .get(&(learner.clone(), school_year))?
+        self.year_trails(learner, school_year)?
+            .grades
             .iter()
             .find(|(code, _)| code == subject)
             .map(|(_, trail)| trail)
+    }
+
+    fn year_trails(&self, learner: &LearnerCode, school_year: SchoolYear) -> Option<&YearTrails> {
+        self.learners
+            .get(learner)?
+            .years
+            .iter()
+            .find(|(year, _)| *year == school_year)
+            .map(|(_, trails)| trails)
+    }
+}
+
+impl OneLearnerTrails {
+    /// Adds `index` to the learner's own trail (see [`Trail::push`]).
+    pub(crate) fn push(&mut self, index: u64) -> &mut Self {
+        self.own.push(index);
+        self
+    }
+
+    /// The trails of the learner's `school_year`, to add to.
+    pub(crate) fn year_mut(&mut self, school_year: SchoolYear) -> &mut YearTrails {
+        let at = match self.years.iter().position(|(year, _)| *year == school_year) {
+            Some(at) => at,
+            None => {
+                self.years.push((school_year, YearTrails::default()));
+                self.years.len() - 1
+            }
+        };
+        &mut self.years[at].1
+    }
+}
+
+impl YearTrails {
+    /// Adds `index` to the year's own trail (see [`Trail::push`]).
+    pub(crate) fn push(&mut self, index: u64) -> &mut Self {
+        self.own.push(index);
+        self
+    }
+
+    /// The trail of the year's grade in `subject`, to add to.
+    pub(crate) fn grade_mut(&mut self, subject: &SubjectCode) -> &mut Trail {
+        let at = match self.grades.iter().position(|(code, _)| code == subject) {
+            Some(at) => at,
+            None => {
+                self.grades.push((subject.clone(), Trail::default()));
+                self.grades.len() - 1
+            }
+        };
+        &mut self.grades[at].1
     }
 }
 
@@ -185,26 +241,58 @@ mod tests {
     }
 
     #[test]
-    fn grade_trails_are_kept_apart_by_learner_year_and_subject() {
+    fn learner_trails_are_kept_apart_by_learner_year_and_subject() {
         let learner: LearnerCode = "7901000100001".parse().unwrap();
+        let other: LearnerCode = "7901000100002".parse().unwrap();
         let year: SchoolYear = "2025-2026".parse().unwrap();
+        let next: SchoolYear = "2026-2027".parse().unwrap();
         let (toan, van): (SubjectCode, SubjectCode) =
             ("toan".parse().unwrap(), "ngu_van".parse().unwrap());
-        let mut grades = GradeTrails::default();
-        grades.push(&learner, year, &toan, 4);
-        grades.push(&learner, year, &van, 5);
-        grades.push(&learner, year, &toan, 9);
-        grades.push(&learner, year, &van, 2);
-        let read = |subject| {
-            grades
-                .get(&learner, year, subject)
-                .map(|t| t.iter().collect::<Vec<_>>())
-        };
-        assert_eq!(read(&toan), Some(vec![4, 9]));
-        assert_eq!(read(&van), Some(vec![2, 5]));
-        assert_eq!(read(&"tin_hoc".parse().unwrap()), None);
+        let mut trails = LearnerTrails::default();
+        trails.learner_mut(&learner).push(1).year_mut(year).push(1);
+        trails
+            .learner_mut(&learner)
+            .year_mut(year)
+            .grade_mut(&toan)
+            .push(4);
+        trails
+            .learner_mut(&learner)
+            .year_mut(year)
+            .grade_mut(&van)
+            .push(5);
+        trails
+            .learner_mut(&learner)
+            .year_mut(year)
+            .grade_mut(&toan)
+            .push(9);
+        trails
+            .learner_mut(&learner)
+            .year_mut(year)
+            .grade_mut(&van)
+            .push(2);
+        trails.learner_mut(&learner).year_mut(next).push(12);
+        trails
+            .learner_mut(&other)
+            .year_mut(year)
+            .grade_mut(&toan)
+            .push(3);
+        let read = |trail: Option<&Trail>| trail.map(|t| t.iter().collect::<Vec<_>>());
+        assert_eq!(read(trails.grade(&learner, year, &toan)), Some(vec![4, 9]));
+        assert_eq!(read(trails.grade(&learner, year, &van)), Some(vec![2, 5]));
         assert_eq!(
-            grades.get(&learner, "2024-2025".parse().unwrap(), &toan),
+            read(trails.grade(&learner, year, &"tin_hoc".parse().unwrap())),
+            None
+        );
+        assert_eq!(read(trails.grade(&learner, next, &toan)), None);
+        assert_eq!(read(trails.grade(&other, year, &toan)), Some(vec![3]));
+        assert_eq!(read(trails.learner(&learner)), Some(vec![1]));
+        assert_eq!(read(trails.year(&learner, year)), Some(vec![1]));
+        assert_eq!(read(trails.year(&learner, next)), Some(vec![12]));
+        // A trail nothing was added to reads as absent, as for a learner never seen.
+        assert_eq!(read(trails.learner(&other)), None);
+        assert_eq!(read(trails.year(&other, year)), None);
+        assert_eq!(
+            read(trails.learner(&"7901000100003".parse().unwrap())),
             None
         );
         assert_eq!(std::mem::size_of::<Trail>(), 32);
