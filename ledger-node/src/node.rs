@@ -459,11 +459,29 @@ impl Node {
         let (sequencer, checkpointer) = match signer {
             Some(signer) => {
                 remove_retired_sled(layout);
-                let index_path = layout.idempotency();
-                let open_index: sequencer::IndexOpener =
-                    Box::new(move |log| IdempotencyIndex::open(&index_path, log));
-                let (judge, judged) =
-                    replay_judge(&config.policy, &log, &layout.segments(), proven)?;
+                // The idempotency index opens on its own thread while the log replays: the
+                // sequencer needs both, and the replay leaves part of a core idle.
+                let opening = {
+                    let (path, log) = (layout.idempotency(), Arc::clone(&log));
+                    std::thread::Builder::new()
+                        .name("idempotency".into())
+                        .spawn(move || IdempotencyIndex::open(&path, &log))
+                        .expect("spawn the idempotency index thread")
+                };
+                let replayed = replay_judge(&config.policy, &log, &layout.segments(), proven);
+                let (judge, judged) = match replayed {
+                    Ok(replayed) => replayed,
+                    Err(error) => {
+                        // Leave no thread behind with the index file open.
+                        let _ = opening.join();
+                        return Err(error);
+                    }
+                };
+                let open_index: sequencer::IndexOpener = Box::new(move |_| {
+                    opening
+                        .join()
+                        .unwrap_or_else(|_| Err("the idempotency index thread panicked".into()))
+                });
                 projections = judged;
                 let sequencer = sequencer::start(writer, open_index, judge, Arc::clone(&clock));
                 let checkpointer = start_checkpointer(

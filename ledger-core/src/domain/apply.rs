@@ -239,6 +239,7 @@ impl Ledger {
                     kind,
                     slot,
                 };
+                let record = self.records.get_or_default(&learner, class.school_year);
                 self.targets.insert(
                     index,
                     &Target::Assessment {
@@ -246,8 +247,8 @@ impl Ledger {
                         school_year: class.school_year,
                         slot: slot.clone(),
                     },
+                    &mut record.target_number,
                 );
-                let record = self.record_mut(&learner, class.school_year);
                 let version = Version::recorded(value, index, record);
                 record.assessments.record(
                     &slot,
@@ -262,6 +263,7 @@ impl Ledger {
                 semester,
                 value,
             } => {
+                let record = self.records.get_or_default(&learner, class.school_year);
                 self.targets.insert(
                     index,
                     &Target::Conduct {
@@ -269,8 +271,8 @@ impl Ledger {
                         school_year: class.school_year,
                         semester,
                     },
+                    &mut record.target_number,
                 );
-                let record = self.record_mut(&learner, class.school_year);
                 let version = Version::recorded(value, index, record);
                 push_exact(record.conduct.entry(semester).or_default(), version);
                 record.changed();
@@ -356,9 +358,10 @@ impl Ledger {
                 found.approved_at = Some(index);
                 let target = found.target.clone();
                 let value = found.value;
-                self.targets.insert(index, &target);
                 let (learner, school_year) = target.learner_year();
-                let record = self.record_mut(&learner, school_year);
+                let record = self.records.get_or_default(&learner, school_year);
+                self.targets
+                    .insert(index, &target, &mut record.target_number);
                 let corrected = match (target, value) {
                     (Target::Assessment { slot, .. }, CorrectedValue::Assessment(value)) => {
                         record.assessments.correct(&slot, value, index);

@@ -268,6 +268,8 @@ pub(crate) struct LearnerYear {
     pub(crate) exemptions: Vec<Exemption>,
     /// The principal's individual education plan (`individual_plan.decided`).
     pub(crate) plan: Option<IndividualPlan>,
+    /// The year's number in the ledger's `Targets`, from the first value set in it.
+    pub(crate) target_number: Option<u32>,
 }
 
 impl LearnerYear {

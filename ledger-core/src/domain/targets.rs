@@ -4,7 +4,9 @@
 //! Most events of a log set a value (a grade), so the layout matters: one fixed-size row per
 //! log index in a vector (a ledger's events are contiguous), with learner-years and subjects
 //! numbered once instead of spelled out in every row. A row is 12 bytes; a map entry holding
-//! a [`Target`] with its codes cost about ten times that.
+//! a [`Target`] with its codes cost about ten times that. A learner-year keeps its own number
+//! (`LearnerYear::target_number`): the ledger has the record in hand whenever it sets one of
+//! its values, so numbering costs no lookup of its own.
 
 use super::state::{AssessmentSlot, Target};
 use super::value::{AssessmentKind, LearnerCode, SchoolYear, Semester, SubjectCode};
@@ -34,22 +36,22 @@ pub(crate) struct Targets {
     /// `None` for an event that set no correctable value.
     rows: Vec<Option<Row>>,
     years: Vec<(LearnerCode, SchoolYear)>,
-    /// Looked up by exact key only: the numbers' order is `years`'.
-    year_numbers: HashMap<(LearnerCode, SchoolYear), u32>,
     subjects: Vec<SubjectCode>,
     subject_numbers: HashMap<SubjectCode, u16>,
 }
 
 impl Targets {
     /// Records that the event at `index`, after every index recorded before, set `target`.
-    pub(crate) fn insert(&mut self, index: u64, target: &Target) {
+    /// `year_number` is the target learner-year's number, kept with its record: `None` until
+    /// this numbers it.
+    pub(crate) fn insert(&mut self, index: u64, target: &Target, year_number: &mut Option<u32>) {
         let row = match target {
             Target::Assessment {
                 learner,
                 school_year,
                 slot,
             } => Row::Assessment {
-                year: self.year_number(learner, *school_year),
+                year: self.year_number(learner, *school_year, year_number),
                 subject: self.subject_number(&slot.subject),
                 semester: slot.semester,
                 kind: slot.kind,
@@ -60,7 +62,7 @@ impl Targets {
                 school_year,
                 semester,
             } => Row::Conduct {
-                year: self.year_number(learner, *school_year),
+                year: self.year_number(learner, *school_year, year_number),
                 semester: *semester,
             },
         };
@@ -115,15 +117,17 @@ impl Targets {
         })
     }
 
-    fn year_number(&mut self, learner: &LearnerCode, school_year: SchoolYear) -> u32 {
-        let key = (learner.clone(), school_year);
-        if let Some(number) = self.year_numbers.get(&key) {
-            return *number;
-        }
-        let number = u32::try_from(self.years.len()).expect("fewer than 2^32 learner-years");
-        self.years.push(key.clone());
-        self.year_numbers.insert(key, number);
-        number
+    fn year_number(
+        &mut self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+        number: &mut Option<u32>,
+    ) -> u32 {
+        *number.get_or_insert_with(|| {
+            let next = u32::try_from(self.years.len()).expect("fewer than 2^32 learner-years");
+            self.years.push((learner.clone(), school_year));
+            next
+        })
     }
 
     fn subject_number(&mut self, subject: &SubjectCode) -> u16 {
@@ -171,10 +175,16 @@ mod tests {
             school_year: year("2024-2025"),
             semester: Semester::First,
         };
-        targets.insert(7, &grade("7901000100001", "toan", 1));
-        targets.insert(8, &grade("7901000100001", "ngu_van", 2));
-        targets.insert(12, &conduct);
-        targets.insert(13, &grade("7901000100002", "toan", 3));
+        // Each learner-year's number, as its record keeps it.
+        let mut numbers = std::collections::BTreeMap::new();
+        let mut insert = |index: u64, target: &Target| {
+            let number = numbers.entry(target.learner_year()).or_insert(None);
+            targets.insert(index, target, number);
+        };
+        insert(7, &grade("7901000100001", "toan", 1));
+        insert(8, &grade("7901000100001", "ngu_van", 2));
+        insert(12, &conduct);
+        insert(13, &grade("7901000100002", "toan", 3));
         assert_eq!(targets.get(7), Some(grade("7901000100001", "toan", 1)));
         assert_eq!(targets.get(8), Some(grade("7901000100001", "ngu_van", 2)));
         assert_eq!(targets.get(12), Some(conduct));
