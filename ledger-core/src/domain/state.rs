@@ -423,14 +423,7 @@ impl LearnerYear {
             ));
         }
         for (slot, value, makeup) in self.assessments.in_force() {
-            lines.push(format_args!(
-                "assessment {} {} {} {} {}",
-                slot.subject,
-                slot.semester.number(),
-                slot.kind.as_str(),
-                slot.slot,
-                value
-            ));
+            lines.assessment(&slot, value);
             if makeup {
                 lines.push(format_args!(
                     "makeup {} {} {}",
@@ -512,6 +505,34 @@ impl DigestLines {
         self.spans.push(start..self.text.len());
     }
 
+    /// `assessment <subject> <semester> <kind> <slot> <value>`, written by hand: a record has
+    /// a hundred or more, and the formatting machinery would cost more than the rest of the
+    /// digest.
+    fn assessment(&mut self, slot: &AssessmentSlot, value: AssessmentValue) {
+        let start = self.text.len();
+        let text = &mut self.text;
+        text.push_str("assessment ");
+        text.push_str(slot.subject.as_str());
+        text.push(' ');
+        push_decimal(text, u32::from(slot.semester.number()));
+        text.push(' ');
+        text.push_str(slot.kind.as_str());
+        text.push(' ');
+        push_decimal(text, u32::from(slot.slot));
+        text.push(' ');
+        match value {
+            AssessmentValue::Scored(score) => {
+                let tenths = u32::from(score.score().tenths());
+                push_decimal(text, tenths / 10);
+                text.push('.');
+                push_decimal(text, tenths % 10);
+            }
+            commented => std::fmt::Write::write_fmt(text, format_args!("{commented}"))
+                .expect("writing to a String"),
+        }
+        self.spans.push(start..self.text.len());
+    }
+
     /// The lines, sorted by byte value.
     fn sorted(&self) -> impl Iterator<Item = &str> {
         let mut lines: Vec<&str> = self
@@ -522,6 +543,20 @@ impl DigestLines {
         lines.sort_unstable();
         lines.into_iter()
     }
+}
+
+fn push_decimal(text: &mut String, mut number: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + u8::try_from(number % 10).expect("a digit");
+        number /= 10;
+        if number == 0 {
+            break;
+        }
+    }
+    text.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
 }
 
 /// The value a correctable event set: an assessment or a conduct level.
@@ -589,4 +624,46 @@ pub(crate) struct IssuedCopy {
     pub(crate) requester: String,
     pub(crate) issued_by: PublicKey,
     pub(crate) issued_at: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::value::Tenths;
+
+    /// The hand-written `assessment` line is the one the format spells (`docs/EVENTS.md`).
+    #[test]
+    fn assessment_lines_are_spelled_as_formatted() {
+        let mut values = vec![AssessmentValue::Passed, AssessmentValue::NotPassed];
+        for tenths in 0..=100 {
+            let text = format!("{}.{}", tenths / 10, tenths % 10);
+            values.push(AssessmentValue::Scored(Tenths::parse(&text).unwrap()));
+        }
+        for (subject, semester, kind, slot) in [
+            ("toan", Semester::First, AssessmentKind::Regular, 1),
+            ("ngu_van", Semester::Second, AssessmentKind::Regular, 12),
+            ("gdtc", Semester::First, AssessmentKind::Midterm, 0),
+            ("tin_hoc", Semester::Second, AssessmentKind::Final, 0),
+            ("lich_su", Semester::First, AssessmentKind::Regular, 255),
+        ] {
+            let slot = AssessmentSlot {
+                subject: subject.parse().unwrap(),
+                semester,
+                kind,
+                slot,
+            };
+            for value in &values {
+                let mut lines = DigestLines::default();
+                lines.assessment(&slot, *value);
+                let expected = format!(
+                    "assessment {} {} {} {} {value}",
+                    slot.subject,
+                    slot.semester.number(),
+                    slot.kind.as_str(),
+                    slot.slot,
+                );
+                assert_eq!(lines.sorted().collect::<Vec<_>>(), [expected.as_str()]);
+            }
+        }
+    }
 }
