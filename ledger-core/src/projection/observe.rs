@@ -403,9 +403,7 @@ impl Projections {
                 if let Some(class) = class {
                     self.touch_learner_year(learner, &class, index);
                 } else {
-                    (self.learner_trails.learner_mut(learner).push(index))
-                        .year_mut(*school_year)
-                        .push(index);
+                    self.learner_trails.touch_year(learner, *school_year, index);
                 }
                 self.refresh_year(learner, *school_year, ledger);
             }
@@ -513,9 +511,7 @@ impl Projections {
                     match class {
                         Some(class) => self.touch_learner_year(learner, &class, index),
                         None => {
-                            (self.learner_trails.learner_mut(learner).push(index))
-                                .year_mut(*school_year)
-                                .push(index);
+                            self.learner_trails.touch_year(learner, *school_year, index);
                         }
                     }
                     self.refresh_year(learner, *school_year, ledger);
@@ -598,9 +594,7 @@ impl Projections {
         match class {
             Some(class) => self.touch_learner_year(learner, &class, index),
             None => {
-                (self.learner_trails.learner_mut(learner).push(index))
-                    .year_mut(school_year)
-                    .push(index);
+                self.learner_trails.touch_year(learner, school_year, index);
             }
         }
     }
@@ -625,9 +619,9 @@ impl Projections {
         subject: Option<&SubjectCode>,
         index: u64,
     ) {
-        let year = (self.learner_trails.learner_mut(learner).push(index))
-            .year_mut(class.school_year)
-            .push(index);
+        let year = self
+            .learner_trails
+            .touch_year(learner, class.school_year, index);
         if let Some(subject) = subject {
             year.grade_mut(subject).push(index);
         }

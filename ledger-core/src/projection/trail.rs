@@ -101,6 +101,19 @@ impl LearnerTrails {
         self.learners.entry(learner.clone()).or_default()
     }
 
+    /// Adds `index` to the trails of the learner and of their `school_year`, and gives the
+    /// year's trails (to add to a grade's).
+    pub(crate) fn touch_year(
+        &mut self,
+        learner: &LearnerCode,
+        school_year: SchoolYear,
+        index: u64,
+    ) -> &mut YearTrails {
+        (self.learner_mut(learner).push(index))
+            .year_mut(school_year)
+            .push(index)
+    }
+
     /// The learner's trail, if any event touched the learner.
     pub(crate) fn learner(&self, learner: &LearnerCode) -> Option<&Trail> {
         Some(&self.learners.get(learner)?.own).filter(|trail| !trail.is_empty())
@@ -118,20 +131,11 @@ impl LearnerTrails {
         school_year: SchoolYear,
         subject: &SubjectCode,
     ) -> Option<&Trail> {
-        self.year_trails(learner, school_year)?
-            .grades
-            .iter()
-            .find(|(code, _)| code == subject)
-            .map(|(_, trail)| trail)
+        find(&self.year_trails(learner, school_year)?.grades, subject)
     }
 
     fn year_trails(&self, learner: &LearnerCode, school_year: SchoolYear) -> Option<&YearTrails> {
-        self.learners
-            .get(learner)?
-            .years
-            .iter()
-            .find(|(year, _)| *year == school_year)
-            .map(|(_, trails)| trails)
+        find(&self.learners.get(learner)?.years, &school_year)
     }
 }
 
@@ -144,14 +148,7 @@ impl OneLearnerTrails {
 
     /// The trails of the learner's `school_year`, to add to.
     pub(crate) fn year_mut(&mut self, school_year: SchoolYear) -> &mut YearTrails {
-        let at = match self.years.iter().position(|(year, _)| *year == school_year) {
-            Some(at) => at,
-            None => {
-                self.years.push((school_year, YearTrails::default()));
-                self.years.len() - 1
-            }
-        };
-        &mut self.years[at].1
+        find_or_add(&mut self.years, &school_year)
     }
 }
 
@@ -164,15 +161,31 @@ impl YearTrails {
 
     /// The trail of the year's grade in `subject`, to add to.
     pub(crate) fn grade_mut(&mut self, subject: &SubjectCode) -> &mut Trail {
-        let at = match self.grades.iter().position(|(code, _)| code == subject) {
-            Some(at) => at,
-            None => {
-                self.grades.push((subject.clone(), Trail::default()));
-                self.grades.len() - 1
-            }
-        };
-        &mut self.grades[at].1
+        find_or_add(&mut self.grades, subject)
     }
+}
+
+/// The value kept under `key` in a short list of pairs in the order first added.
+fn find<'a, K: PartialEq, V>(pairs: &'a [(K, V)], key: &K) -> Option<&'a V> {
+    pairs
+        .iter()
+        .find(|(known, _)| known == key)
+        .map(|(_, value)| value)
+}
+
+/// The value kept under `key`, added empty at the end when there is none.
+fn find_or_add<'a, K: PartialEq + Clone, V: Default>(
+    pairs: &'a mut Vec<(K, V)>,
+    key: &K,
+) -> &'a mut V {
+    let at = match pairs.iter().position(|(known, _)| known == key) {
+        Some(at) => at,
+        None => {
+            pairs.push((key.clone(), V::default()));
+            pairs.len() - 1
+        }
+    };
+    &mut pairs[at].1
 }
 
 /// The indexes of a [`Trail`], in increasing order.
