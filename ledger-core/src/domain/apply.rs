@@ -240,6 +240,11 @@ impl Ledger {
                     slot,
                 };
                 let record = self.records.get_or_default(&learner, class.school_year);
+                record.assessments.expect_slots(|| {
+                    self.classes
+                        .get(&class)
+                        .map_or(0, super::state::Class::assessment_slots)
+                });
                 self.targets.insert(
                     index,
                     &Target::Assessment {

@@ -13,12 +13,17 @@ use super::state::{AssessmentSlot, Version};
 use super::value::{AssessmentKind, AssessmentValue, Semester, SubjectCode};
 
 /// A slot with its subject replaced by its number in [`Assessments::subjects`].
+///
+/// The fields are ordered as grades arrive over a year (the derived order is the vector's):
+/// semester, then regular before mid-term before end-of-term, then the slot, then the subject.
+/// A new grade then lands at or near the end of the vector instead of in the middle of its
+/// subject's run, which moved half the year's slots on every recording.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 struct SlotKey {
-    subject: u16,
     semester: Semester,
     kind: AssessmentKind,
     slot: u8,
+    subject: u16,
 }
 
 /// A slot's versions, oldest first; the last is in force.
@@ -122,6 +127,15 @@ impl Assessments {
     /// reason of the recording it corrects).
     pub(crate) fn makeup(&self, slot: &AssessmentSlot) -> Option<&str> {
         self.makeups.get(&self.key(slot)?).map(AsRef::as_ref)
+    }
+
+    /// Makes room for `slots` slots at the year's first recording, so the vector is allocated
+    /// once at the size a complete year needs instead of doubling its way there (copying
+    /// itself each time and ending a quarter empty). Later calls change nothing.
+    pub(crate) fn expect_slots(&mut self, slots: impl FnOnce() -> usize) {
+        if self.slots.capacity() == 0 {
+            self.slots.reserve_exact(slots());
+        }
     }
 
     /// A recording (`assessment.recorded`): a new version in force, a make-up or not.

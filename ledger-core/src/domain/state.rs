@@ -68,6 +68,17 @@ impl Class {
     pub(crate) fn subject(&self, code: &SubjectCode) -> Option<&SubjectSpec> {
         self.subjects.iter().find(|spec| spec.code == *code)
     }
+
+    /// How many assessment slots a learner's complete year in this class fills: each subject's
+    /// regular slots, mid-term and end-of-term, in both semesters.
+    pub(crate) fn assessment_slots(&self) -> usize {
+        let per_semester: usize = self
+            .subjects
+            .iter()
+            .map(|spec| usize::from(spec.regular_count()) + 2)
+            .sum();
+        per_semester * Semester::BOTH.len()
+    }
 }
 
 /// A teacher's assignment to a duty in a class.
