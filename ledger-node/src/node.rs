@@ -235,6 +235,9 @@ fn replay_judge(
         return Ok((judge, projections));
     }
     let size = log.head().size;
+    if let Some(projections) = &projections {
+        projections.write().expect("projections lock").reserve(size);
+    }
     std::thread::scope(|scope| {
         let (records, taken) = std::sync::mpsc::sync_channel(REPLAY_QUEUE);
         // The judged submissions go back to the reader, which allocated them, to be freed

@@ -97,6 +97,13 @@ impl Entries {
     }
 
     /// The event at `index`, if one was observed there.
+    /// Makes room for `records` more rows at once: a replay knows the log's size, and growing
+    /// to it by doubling copies every row about once more and holds the old and new rows side
+    /// by side at each step.
+    pub(crate) fn reserve(&mut self, records: usize) {
+        self.rows.reserve_exact(records);
+    }
+
     pub(crate) fn get(&self, index: u64) -> Option<EntryView<'_>> {
         let position = usize::try_from(index.checked_sub(self.first)?).ok()?;
         let row = self.rows.get(position).filter(|row| row.author != ABSENT)?;

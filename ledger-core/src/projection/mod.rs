@@ -314,6 +314,13 @@ impl Projections {
         }
     }
 
+    /// Makes room for `records` more records to be observed (a replay knows how many), so
+    /// the per-record tables are allocated once at their size.
+    pub fn reserve(&mut self, records: u64) {
+        self.entries
+            .reserve(usize::try_from(records).unwrap_or(usize::MAX));
+    }
+
     /// The domain state after every event applied so far: what the next event is judged
     /// against ([`Ledger::authorise`]).
     #[must_use]
