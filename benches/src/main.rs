@@ -271,12 +271,18 @@ fn main() {
             print_machine(&work.directory());
             domain::run(&domain, &work);
         }
-        Command::DomainRebuild { data, detail } => domain::rebuild_once(&data, detail),
+        Command::DomainRebuild { data, detail } => {
+            exit_with_parent();
+            domain::rebuild_once(&data, detail);
+        }
         Command::OpenOnce {
             data,
             breakdown,
             proof_samples,
-        } => restart::open_once(&data, breakdown, proof_samples),
+        } => {
+            exit_with_parent();
+            restart::open_once(&data, breakdown, proof_samples);
+        }
     }
 }
 
@@ -632,4 +638,19 @@ fn all(args: &AllArgs) {
         report::load_average()
     );
     args.work.finish(scratch);
+}
+
+/// For the internal commands a benchmark runs as its child: exits when that parent is gone.
+/// A parent stopped by a signal that is not sent to the whole process group (a `kill` of its
+/// pid) would otherwise leave the child rebuilding a province for minutes, with nobody to read
+/// its answer. The child is re-parented then, so its parent's pid changes.
+fn exit_with_parent() {
+    let parent = std::os::unix::process::parent_id();
+    std::thread::spawn(move || loop {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        if std::os::unix::process::parent_id() != parent {
+            eprintln!("benches: the parent process is gone; stopping");
+            std::process::exit(2);
+        }
+    });
 }
