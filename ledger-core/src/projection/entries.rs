@@ -96,7 +96,6 @@ impl Entries {
         }
     }
 
-    /// The event at `index`, if one was observed there.
     /// Makes room for `records` more rows at once: a replay knows the log's size, and growing
     /// to it by doubling copies every row about once more and holds the old and new rows side
     /// by side at each step.
@@ -104,6 +103,7 @@ impl Entries {
         self.rows.reserve_exact(records);
     }
 
+    /// The event at `index`, if one was observed there.
     pub(crate) fn get(&self, index: u64) -> Option<EntryView<'_>> {
         let position = usize::try_from(index.checked_sub(self.first)?).ok()?;
         let row = self.rows.get(position).filter(|row| row.author != ABSENT)?;
