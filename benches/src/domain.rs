@@ -354,8 +354,9 @@ fn rebuild_in_child(data: &Path, detail: bool) -> Rebuild {
     rebuild
 }
 
-/// Signs the province's whole year into `path` (length-prefixed body, then the signature),
-/// drafting on this thread and signing on every core. Returns the number of events.
+/// Signs the province's whole year into `path` (per event: the claimed time, the body's length,
+/// the body, the signature), drafting on this thread and signing on every core. Returns the
+/// number of events.
 fn generate(province: &Province, path: &Path) -> u64 {
     const CHUNK: usize = 8_192;
     let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(path).expect("events"));
@@ -369,12 +370,16 @@ fn generate(province: &Province, path: &Path) -> u64 {
             break;
         }
         let share = chunk.len().div_ceil(workers);
-        let signed: Vec<Vec<SignedSubmission>> = std::thread::scope(|scope| {
+        let signed: Vec<Vec<(u64, SignedSubmission)>> = std::thread::scope(|scope| {
             let handles: Vec<_> = chunk
                 .chunks(share)
                 .zip(signers.iter_mut())
                 .map(|(part, signer)| {
-                    scope.spawn(move || part.iter().map(|draft| signer.sign(draft)).collect())
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|draft| (draft.claimed_at_ms, signer.sign(draft)))
+                            .collect()
+                    })
                 })
                 .collect();
             handles
@@ -382,8 +387,9 @@ fn generate(province: &Province, path: &Path) -> u64 {
                 .map(|handle| handle.join().expect("signer"))
                 .collect()
         });
-        for submission in signed.iter().flatten() {
+        for (claimed_ms, submission) in signed.iter().flatten() {
             let length = u32::try_from(submission.body.len()).expect("a small body");
+            out.write_all(&claimed_ms.to_le_bytes()).expect("write");
             out.write_all(&length.to_le_bytes()).expect("write");
             out.write_all(&submission.body).expect("write");
             out.write_all(&submission.signature).expect("write");
@@ -397,23 +403,60 @@ fn generate(province: &Province, path: &Path) -> u64 {
     count
 }
 
-/// Reads the events file written by [`generate`], in order.
+/// Reads the events file written by [`generate`], in order: each event's claimed time and
+/// the signed submission.
 struct EventsFile(BufReader<std::fs::File>);
 
 impl Iterator for EventsFile {
-    type Item = SignedSubmission;
+    type Item = (u64, SignedSubmission);
 
-    fn next(&mut self) -> Option<SignedSubmission> {
+    fn next(&mut self) -> Option<(u64, SignedSubmission)> {
+        let mut claimed_ms = [0u8; 8];
+        self.0.read_exact(&mut claimed_ms).ok()?;
         let mut length = [0u8; 4];
-        self.0.read_exact(&mut length).ok()?;
+        self.0.read_exact(&mut length).expect("a whole length");
         let mut body = vec![0u8; u32::from_le_bytes(length) as usize];
         self.0.read_exact(&mut body).expect("a whole body");
         let mut signature = [0u8; 64];
         self.0
             .read_exact(&mut signature)
             .expect("a whole signature");
-        Some(SignedSubmission { body, signature })
+        Some((
+            u64::from_le_bytes(claimed_ms),
+            SignedSubmission { body, signature },
+        ))
     }
+}
+
+/// The events file's events, a day at a time (by Vietnam's calendar), read on their own thread
+/// a few days ahead of the appends, as `hocba demo` prepares its days: each day with the claimed
+/// time of its last event.
+fn days_of(events: &Path) -> std::sync::mpsc::Receiver<(u64, Vec<SignedSubmission>)> {
+    const DAY_MS: u64 = 86_400_000;
+    let offset_ms =
+        u64::try_from(ledger_core::domain::value::VIETNAM_UTC_OFFSET_S).unwrap_or(0) * 1_000;
+    let day_of = move |claimed_ms: u64| (claimed_ms + offset_ms) / DAY_MS;
+    let file = EventsFile(BufReader::with_capacity(
+        1 << 20,
+        std::fs::File::open(events).expect("events"),
+    ));
+    let (days, received) = std::sync::mpsc::sync_channel(4);
+    std::thread::spawn(move || {
+        let mut day: Vec<SignedSubmission> = Vec::new();
+        let mut day_last_ms = 0u64;
+        for (claimed_ms, submission) in file {
+            let new_day = !day.is_empty() && day_of(claimed_ms) != day_of(day_last_ms);
+            if new_day && days.send((day_last_ms, std::mem::take(&mut day))).is_err() {
+                return; // the appends stopped
+            }
+            day_last_ms = claimed_ms;
+            day.push(submission);
+        }
+        if !day.is_empty() {
+            let _ = days.send((day_last_ms, day));
+        }
+    });
+    received
 }
 
 /// The append measurement.
@@ -428,11 +471,8 @@ struct Appended {
 
 /// Appends the events file to a new domain node in `data`, as `hocba demo` loads its year.
 fn append(province: &Province, events: &Path, data: &Path) -> Appended {
-    const DAY_MS: u64 = 86_400_000;
-    const CHUNK_MAX: usize = 4_096;
-    let offset_ms =
-        u64::try_from(ledger_core::domain::value::VIETNAM_UTC_OFFSET_S).unwrap_or(0) * 1_000;
-    let day_of = |claimed_ms: u64| (claimed_ms + offset_ms) / DAY_MS;
+    /// Events per batch: half the sequencer's queue, so each batch is taken whole.
+    const CHUNK_MAX: usize = ledger_node::sequencer::SEQUENCER_QUEUE_MAX / 2;
     let layout = DataLayout::new(data);
     ledger_node::config::init(&layout, demo::DEMO_ORIGIN, demo::policy(province))
         .expect("a new domain node");
@@ -440,10 +480,7 @@ fn append(province: &Province, events: &Path, data: &Path) -> Appended {
     let node = Node::open_with_clock(&layout, clock.clock()).expect("open");
     let service = node.service();
     let runtime = crate::append::runtime();
-    let file = EventsFile(BufReader::with_capacity(
-        1 << 20,
-        std::fs::File::open(events).expect("events"),
-    ));
+    let days = days_of(events);
     let sequencer_cpu = || {
         crate::append::thread_cpu()
             .get("sequencer")
@@ -455,47 +492,26 @@ fn append(province: &Province, events: &Path, data: &Path) -> Appended {
     let started = Instant::now();
     let count = runtime.block_on(async {
         let mut count = 0u64;
-        let mut day: Vec<SignedSubmission> = Vec::new();
-        let mut day_last_ms = 0u64;
-        let flush = |day: Vec<SignedSubmission>, at_ms: u64, count: &mut u64| {
-            clock.set(at_ms * 1_000);
-            let service = service.clone();
-            let first = *count;
-            *count += day.len() as u64;
-            async move {
-                let mut done = first;
-                let mut events = day.into_iter().peekable();
-                while events.peek().is_some() {
-                    let chunk: Vec<_> = events.by_ref().take(CHUNK_MAX).map(Ok).collect();
-                    for answer in service.submit_batch(chunk).await {
-                        if let Err(error) = answer {
-                            panic!("event {done} refused: {error}");
-                        }
-                        done += 1;
+        for (day_last_ms, day) in days {
+            clock.set(day_last_ms * 1_000);
+            let before = count;
+            let mut events = day.into_iter().peekable();
+            while events.peek().is_some() {
+                let chunk: Vec<_> = events.by_ref().take(CHUNK_MAX).map(Ok).collect();
+                for answer in service.submit_batch(chunk).await {
+                    if let Err(error) = answer {
+                        panic!("event {count} refused: {error}");
                     }
+                    count += 1;
                 }
             }
-        };
-        for submission in file {
-            let claimed_ms = Submission::parse_body(&submission.body)
-                .expect("a generated body")
-                .claimed_at_ms();
-            if !day.is_empty() && day_of(claimed_ms) != day_of(day_last_ms) {
-                let before = count;
-                flush(std::mem::take(&mut day), day_last_ms, &mut count).await;
-                if count / 250_000 != before / 250_000 {
-                    eprintln!(
-                        "domain: {} events appended ({:.0} s)",
-                        thousands(count as f64),
-                        started.elapsed().as_secs_f64()
-                    );
-                }
+            if count / 250_000 != before / 250_000 {
+                eprintln!(
+                    "domain: {} events appended ({:.0} s)",
+                    thousands(count as f64),
+                    started.elapsed().as_secs_f64()
+                );
             }
-            day_last_ms = claimed_ms;
-            day.push(submission);
-        }
-        if !day.is_empty() {
-            flush(day, day_last_ms, &mut count).await;
         }
         count
     });

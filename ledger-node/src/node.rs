@@ -28,7 +28,7 @@ use crate::layout::Layout;
 use crate::log::{Log, LogWriter, Recovery};
 use crate::metrics::{Gauges, Histogram, NodeMetrics, Unit, GROUP_COMMIT_RECORDS_BOUNDS};
 use crate::reads::Reads;
-use crate::sequencer::{self, Sequencer, SequencerHandle};
+use crate::sequencer::{self, Queued, Sequencer, SequencerHandle};
 
 /// Checks a submission's signature (and canonical form), as the HTTP problem when it fails.
 fn verified(submission: SignedSubmission) -> Result<VerifiedSubmission, ApiError> {
@@ -52,6 +52,10 @@ fn verify_all(
         || Err(ApiError::internal("a signature check failed unexpectedly")),
     )
 }
+
+/// Submissions of a batch checked together before they are queued; the next part is checked
+/// while the sequencer writes this one. Large enough to keep every core busy for milliseconds.
+const BATCH_PART: usize = 512;
 
 /// How often a new checkpoint is signed when the log has grown.
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
@@ -739,45 +743,43 @@ impl NodeService {
         let Some(sequencer) = &self.sequencer else {
             return submissions.iter().map(|_| Err(read_only())).collect();
         };
-        // Verify every signature first, off the async workers (a batch is up to 1,000
-        // signatures); only the verified ones go to the sequencer, in their order, and the
-        // answers are put back in the request's places.
+        // Room for the whole batch first, so it is refused whole or queued whole. Then the
+        // signatures are checked off the async workers, a part at a time on every core, and
+        // each part's verified submissions are queued in order while the next part is
+        // checked: the sequencer writes part n as part n + 1 is verified, instead of the
+        // cores waiting for the sequencer and the sequencer for the cores.
         let count = submissions.len();
-        let verify = move || {
-            let mut answers: Vec<Option<Result<Receipt, ApiError>>> = Vec::new();
-            let mut verified = Vec::new();
-            for checked in verify_all(submissions) {
-                match checked {
-                    Ok(submission) => {
-                        verified.push(submission);
-                        answers.push(None);
-                    }
-                    Err(refusal) => answers.push(Some(Err(refusal))),
+        let mut room = match sequencer.reserve(count) {
+            Ok(room) => room,
+            Err(refusal) => return (0..count).map(|_| Err(refusal.clone())).collect(),
+        };
+        let mut answers: Vec<Result<Queued, ApiError>> = Vec::with_capacity(count);
+        let mut rest = submissions.into_iter();
+        while rest.len() > 0 {
+            let part: Vec<_> = rest.by_ref().take(BATCH_PART).collect();
+            let part_len = part.len();
+            match tokio::task::spawn_blocking(move || verify_all(part)).await {
+                Ok(checked) => answers.extend(
+                    checked
+                        .into_iter()
+                        .map(|submission| submission.map(|verified| room.send(verified))),
+                ),
+                Err(error) => {
+                    let failed =
+                        ApiError::internal(format!("signature checks of a batch failed: {error}"));
+                    answers.extend((0..part_len).map(|_| Err(failed.clone())));
                 }
             }
-            (answers, verified)
-        };
-        let (answers, verified) = match tokio::task::spawn_blocking(verify).await {
-            Ok(checked) => checked,
-            Err(error) => {
-                let failed =
-                    ApiError::internal(format!("signature checks of a batch failed: {error}"));
-                return vec![Err(failed); count];
-            }
-        };
-        let mut sequenced = sequencer.submit_many(verified).await.into_iter();
-        answers
-            .into_iter()
-            .map(|answer| {
-                answer.unwrap_or_else(|| {
-                    sequenced.next().unwrap_or_else(|| {
-                        Err(ApiError::internal(
-                            "the sequencer answered too few submissions",
-                        ))
-                    })
-                })
-            })
-            .collect()
+        }
+        drop(room);
+        let mut receipts = Vec::with_capacity(count);
+        for answer in answers {
+            receipts.push(match answer {
+                Ok(queued) => queued.answer().await,
+                Err(refusal) => Err(refusal),
+            });
+        }
+        receipts
     }
 
     /// The gauges, read now.

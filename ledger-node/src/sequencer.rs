@@ -36,6 +36,41 @@ pub struct Pending {
     pub reply: oneshot::Sender<Result<Receipt, ApiError>>,
 }
 
+/// Room reserved in the sequencer's queue ([`SequencerHandle::reserve`]).
+pub struct Room<'a> {
+    permits: Option<mpsc::PermitIterator<'a, Message>>,
+}
+
+impl Room<'_> {
+    /// Queues `submission` in the room reserved for it, after everything sent before it.
+    ///
+    /// # Panics
+    /// When more submissions are sent than room was reserved for (a caller's bug).
+    pub fn send(&mut self, submission: VerifiedSubmission) -> Queued {
+        let permit = self
+            .permits
+            .as_mut()
+            .and_then(Iterator::next)
+            .expect("a submission sent beyond the room reserved");
+        let (reply, receipt) = oneshot::channel();
+        permit.send(Message::Append(Pending { submission, reply }));
+        Queued(receipt)
+    }
+}
+
+/// A queued submission's answer, to come once its batch is durable (or refused).
+pub struct Queued(oneshot::Receiver<Result<Receipt, ApiError>>);
+
+impl Queued {
+    /// Waits for the receipt or the refusal.
+    ///
+    /// # Errors
+    /// As for [`SequencerHandle::submit`].
+    pub async fn answer(self) -> Result<Receipt, ApiError> {
+        self.0.await.unwrap_or_else(|_| Err(stopped()))
+    }
+}
+
 /// What the sequencer's queue carries.
 // `Stop` is sent once per node; boxing every append to shrink it would cost an allocation each.
 #[allow(clippy::large_enum_variant)]
@@ -90,39 +125,47 @@ impl SequencerHandle {
         submissions: Vec<VerifiedSubmission>,
     ) -> Vec<Result<Receipt, ApiError>> {
         let count = submissions.len();
-        if count == 0 {
-            return Vec::new();
-        }
-        if self.failed.load(Ordering::Acquire) {
-            return (0..count).map(|_| Err(stopped())).collect();
-        }
-        let permits = match self.queue.try_reserve_many(count) {
-            Ok(permits) => permits,
-            Err(mpsc::error::TrySendError::Full(())) => {
-                return (0..count)
-                    .map(|_| {
-                        Err(ApiError::unavailable(
-                            "sequencer-busy",
-                            "the log's queue cannot take the whole batch now; retry after a second",
-                        ))
-                    })
-                    .collect()
-            }
-            Err(mpsc::error::TrySendError::Closed(())) => {
-                return (0..count).map(|_| Err(stopped())).collect()
-            }
+        let mut room = match self.reserve(count) {
+            Ok(room) => room,
+            Err(refusal) => return (0..count).map(|_| Err(refusal.clone())).collect(),
         };
-        let mut receipts = Vec::with_capacity(count);
-        for (permit, submission) in permits.zip(submissions) {
-            let (reply, receipt) = oneshot::channel();
-            permit.send(Message::Append(Pending { submission, reply }));
-            receipts.push(receipt);
-        }
+        let queued: Vec<Queued> = submissions
+            .into_iter()
+            .map(|submission| room.send(submission))
+            .collect();
+        drop(room);
         let mut answers = Vec::with_capacity(count);
-        for receipt in receipts {
-            answers.push(receipt.await.unwrap_or_else(|_| Err(stopped())));
+        for submission in queued {
+            answers.push(submission.answer().await);
         }
         answers
+    }
+
+    /// Reserves room in the queue for `count` submissions, all or none, to be sent one by one
+    /// through the [`Room`] as they are ready: a batch whose signatures are checked in parts
+    /// sends each part while the next is checked, and is still never cut in two by a full queue.
+    /// Room not used is given back when the `Room` is dropped.
+    ///
+    /// # Errors
+    /// `503 sequencer-busy` when the queue cannot take `count` more, `503 log-unavailable` once
+    /// the sequencer has stopped.
+    pub fn reserve(&self, count: usize) -> Result<Room<'_>, ApiError> {
+        if self.failed.load(Ordering::Acquire) {
+            return Err(stopped());
+        }
+        if count == 0 {
+            return Ok(Room { permits: None });
+        }
+        match self.queue.try_reserve_many(count) {
+            Ok(permits) => Ok(Room {
+                permits: Some(permits),
+            }),
+            Err(mpsc::error::TrySendError::Full(())) => Err(ApiError::unavailable(
+                "sequencer-busy",
+                "the log's queue cannot take the whole batch now; retry after a second",
+            )),
+            Err(mpsc::error::TrySendError::Closed(())) => Err(stopped()),
+        }
     }
 
     /// False once the sequencer has stopped on a fatal error.

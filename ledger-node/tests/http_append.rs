@@ -415,6 +415,56 @@ async fn a_batch_is_answered_per_event_in_order_and_refusals_change_nothing() {
     );
 }
 
+/// The largest batch is checked and queued in parts (the next part is checked while the
+/// sequencer writes the one before): its answers still come in the request's order, with its
+/// records in that order, refusals in any part in their places, and a repeat in a later part
+/// answered with the record of an earlier one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_checked_in_parts_keeps_its_order() {
+    let node = TestNode::start().await;
+    let author = key("teacher");
+    let forge = |submission: SignedSubmission| {
+        let mut wire = submission.to_wire_json();
+        let at = wire.len() - 10;
+        wire[at] = if wire[at] == b'A' { b'B' } else { b'A' };
+        SignedSubmission::from_wire_json(&wire).expect("well-formed envelope")
+    };
+    let forged_at = [100, 600, 999];
+    let repeat_at = 700;
+    let batch: Vec<SignedSubmission> = (0..1_000)
+        .map(|n| {
+            let id = if n == repeat_at { 7 } else { n };
+            let signed = submission(&author, &format!("p-{id}"), "8.0");
+            if forged_at.contains(&n) {
+                forge(signed)
+            } else {
+                signed
+            }
+        })
+        .collect();
+    let answers = node.client.submit_batch(&batch).await.expect("batch");
+    assert_eq!(answers.len(), 1_000);
+    let mut next_index = 0;
+    for (n, answer) in answers.iter().enumerate() {
+        if forged_at.contains(&n) {
+            let refusal = answer.as_ref().expect_err("a forged signature");
+            assert_eq!(refusal.code, "signature-invalid", "position {n}");
+        } else if n == repeat_at {
+            let receipt = answer.as_ref().expect("a duplicate's receipt");
+            assert_eq!((receipt.index, receipt.duplicate), (7, true));
+        } else {
+            let receipt = answer.as_ref().expect("a receipt");
+            assert_eq!(
+                (receipt.index, receipt.duplicate),
+                (next_index, false),
+                "position {n}"
+            );
+            next_index += 1;
+        }
+    }
+    assert_eq!(node.node.log().head().size, 996);
+}
+
 async fn post_batch(base: &str, body: Vec<u8>) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(format!("{base}/v1/submissions/batch"))
