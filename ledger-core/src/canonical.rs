@@ -224,28 +224,50 @@ fn is_noncharacter(c: char) -> bool {
 fn write_string(string: &str, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
-    for c in string.chars() {
-        match c {
-            '"' => out.extend_from_slice(b"\\\""),
-            '\\' => out.extend_from_slice(b"\\\\"),
-            '\u{8}' => out.extend_from_slice(b"\\b"),
-            '\t' => out.extend_from_slice(b"\\t"),
-            '\n' => out.extend_from_slice(b"\\n"),
-            '\u{c}' => out.extend_from_slice(b"\\f"),
-            '\r' => out.extend_from_slice(b"\\r"),
-            '\u{0}'..='\u{1f}' => {
-                let code = u32::from(c) as usize;
-                out.extend_from_slice(b"\\u00");
-                out.push(HEX[code >> 4]);
-                out.push(HEX[code & 0xF]);
+    // Runs of characters written as they are (all but the escaped ones) are copied whole;
+    // only a character outside ASCII is decoded, to refuse a noncharacter.
+    let bytes = string.as_bytes();
+    let mut run_start = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        if byte >= 0x80 {
+            let c = string[at..]
+                .chars()
+                .next()
+                .expect("a character starts here");
+            if is_noncharacter(c) {
+                return Err(CanonicalError::Noncharacter(u32::from(c)));
             }
-            _ if is_noncharacter(c) => return Err(CanonicalError::Noncharacter(u32::from(c))),
-            _ => {
-                let mut buffer = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buffer).as_bytes());
-            }
+            at += c.len_utf8();
+            continue;
         }
+        let escape: &[u8] = match byte {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            b'\t' => b"\\t",
+            b'\n' => b"\\n",
+            0x0c => b"\\f",
+            b'\r' => b"\\r",
+            0x00..=0x1f => b"",
+            _ => {
+                at += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&bytes[run_start..at]);
+        if escape.is_empty() {
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(byte >> 4)]);
+            out.push(HEX[usize::from(byte & 0xF)]);
+        } else {
+            out.extend_from_slice(escape);
+        }
+        at += 1;
+        run_start = at;
     }
+    out.extend_from_slice(&bytes[run_start..]);
     out.push(b'"');
     Ok(())
 }
@@ -364,5 +386,34 @@ mod tests {
             bytes,
             "\"\\\"\\\\/\\b\\t\\n\\f\\r\\u0000\\u001f\u{7f}\u{2028}é\"".as_bytes()
         );
+    }
+
+    proptest::proptest! {
+        /// Any string without a noncharacter is written as serde_json writes it (which
+        /// escapes what RFC 8785 escapes, the same way); a noncharacter anywhere is refused.
+        #[test]
+        fn strings_are_written_as_serde_json_writes_them(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::char::range('\u{0}', '\u{7f}'),
+                    proptest::char::any(),
+                    proptest::sample::select(vec!['"', '\\', '\n', '\u{1f}', 'ệ', '\u{FDD0}', '\u{FFFE}', '\u{1FFFF}']),
+                ],
+                0..40,
+            )
+        ) {
+            let string: String = parts.into_iter().collect();
+            let mut written = Vec::new();
+            let result = write_string(&string, &mut written);
+            if string.chars().any(is_noncharacter) {
+                proptest::prop_assert!(result.is_err());
+            } else {
+                proptest::prop_assert!(result.is_ok());
+                proptest::prop_assert_eq!(
+                    String::from_utf8(written).unwrap(),
+                    serde_json::to_string(&string).unwrap()
+                );
+            }
+        }
     }
 }

@@ -245,7 +245,7 @@ impl Identity {
         object.insert("personal_id".into(), f.personal_id.clone().into());
         object.insert("father".into(), f.father.clone().into());
         object.insert("mother".into(), f.mother.clone().into());
-        object.insert("salt".into(), Value::from(hex(&f.salt)));
+        object.insert("salt".into(), Value::from(crate::hex::encode(&f.salt)));
         Value::Object(object)
     }
 
@@ -282,7 +282,7 @@ impl Identity {
         for (field, value) in lines {
             let _ = writeln!(out, "{field} {value}");
         }
-        let _ = writeln!(out, "salt {}", hex(&f.salt));
+        let _ = writeln!(out, "salt {}", crate::hex::encode(&f.salt));
         out.into_bytes()
     }
 
@@ -295,7 +295,7 @@ impl Identity {
     /// The commitment as the log writes it: 64 lowercase hex digits.
     #[must_use]
     pub fn commitment_hex(&self) -> String {
-        hex(&self.commitment())
+        crate::hex::encode(&self.commitment())
     }
 }
 
@@ -418,13 +418,6 @@ fn parse_salt(text: &str) -> Result<[u8; 32], IdentityError> {
         *byte = digit(pair[0]).ok_or_else(bad)? << 4 | digit(pair[1]).ok_or_else(bad)?;
     }
     Ok(salt)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(64), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ pub mod checkpoint;
 pub mod cosignature;
 pub mod domain;
 mod hashed;
+pub mod hex;
 pub mod identity;
 mod json_view;
 pub mod key;

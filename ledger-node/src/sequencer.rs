@@ -338,11 +338,7 @@ fn receipt_of(staged: &Staged, duplicate: bool) -> Receipt {
 /// Lowercase hex.
 #[must_use]
 pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut out, byte| {
-        let _ = write!(out, "{byte:02x}");
-        out
-    })
+    ledger_core::hex::encode(bytes)
 }
 
 fn run(
