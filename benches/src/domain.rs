@@ -5,7 +5,7 @@
 //! 1. The province's events (`fixtures::province`, streamed) are signed once into a scratch file
 //!    (untimed), so that generating them does not share the cores with the node.
 //! 2. They are appended to a domain node on disk through `service.submit_batch`, a calendar day
-//!    at a time in chunks of at most 4,096, each day sequenced at its own date, exactly as
+//!    at a time in chunks of at most 8,192, each day sequenced at its own date, exactly as
 //!    `hocba demo` loads its year: signatures checked, the domain judge on, group commit with
 //!    `fdatasync`. This is measurement (a).
 //! 3. Each rebuild runs in a fresh child process (so its peak memory is its own): it scans the
@@ -665,7 +665,7 @@ fn report(
         let mut table = Table::new(
             &format!(
                 "(a) Durable appends with the domain rules on: {learners_text} learners' school \
-                 year through service.submit_batch, a day at a time in chunks of ≤ 4,096, in \
+                 year through service.submit_batch, a day at a time in chunks of ≤ 8,192, in \
                  order"
             ),
             &[
