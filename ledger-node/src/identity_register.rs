@@ -40,7 +40,7 @@ use serde_json::{json, Value};
 use crate::judge::SharedProjections;
 use crate::layout::{sync_directory, Layout};
 use crate::node::CheckpointWaiter;
-use crate::sequencer::hex;
+use ledger_core::hex::encode as hex;
 
 /// The `format` of the register's files.
 const FORMAT: &str = "hocba-ledger/identity-register/v1";

@@ -951,7 +951,7 @@ impl LedgerService for NodeService {
         Ok(RecordWithProof {
             index,
             record: base64::engine::general_purpose::STANDARD.encode(&bytes),
-            record_id: crate::sequencer::hex(blake3::hash(&bytes).as_bytes()),
+            record_id: ledger_core::hex::encode(blake3::hash(&bytes).as_bytes()),
             leaf_hash: leaf_hash.to_base64(),
             proof,
         })

@@ -264,7 +264,7 @@ pub fn append(remote: &Remote, args: &AppendArgs) -> Result<ExitCode, String> {
         None => {
             let mut bytes = [0u8; 12];
             getrandom::getrandom(&mut bytes).map_err(|error| error.to_string())?;
-            format!("cli-{}", crate::sequencer::hex(&bytes))
+            format!("cli-{}", ledger_core::hex::encode(&bytes))
         }
     };
     let submission = Submission::new(

@@ -114,33 +114,6 @@ impl SequencerHandle {
         receipt.await.map_err(|_| stopped())?
     }
 
-    /// Queues several submissions together, in order, and waits for all their answers (in the
-    /// same order). Either every submission enters the queue or none does, so a batch is never
-    /// cut in two by a full queue; each is then judged on its own, after the ones before it.
-    ///
-    /// # Errors
-    /// Each answer is as for [`SequencerHandle::submit`].
-    pub async fn submit_many(
-        &self,
-        submissions: Vec<VerifiedSubmission>,
-    ) -> Vec<Result<Receipt, ApiError>> {
-        let count = submissions.len();
-        let mut room = match self.reserve(count) {
-            Ok(room) => room,
-            Err(refusal) => return (0..count).map(|_| Err(refusal.clone())).collect(),
-        };
-        let queued: Vec<Queued> = submissions
-            .into_iter()
-            .map(|submission| room.send(submission))
-            .collect();
-        drop(room);
-        let mut answers = Vec::with_capacity(count);
-        for submission in queued {
-            answers.push(submission.answer().await);
-        }
-        answers
-    }
-
     /// Reserves room in the queue for `count` submissions, all or none, to be sent one by one
     /// through the [`Room`] as they are ready: a batch whose signatures are checked in parts
     /// sends each part while the next is checked, and is still never cut in two by a full queue.
@@ -329,16 +302,10 @@ fn receipt_of(staged: &Staged, duplicate: bool) -> Receipt {
     Receipt {
         index: staged.index,
         leaf_hash: staged.leaf_hash.to_base64(),
-        record_id: hex(&staged.record_id),
+        record_id: ledger_core::hex::encode(&staged.record_id),
         sequenced_at: staged.sequenced_at,
         duplicate,
     }
-}
-
-/// Lowercase hex.
-#[must_use]
-pub fn hex(bytes: &[u8]) -> String {
-    ledger_core::hex::encode(bytes)
 }
 
 fn run(
@@ -464,7 +431,7 @@ fn retry_receipt(landed: &Landed, digest: [u8; 32]) -> Result<Receipt, ApiError>
     Ok(Receipt {
         index: landed.index,
         leaf_hash: ledger_core::tree::leaf_hash(&landed.record).to_base64(),
-        record_id: hex(blake3::hash(&landed.record).as_bytes()),
+        record_id: ledger_core::hex::encode(blake3::hash(&landed.record).as_bytes()),
         sequenced_at: view.sequenced_at_us(),
         duplicate: true,
     })
